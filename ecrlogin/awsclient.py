@@ -1,0 +1,126 @@
+"""The one place that builds botocore clients.
+
+Credentials, signing, endpoint resolution and retries are all botocore's own;
+this module only turns the command-line options into botocore's arguments.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ecrlogin import __version__
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+
+# ECR Public's token API lives in us-east-1 only.
+PUBLIC_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class ClientOptions:
+    """What selects the endpoint and the identity; the AWS CLI's global options."""
+
+    region: str | None = None
+    profile: str | None = None
+    endpoint_url: str | None = None
+    verify_ssl: bool = True
+    ca_bundle: str | None = None
+    read_timeout: float | None = None
+    connect_timeout: float | None = None
+    use_fips: bool | None = None
+    use_dualstack: bool | None = None
+
+
+def _wire_timestamp(value: Any) -> Any:
+    """Keep timestamps as sent, like the AWS CLI v1's default `cli_timestamp_format`."""
+    return value
+
+
+def _timeout(value: float | None) -> float | None:
+    # As in the AWS CLI, 0 means "wait forever".
+    if value is None:
+        return None
+    return None if value == 0 else value
+
+
+def create_client(
+    service: str,
+    options: ClientOptions,
+    *,
+    on_secret: Callable[[str], None] | None = None,
+) -> BaseClient:
+    """Build a botocore client for `service` ("ecr" or "ecr-public") from `options`.
+
+    With `on_secret` (used by --debug), the credentials are resolved first and
+    their secret parts handed over so the log redactor can mask them.
+    """
+    import botocore.session
+    from botocore.config import Config
+
+    session = botocore.session.Session(profile=options.profile)
+    session.user_agent_extra = f"ecrlogin/{__version__}"
+    session.get_component("response_parser_factory").set_parser_defaults(
+        timestamp_parser=_wire_timestamp
+    )
+    scoped = session.get_scoped_config()  # raises ProfileNotFound for an unknown profile
+
+    config_kwargs: dict[str, Any] = {}
+    if not os.environ.get("AWS_RETRY_MODE") and "retry_mode" not in scoped:
+        config_kwargs["retries"] = {"mode": "standard"}
+    if options.read_timeout is not None:
+        config_kwargs["read_timeout"] = _timeout(options.read_timeout)
+    if options.connect_timeout is not None:
+        config_kwargs["connect_timeout"] = _timeout(options.connect_timeout)
+    if options.use_fips is not None:
+        config_kwargs["use_fips_endpoint"] = options.use_fips
+    if options.use_dualstack is not None:
+        config_kwargs["use_dualstack_endpoint"] = options.use_dualstack
+
+    region = options.region
+    if service == "ecr-public" and region is None:
+        region = PUBLIC_REGION
+
+    verify: bool | str | None = None
+    if not options.verify_ssl:
+        verify = False
+        _silence_insecure_warning()
+    elif options.ca_bundle:
+        verify = options.ca_bundle
+
+    if on_secret is not None:
+        creds = session.get_credentials()  # cached by the session for create_client
+        if creds is not None:
+            frozen = creds.get_frozen_credentials()
+            for secret in (frozen.secret_key, frozen.token):
+                if secret:
+                    on_secret(secret)
+
+    return session.create_client(
+        service,
+        region_name=region,
+        endpoint_url=options.endpoint_url,
+        verify=verify,
+        config=Config(**config_kwargs),
+    )
+
+
+def configured_output(options: ClientOptions) -> str:
+    """The output format the AWS CLI would use: AWS_DEFAULT_OUTPUT, the profile's, or json."""
+    env = os.environ.get("AWS_DEFAULT_OUTPUT")
+    if env:
+        return env
+    import botocore.session
+
+    scoped = botocore.session.Session(profile=options.profile).get_scoped_config()
+    return str(scoped.get("output") or "json")
+
+
+def _silence_insecure_warning() -> None:
+    # --no-verify-ssl is an explicit choice; urllib3 would warn on every request.
+    import warnings
+
+    warnings.filterwarnings("ignore", message="Unverified HTTPS request")

@@ -1,0 +1,159 @@
+"""The token commands: get-login-password, get-login, get-authorization-token."""
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from ecrlogin import core, errors, render, ui
+from ecrlogin.awsclient import ClientOptions
+from ecrlogin.cli import GlobalOptions, app, aws_command, command, ecr_app, emit, public_app
+
+
+class LoginOutput(str, Enum):
+    """Output formats of `get-login`."""
+
+    text = "text"
+    json = "json"
+
+
+class ApiOutput(str, Enum):
+    """Output formats of `get-authorization-token`."""
+
+    json = "json"
+    text = "text"
+
+
+RegistryIds = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--registry-ids",
+        help="AWS account IDs of the registries (several after one flag, or repeated).",
+        show_default=False,
+    ),
+]
+
+
+@command(app, ecr_app, name="get-login-password")
+@aws_command
+def get_login_password(
+    ctx: typer.Context,
+    opts: GlobalOptions,
+    registry_id: Annotated[
+        str | None,
+        typer.Option(
+            "--registry-id",
+            help="Account ID of the registry (default: your own).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Print a password for `docker login --username AWS --password-stdin`."""
+    ids = [registry_id] if registry_id else []
+    emit(render.password(core.fetch_tokens(opts.client, ids)))
+
+
+@command(public_app, name="get-login-password")
+@aws_command
+def public_get_login_password(ctx: typer.Context, opts: GlobalOptions) -> None:
+    """Print a password for `docker login --username AWS --password-stdin public.ecr.aws`."""
+    emit(render.password(core.fetch_tokens(opts.client, public=True)))
+
+
+@command(app, ecr_app, name="get-login")
+@aws_command
+def get_login(
+    ctx: typer.Context,
+    opts: GlobalOptions,
+    registry_ids: RegistryIds = None,
+    include_email: Annotated[
+        bool,
+        typer.Option(
+            "--include-email/--no-include-email",
+            help="Include `-e none` (Docker 17.06 and later reject it).",
+        ),
+    ] = True,
+    output: Annotated[
+        LoginOutput, typer.Option("--output", help="text: docker login lines; json: objects.")
+    ] = LoginOutput.text,
+) -> None:
+    """Print a `docker login` command per registry (AWS CLI v1's get-login)."""
+    tokens = core.fetch_tokens(opts.client, registry_ids or [])
+    if output is LoginOutput.json:
+        emit(render.get_login_json(tokens, include_email=include_email))
+        return
+    emit(render.get_login_text(tokens, include_email=include_email))
+    region = f" --region {opts.client.region}" if opts.client.region else ""
+    ui.warn(
+        "The printed command carries the password, which other users can see in process "
+        "lists and shell history. Use instead: "
+        f"ecrlogin get-login-password{region} | docker login --username AWS "
+        f"--password-stdin {tokens[0].host}"
+    )
+    if include_email:
+        ui.warn("Docker 17.06 and later reject `-e none`; pass --no-include-email.")
+
+
+@command(app, ecr_app, name="get-authorization-token")
+@aws_command
+def get_authorization_token(
+    ctx: typer.Context,
+    opts: GlobalOptions,
+    registry_ids: RegistryIds = None,
+    output: Annotated[
+        ApiOutput | None,
+        typer.Option(
+            "--output",
+            help="json or text (default: the profile's `output`, else json).",
+            show_default=False,
+        ),
+    ] = None,
+    query: Annotated[
+        str | None,
+        typer.Option(
+            "--query", help="JMESPath expression applied to the response.", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Print the GetAuthorizationToken response as `aws ecr get-authorization-token` does."""
+    fmt = output.value if output else _configured_output(opts.client)
+    response = core.get_authorization_token(opts.client, registry_ids or [])
+    emit(render.api_response(response, output=fmt, query=query))
+
+
+@command(public_app, name="get-authorization-token")
+@aws_command
+def public_get_authorization_token(
+    ctx: typer.Context,
+    opts: GlobalOptions,
+    output: Annotated[
+        ApiOutput | None,
+        typer.Option(
+            "--output",
+            help="json or text (default: the profile's `output`, else json).",
+            show_default=False,
+        ),
+    ] = None,
+    query: Annotated[
+        str | None,
+        typer.Option(
+            "--query", help="JMESPath expression applied to the response.", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Print the ECR Public GetAuthorizationToken response as the AWS CLI does."""
+    fmt = output.value if output else _configured_output(opts.client)
+    response = core.get_authorization_token(opts.client, public=True)
+    emit(render.api_response(response, output=fmt, query=query))
+
+
+def _configured_output(client: ClientOptions) -> str:
+    from ecrlogin.awsclient import configured_output
+
+    value = configured_output(client)
+    if value not in ("json", "text"):
+        raise errors.ParameterError(
+            f"The configured output format {value!r} is not supported",
+            "Pass --output json or --output text.",
+        )
+    return value

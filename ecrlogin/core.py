@@ -1,0 +1,95 @@
+"""The token core: every command gets its tokens from here.
+
+It never prints and never imports Typer or Rich; it returns values or raises
+an `EcrloginError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from ecrlogin import logs
+from ecrlogin.awsclient import ClientOptions, create_client
+from ecrlogin.errors import ParameterError, ResponseError, translate
+from ecrlogin.token import PUBLIC_PROXY_ENDPOINT, AuthToken
+
+log = logging.getLogger(__name__)
+
+_REGISTRY_ID = re.compile(r"^[0-9]{12}$")
+_FIX_ENDPOINT = "Check that --endpoint-url / AWS_ENDPOINT_URL_ECR points at Amazon ECR."
+
+
+def validate_registry_ids(registry_ids: Sequence[str]) -> list[str]:
+    """Return the IDs unchanged, or raise ParameterError naming the first bad one."""
+    for registry_id in registry_ids:
+        if not _REGISTRY_ID.match(registry_id):
+            raise ParameterError(
+                f"Invalid registry ID {registry_id!r}: it must be a 12-digit AWS account ID",
+                "Pass the account ID that owns the registry, e.g. --registry-ids 123456789012.",
+            )
+    return list(registry_ids)
+
+
+def get_authorization_token(
+    options: ClientOptions, registry_ids: Sequence[str] = (), *, public: bool = False
+) -> dict[str, Any]:
+    """Call GetAuthorizationToken once and return the response without its metadata.
+
+    `registryIds` is sent only when IDs are given (ECR Public takes none).
+    """
+    ids = validate_registry_ids(registry_ids)
+    if public and ids:
+        raise ParameterError(
+            "ECR Public has no registry IDs", "Drop --registry-ids for ecr-public."
+        )
+    service = "ecr-public" if public else "ecr"
+    debug = logging.getLogger("ecrlogin").isEnabledFor(logging.DEBUG)
+    try:
+        client = create_client(service, options, on_secret=logs.register_secret if debug else None)
+        kwargs: dict[str, Any] = {"registryIds": ids} if ids else {}
+        response: dict[str, Any] = client.get_authorization_token(**kwargs)
+    except Exception as exc:  # translate() is the one place errors are mapped
+        raise translate(exc) from exc
+    response.pop("ResponseMetadata", None)
+    for entry in _entries(response, public=public):
+        if isinstance(entry, dict):
+            logs.register_secret(entry.get("authorizationToken"))
+    log.debug("GetAuthorizationToken answered for %s", service)
+    return response
+
+
+def decode_tokens(response: dict[str, Any], *, public: bool = False) -> list[AuthToken]:
+    """Decode every entry of a GetAuthorizationToken response; never an IndexError."""
+    entries = _entries(response, public=public)
+    if not entries:
+        raise ResponseError("The response holds no authorizationData", _FIX_ENDPOINT)
+    tokens = [
+        AuthToken.from_authorization_data(
+            entry, default_endpoint=PUBLIC_PROXY_ENDPOINT if public else None
+        )
+        for entry in entries
+    ]
+    for token in tokens:
+        logs.register_secret(token.password)
+        logs.register_secret(token.token)
+    return tokens
+
+
+def fetch_tokens(
+    options: ClientOptions, registry_ids: Sequence[str] = (), *, public: bool = False
+) -> list[AuthToken]:
+    """Fetch and decode the tokens for the given registries (the caller's own by default)."""
+    response = get_authorization_token(options, registry_ids, public=public)
+    return decode_tokens(response, public=public)
+
+
+def _entries(response: dict[str, Any], *, public: bool) -> list[Any]:
+    data = response.get("authorizationData")
+    if public and isinstance(data, dict):
+        return [data]
+    if isinstance(data, list):
+        return data
+    return []

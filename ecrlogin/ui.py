@@ -1,0 +1,63 @@
+"""What a person reads on stderr: errors, warnings and notes.
+
+On a terminal this goes through Rich (colour, honouring NO_COLOR); otherwise it
+is plain `ecrlogin: level: message` lines, so logs and CI output stay greppable
+and Rich is never imported on the non-interactive path.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+_STYLES = {"error": "bold red", "warning": "yellow", "note": "cyan"}
+
+
+def stderr_is_terminal() -> bool:
+    """True when stderr is an interactive terminal."""
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@cache
+def console() -> Console:
+    """The Rich console on stderr (created on first use)."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def say(level: str, message: str) -> None:
+    """Write one line at `level` ("error", "warning" or "note") to stderr."""
+    message = " ".join(message.split())
+    if stderr_is_terminal():
+        from rich.markup import escape
+
+        console().print(f"[{_STYLES.get(level, '')}]{level}:[/] {escape(message)}")
+        return
+    try:
+        sys.stderr.write(f"ecrlogin: {level}: {message}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def error(message: str) -> None:
+    """Report a failure."""
+    say("error", message)
+
+
+def warn(message: str) -> None:
+    """Report something the user should act on, without failing."""
+    say("warning", message)
+
+
+def note(message: str) -> None:
+    """Report progress or a fact the user may want."""
+    say("note", message)
