@@ -30,6 +30,8 @@ class GlobalOptions:
 
     client: ClientOptions
     debug: bool = False
+    # --cache / --no-cache; None means the command's default (helper: on, CLI: off).
+    cache: bool | None = None
 
 
 # The AWS CLI's global options, declared once and added to the root callback and

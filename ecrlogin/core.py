@@ -79,9 +79,17 @@ def decode_tokens(response: dict[str, Any], *, public: bool = False) -> list[Aut
 
 
 def fetch_tokens(
-    options: ClientOptions, registry_ids: Sequence[str] = (), *, public: bool = False
+    options: ClientOptions,
+    registry_ids: Sequence[str] = (),
+    *,
+    public: bool = False,
+    use_cache: bool = False,
 ) -> list[AuthToken]:
-    """Fetch and decode the tokens for the given registries (the caller's own by default)."""
+    """Fetch and decode the tokens for the given registries (the caller's own by default).
+
+    With `use_cache`, a token from the shared cache is served while fresh
+    (the token cache is being built; until then this always fetches).
+    """
     response = get_authorization_token(options, registry_ids, public=public)
     return decode_tokens(response, public=public)
 
