@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ecrlogin import __version__
+from ecrlogin.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
@@ -40,6 +41,25 @@ def _wire_timestamp(value: Any) -> Any:
     return value
 
 
+def _iso_timestamp(value: Any) -> str:
+    """ISO 8601, as the AWS CLI prints timestamps with `cli_timestamp_format = iso8601`."""
+    from botocore.utils import parse_timestamp
+
+    return str(parse_timestamp(value).isoformat())
+
+
+def timestamp_parser(cli_timestamp_format: str | None) -> Callable[[Any], Any]:
+    """The response timestamp parser the AWS CLI v1 uses for this `cli_timestamp_format`."""
+    if cli_timestamp_format in (None, "wire", "none"):
+        return _wire_timestamp
+    if cli_timestamp_format == "iso8601":
+        return _iso_timestamp
+    raise ConfigurationError(
+        f"Unknown cli_timestamp_format {cli_timestamp_format!r} in the AWS config",
+        "Set it to wire, none or iso8601.",
+    )
+
+
 def _timeout(value: float | None) -> float | None:
     # As in the AWS CLI, 0 means "wait forever".
     if value is None:
@@ -63,10 +83,10 @@ def create_client(
 
     session = botocore.session.Session(profile=options.profile)
     session.user_agent_extra = f"ecrlogin/{__version__}"
-    session.get_component("response_parser_factory").set_parser_defaults(
-        timestamp_parser=_wire_timestamp
-    )
     scoped = session.get_scoped_config()  # raises ProfileNotFound for an unknown profile
+    session.get_component("response_parser_factory").set_parser_defaults(
+        timestamp_parser=timestamp_parser(scoped.get("cli_timestamp_format"))
+    )
 
     config_kwargs: dict[str, Any] = {}
     if not os.environ.get("AWS_RETRY_MODE") and "retry_mode" not in scoped:

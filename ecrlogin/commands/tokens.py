@@ -1,5 +1,6 @@
 """The token commands: get-login-password, get-login, get-authorization-token."""
 
+import shlex
 from enum import Enum
 from typing import Annotated
 
@@ -8,6 +9,7 @@ import typer
 from ecrlogin import core, errors, render, ui
 from ecrlogin.awsclient import ClientOptions
 from ecrlogin.cli import GlobalOptions, app, aws_command, command, ecr_app, emit, public_app
+from ecrlogin.token import AuthToken
 
 
 class LoginOutput(str, Enum):
@@ -83,15 +85,32 @@ def get_login(
         emit(render.get_login_json(tokens, include_email=include_email))
         return
     emit(render.get_login_text(tokens, include_email=include_email))
-    region = f" --region {opts.client.region}" if opts.client.region else ""
     ui.warn(
         "The printed command carries the password, which other users can see in process "
-        "lists and shell history. Use instead: "
-        f"ecrlogin get-login-password{region} | docker login --username AWS "
-        f"--password-stdin {tokens[0].host}"
+        f"lists and shell history. Use instead: {_safe_login(opts, registry_ids, tokens)}"
     )
     if include_email:
-        ui.warn("Docker 17.06 and later reject `-e none`; pass --no-include-email.")
+        ui.warn(
+            "Docker 17.06 and later reject `-e none` (unknown shorthand flag: 'e'); "
+            "pass --no-include-email."
+        )
+
+
+def _safe_login(
+    opts: GlobalOptions, registry_ids: list[str] | None, tokens: list[AuthToken]
+) -> str:
+    """The pipeline that does what get-login's output does without exposing the password."""
+    words = ["ecrlogin", "get-login-password"]
+    if opts.client.profile:
+        words += ["--profile", shlex.quote(opts.client.profile)]
+    if opts.client.region:
+        words += ["--region", shlex.quote(opts.client.region)]
+    if registry_ids:
+        words += ["--registry-id", registry_ids[0]]
+    words += ["|", "docker", "login", "--username", "AWS", "--password-stdin", tokens[0].host]
+    if len(tokens) > 1:
+        words.append("(and the same with --registry-id for each other registry)")
+    return " ".join(words)
 
 
 @command(app, ecr_app, name="get-authorization-token")
@@ -152,8 +171,9 @@ def _configured_output(client: ClientOptions) -> str:
 
     value = configured_output(client)
     if value not in ("json", "text"):
-        raise errors.ParameterError(
-            f"The configured output format {value!r} is not supported",
+        raise errors.ConfigurationError(
+            f"The output format {value!r} from AWS_DEFAULT_OUTPUT or the profile's `output` "
+            "is not supported by ecrlogin",
             "Pass --output json or --output text.",
         )
     return value
