@@ -1,0 +1,290 @@
+"""Docker's `config.json` and the containers `auth.json`: merge our entries, keep everything else.
+
+Every change is a read-modify-write under an exclusive `fcntl` lock on a side
+file (`<file>.lock`), so concurrent logins into one file lose nothing, and the
+file is replaced atomically (temp file in the same directory + `os.replace`)
+with mode 0600. Keys are bare `host[:port]`, which podman requires.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import fcntl
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ecrlogin.errors import ConfigurationError
+
+DOCKER = "docker"
+CONTAINERS = "containers"
+FORMATS = (DOCKER, CONTAINERS)
+
+R = TypeVar("R")
+
+
+def docker_config_path() -> Path:
+    """`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json` (as docker reads it)."""
+    directory = os.environ.get("DOCKER_CONFIG")
+    if directory:
+        return Path(directory) / "config.json"
+    return Path(os.path.expanduser("~")) / ".docker" / "config.json"
+
+
+def containers_auth_path() -> Path:
+    """`$REGISTRY_AUTH_FILE`, else the per-user `auth.json` podman, buildah and skopeo read."""
+    explicit = os.environ.get("REGISTRY_AUTH_FILE")
+    if explicit:
+        return Path(explicit)
+    if sys.platform == "darwin":
+        return Path(os.path.expanduser("~")) / ".config" / "containers" / "auth.json"
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime:
+        return Path(runtime) / "containers" / "auth.json"
+    return Path(f"/run/containers/{os.getuid()}/auth.json")
+
+
+def default_path(fmt: str) -> Path:
+    """The file `--write-config` / `--helper` change for `--format fmt`."""
+    return containers_auth_path() if fmt == CONTAINERS else docker_config_path()
+
+
+def basic_auth(username: str, password: str) -> str:
+    """The `auth` value of an `auths` entry: base64 of `user:password`."""
+    return base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+
+
+# Pure changes on the parsed file (a dict), shared by the file functions and the tests.
+
+
+def merge_passwords(data: dict[str, Any], creds: Mapping[str, tuple[str, str]]) -> None:
+    """Set `auths[host] = {"auth": ...}` for each host; every other key and entry stays."""
+    auths = _section(data, "auths", create=True)
+    for host, (username, password) in creds.items():
+        # The whole entry is replaced: a stale identitytoken would win over the password.
+        auths[host] = {"auth": basic_auth(username, password)}
+
+
+def drop_passwords(data: dict[str, Any], hosts: Iterable[str], username: str = "AWS") -> list[str]:
+    """Remove the `auths` entries `merge_passwords` would have written; return those removed.
+
+    An entry that is not exactly `{"auth": base64("AWS:...")}` was not written by
+    ecrlogin and is left alone.
+    """
+    auths = _section(data, "auths", create=False)
+    removed = []
+    for host in hosts:
+        if _is_ours(auths.get(host), username):
+            del auths[host]
+            removed.append(host)
+    return removed
+
+
+def merge_helpers(data: dict[str, Any], hosts: Iterable[str], helper: str) -> None:
+    """Set `credHelpers[host] = helper` for each host; every other key and entry stays."""
+    helpers = _section(data, "credHelpers", create=True)
+    for host in hosts:
+        helpers[host] = helper
+
+
+def drop_helpers(data: dict[str, Any], hosts: Iterable[str], helper: str) -> list[str]:
+    """Remove `credHelpers[host]` where it names `helper`; return the hosts removed."""
+    helpers = _section(data, "credHelpers", create=False)
+    removed = []
+    for host in hosts:
+        if helpers.get(host) == helper:
+            del helpers[host]
+            removed.append(host)
+    return removed
+
+
+def shadowing(data: Mapping[str, Any], host: str, *, fmt: str, helper: str | None = None) -> str:
+    """Why a client would not use what was written for `host` ("" when nothing shadows it)."""
+    helpers = data.get("credHelpers")
+    named = helpers.get(host) if isinstance(helpers, dict) else None
+    if helper is not None:
+        return ""  # credHelpers[host] is the most specific setting there is
+    if isinstance(named, str):
+        return (
+            f"credHelpers names {named!r} for {host}, so clients ask that helper and ignore "
+            "the stored password; remove that entry, or use --helper"
+        )
+    store = data.get("credsStore")
+    # containers/image reads only credHelpers; docker also obeys credsStore.
+    if fmt == DOCKER and isinstance(store, str) and store:
+        return (
+            f"credsStore is {store!r}, so docker reads {host}'s password from that store "
+            "and ignores the one in auths; remove credsStore, or use the client login "
+            "(--client docker)"
+        )
+    return ""
+
+
+def _is_ours(entry: object, username: str) -> bool:
+    if not isinstance(entry, dict) or set(entry) != {"auth"} or not isinstance(entry["auth"], str):
+        return False
+    try:
+        decoded = base64.b64decode(entry["auth"], validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return False
+    return decoded.partition(":")[0] == username
+
+
+def _section(data: dict[str, Any], key: str, *, create: bool) -> dict[str, Any]:
+    section = data.get(key)
+    if section is None:
+        if not create:
+            return {}
+        section = data[key] = {}
+    if not isinstance(section, dict):
+        raise ConfigurationError(
+            f"{key!r} in the config file is a {type(section).__name__}, not an object",
+            "Fix the file by hand; ecrlogin does not overwrite what it cannot merge.",
+        )
+    return section
+
+
+# The file: locked read-modify-write with an atomic replace.
+
+
+def store_passwords(path: Path, creds: Mapping[str, tuple[str, str]], *, fmt: str) -> list[str]:
+    """Merge passwords into the file at `path`; return a warning per shadowed host."""
+
+    def change(data: dict[str, Any]) -> list[str]:
+        merge_passwords(data, creds)
+        return [w for host in creds if (w := shadowing(data, host, fmt=fmt))]
+
+    return update(path, change)
+
+
+def remove_passwords(path: Path, hosts: Iterable[str]) -> list[str]:
+    """Remove our `auths` entries for `hosts` from `path`; return the hosts removed."""
+    return update(path, lambda data: drop_passwords(data, list(hosts)), create=False)
+
+
+def set_helpers(path: Path, hosts: Iterable[str], helper: str, *, fmt: str) -> list[str]:
+    """Point `credHelpers[host]` at `helper` in `path`; return warnings."""
+    hosts = list(hosts)
+
+    def change(data: dict[str, Any]) -> list[str]:
+        helpers = data.get("credHelpers")
+        replaced = [
+            f"credHelpers for {host} named {helpers[host]!r}; it now names {helper!r}"
+            for host in hosts
+            if isinstance(helpers, dict) and helpers.get(host) not in (None, helper)
+        ]
+        merge_helpers(data, hosts, helper)
+        return replaced
+
+    return update(path, change)
+
+
+def remove_helpers(path: Path, hosts: Iterable[str], helper: str) -> list[str]:
+    """Remove `credHelpers[host] == helper` entries from `path`; return the hosts removed."""
+    return update(path, lambda data: drop_helpers(data, list(hosts), helper), create=False)
+
+
+def update(path: Path, change: Callable[[dict[str, Any]], R], *, create: bool = True) -> R:
+    """Apply `change` to the JSON object in `path` under the lock and write it back atomically.
+
+    A missing file is an empty object (and is not created when `create` is
+    False and nothing changed). A file that is not a JSON object is never
+    overwritten.
+    """
+    # Write through a symlink (e.g. a dotfiles-managed config.json), as docker does.
+    path = Path(os.path.realpath(path))
+    if not create and not path.exists():
+        return change({})  # nothing to remove: create neither the file nor its lock
+    try:
+        _make_dirs(path.parent)
+        with _locked(path):
+            data, existed = _read(path)
+            before = json.dumps(data, sort_keys=True)
+            result = change(data)
+            if json.dumps(data, sort_keys=True) != before or (create and not existed):
+                _write(path, data)
+            return result
+    except OSError as exc:
+        raise ConfigurationError(
+            f"Cannot update {path}: {exc.strerror or exc}",
+            "Check the file's and its directory's permissions, or pass --config-file.",
+        ) from None
+
+
+def _make_dirs(directory: Path) -> None:
+    # Created directories are 0700: they will hold credentials.
+    missing = []
+    while not directory.exists():
+        missing.append(directory)
+        if directory.parent == directory:
+            break
+        directory = directory.parent
+    for item in reversed(missing):
+        with suppress(FileExistsError):  # another login made it first
+            item.mkdir(mode=0o700)
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    # A side file, because the real one is replaced by rename and a lock on it
+    # would be held on an inode that is no longer the file.
+    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _read(path: Path) -> tuple[dict[str, Any], bool]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}, False
+    if not raw.strip():
+        return {}, True
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(
+            f"{path} is not valid JSON ({exc})",
+            "Fix or remove it; ecrlogin does not overwrite a file it cannot read.",
+        ) from None
+    if not isinstance(data, dict):
+        raise ConfigurationError(
+            f"{path} holds a JSON {type(data).__name__}, not an object",
+            "Fix or remove it; ecrlogin does not overwrite a file it cannot merge.",
+        )
+    return data, True
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
+    text = json.dumps(data, indent="\t", ensure_ascii=False) + "\n"
+    # mkstemp creates the file 0600 before anything is written to it.
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temp)
+        raise
+    try:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
