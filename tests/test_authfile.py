@@ -69,7 +69,7 @@ def test_new_file_is_0600_in_new_0700_directories(tmp_path: Path) -> None:
 
 def test_an_existing_file_keeps_every_other_key_and_becomes_0600(tmp_path: Path) -> None:
     path = tmp_path / "config.json"
-    original = {
+    original: dict[str, Any] = {
         "auths": {
             OTHER: auth_of("someone", "else"),
             f"https://{HOST}": auth_of("legacy", "key"),
