@@ -1,0 +1,120 @@
+"""Container-client login: run each client's own `login --password-stdin`.
+
+The password is written to the client's stdin and nowhere else: never into
+argv (visible in process lists) and never into the environment (visible in
+/proc/PID/environ). A client's failure comes back with its own message and
+exit code.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ecrlogin.errors import GENERAL, ClientLoginError
+
+
+@dataclass(frozen=True)
+class Client:
+    """How one container client logs in and out."""
+
+    name: str
+    # Words between the executable and `login` / `logout` (helm: `registry`).
+    prefix: tuple[str, ...] = ()
+
+    def login_args(self, username: str, host: str, extra: Sequence[str] = ()) -> list[str]:
+        """Arguments after the executable for a login that reads the password from stdin."""
+        return [*self.prefix, "login", "--username", username, "--password-stdin", *extra, host]
+
+    def logout_args(self, host: str, extra: Sequence[str] = ()) -> list[str]:
+        """Arguments after the executable for a logout."""
+        return [*self.prefix, "logout", *extra, host]
+
+
+CLIENTS = {
+    client.name: client
+    for client in (
+        Client("docker"),
+        Client("podman"),
+        Client("nerdctl"),
+        Client("finch"),
+        Client("buildah"),
+        Client("skopeo"),
+        Client("helm", ("registry",)),
+        Client("oras"),
+    )
+}
+NAMES = tuple(CLIENTS)
+
+
+def login(
+    name: str, host: str, username: str, password: str, extra_args: Sequence[str] = ()
+) -> None:
+    """Log client `name` into `host`; raise ClientLoginError with the client's message and code."""
+    client = CLIENTS[name]
+    args = client.login_args(username, host, extra_args)
+    # A trailing newline, as `get-login-password | docker login --password-stdin` sends;
+    # every client strips it.
+    _run(client, args, host, stdin=f"{password}\n", secret=password, action="login")
+
+
+def logout(name: str, host: str, extra_args: Sequence[str] = ()) -> None:
+    """Log client `name` out of `host`; raise ClientLoginError on failure."""
+    client = CLIENTS[name]
+    _run(client, client.logout_args(host, extra_args), host, stdin="", secret=None, action="logout")
+
+
+def _run(
+    client: Client, args: list[str], host: str, *, stdin: str, secret: str | None, action: str
+) -> None:
+    what = " ".join([client.name, *client.prefix, action])
+    executable = shutil.which(client.name)
+    if executable is None:
+        raise ClientLoginError(
+            f"{client.name} is not installed or not on PATH",
+            f"Install {client.name}, pick another --client, or use --write-config "
+            "(no client needed).",
+            exit_code=GENERAL,
+        )
+    try:
+        done = subprocess.run(
+            [executable, *args],
+            input=stdin.encode(),
+            capture_output=True,
+            check=False,
+        )
+    except OSError as exc:
+        raise ClientLoginError(
+            f"Cannot run {executable}: {exc.strerror or exc}",
+            f"Check that {client.name} is executable.",
+            exit_code=GENERAL,
+        ) from None
+    if done.returncode == 0:
+        return
+    message = _message(done.stderr) or _message(done.stdout) or "no message"
+    if secret:
+        message = message.replace(secret, "<redacted>")
+    code = done.returncode
+    if code < 0:  # killed by a signal: report it as a shell would
+        code = 128 - code
+        message = f"{message} (killed by {_signal_name(-done.returncode)})"
+    raise ClientLoginError(
+        f"`{what} {host}` failed with exit code {code}: {message}",
+        None,
+        exit_code=code,
+    )
+
+
+def _message(output: bytes) -> str:
+    text = " ".join(output.decode("utf-8", errors="replace").split())
+    return text if len(text) <= 1000 else text[:997] + "..."
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
