@@ -298,7 +298,7 @@ def expand_multi_value(argv: list[str]) -> list[str]:
 
 def _load_commands() -> None:
     # Each command module registers itself on `app` when imported.
-    from ecrlogin.commands import tokens  # noqa: F401
+    from ecrlogin.commands import login, tokens  # noqa: F401
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -143,3 +143,22 @@ def _text_dict(
         lines.append("\t".join(scalars))
     for key, value in nested:
         _text(value, lines, key, None)
+
+
+def github_masks(secrets: Sequence[str]) -> str:
+    """GitHub Actions `::add-mask::` lines, so the runner hides each secret in every log."""
+    return "".join(f"::add-mask::{secret}\n" for secret in secrets)
+
+
+def login_json(results: Sequence[dict[str, Any]]) -> str:
+    """`login --output json`: a list of {registry, region, method, expiresAt}."""
+    items = [
+        {
+            "registry": item["registry"],
+            "region": item["region"],
+            "method": item["method"],
+            "expiresAt": iso_utc(item["expiresAt"]) if item["expiresAt"] else None,
+        }
+        for item in results
+    ]
+    return json.dumps(items, indent=4, ensure_ascii=False) + "\n"

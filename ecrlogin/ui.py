@@ -8,13 +8,15 @@ and Rich is never imported on the non-interactive path.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-_STYLES = {"error": "bold red", "warning": "yellow", "note": "cyan"}
+_STYLES = {"error": "bold red", "warning": "yellow", "note": "cyan", "ok": "green"}
 
 
 def stderr_is_terminal() -> bool:
@@ -61,3 +63,18 @@ def warn(message: str) -> None:
 def note(message: str) -> None:
     """Report progress or a fact the user may want."""
     say("note", message)
+
+
+def ok(message: str) -> None:
+    """Report that one step succeeded."""
+    say("ok", message)
+
+
+@contextmanager
+def status(message: str) -> Iterator[None]:
+    """A spinner on stderr while waiting (terminal only; nothing otherwise)."""
+    if not stderr_is_terminal():
+        yield
+        return
+    with console().status(message):
+        yield

@@ -1,0 +1,282 @@
+"""The `login` and `logout` commands: log container clients, or their config files, into ECR."""
+
+import os
+import shutil
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ecrlogin import authfile, config, core, render, ui
+from ecrlogin import login as flow
+from ecrlogin.cli import GlobalOptions, app, aws_command, command, emit
+from ecrlogin.errors import ParameterError
+
+
+class ClientName(str, Enum):
+    """The clients whose own login `--client` runs (their names in `ecrlogin.clients`)."""
+
+    docker = "docker"
+    podman = "podman"
+    nerdctl = "nerdctl"
+    finch = "finch"
+    buildah = "buildah"
+    skopeo = "skopeo"
+    helm = "helm"
+    oras = "oras"
+
+
+class FileFormat(str, Enum):
+    """Which config file `--write-config` / `--helper` change."""
+
+    docker = "docker"
+    containers = "containers"
+
+
+class LoginOutput(str, Enum):
+    """What `login` prints on stdout (nothing unless asked)."""
+
+    json = "json"
+
+
+Targets = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Registry hosts or image references (default: your own registry in the region).",
+        show_default=False,
+        metavar="TARGET",
+    ),
+]
+ClientOption = Annotated[
+    ClientName | None,
+    typer.Option(
+        "--client",
+        help="The client whose own login runs (default: docker).",
+        show_default=False,
+    ),
+]
+ClientArgs = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--client-arg",
+        help="An extra argument for the client's login/logout, e.g. "
+        "--client-arg=--tls-verify=false or --client-arg=--authfile=PATH (repeatable).",
+        show_default=False,
+    ),
+]
+WriteConfig = Annotated[
+    bool,
+    typer.Option(
+        "--write-config",
+        help="No client: write the passwords into the client config file yourself.",
+    ),
+]
+Helper = Annotated[
+    bool,
+    typer.Option(
+        "--helper",
+        help='Name the "ecrlogin" credential helper in credHelpers instead (never expires).',
+    ),
+]
+Format = Annotated[
+    FileFormat | None,
+    typer.Option(
+        "--format",
+        help="docker: $DOCKER_CONFIG/config.json or ~/.docker/config.json; containers: "
+        "$REGISTRY_AUTH_FILE or $XDG_RUNTIME_DIR/containers/auth.json (default: docker).",
+        show_default=False,
+    ),
+]
+ConfigFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--config-file",
+        help="The file --write-config / --helper change, instead of the default.",
+        show_default=False,
+        dir_okay=False,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Mode:
+    """How registries are logged in: a client's login, a config file entry, or the helper."""
+
+    kind: str  # "client", "config" or "helper"
+    client: str = "docker"
+    client_args: tuple[str, ...] = ()
+    path: Path | None = None
+    fmt: str = authfile.DOCKER
+
+
+def _mode(
+    client: ClientName | None,
+    client_args: list[str] | None,
+    write_config: bool,
+    helper: bool,
+    fmt: FileFormat | None,
+    config_file: Path | None,
+) -> Mode:
+    """Check that the chosen options fit together and say what to do."""
+    if write_config and helper:
+        raise ParameterError(
+            "--write-config and --helper cannot be combined",
+            "Pick one: a stored password (--write-config) or the credential helper (--helper).",
+        )
+    if write_config or helper:
+        if client is not None or client_args:
+            chosen = "--helper" if helper else "--write-config"
+            raise ParameterError(
+                f"--client/--client-arg do not apply with {chosen}",
+                "Drop them; the config file is written without running a client.",
+            )
+        file_format = (fmt or FileFormat.docker).value
+        path = config_file or authfile.default_path(file_format)
+        return Mode(kind="helper" if helper else "config", path=path, fmt=file_format)
+    if fmt is not None or config_file is not None:
+        raise ParameterError(
+            "--format/--config-file apply only with --write-config or --helper",
+            "Add one of those, or pass the client its own option, e.g. "
+            "--client-arg=--authfile=PATH.",
+        )
+    name = client.value if client is not None else "docker"
+    return Mode(kind="client", client=name, client_args=tuple(client_args or ()))
+
+
+@command(app, name="login")
+@aws_command
+def login(
+    ctx: typer.Context,
+    opts: GlobalOptions,
+    targets: Targets = None,
+    client: ClientOption = None,
+    client_arg: ClientArgs = None,
+    write_config: WriteConfig = False,
+    helper: Helper = False,
+    file_format: Format = None,
+    config_file: ConfigFile = None,
+    output: Annotated[
+        LoginOutput | None,
+        typer.Option(
+            "--output",
+            help="json: print a list of {registry, region, method, expiresAt} on stdout.",
+            show_default=False,
+        ),
+    ] = None,
+    mask: Annotated[
+        bool | None,
+        typer.Option(
+            "--mask/--no-mask",
+            help="Print ::add-mask:: for every password first (default: on in GitHub Actions).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Log a container client (or its config file) into ECR registries, password via stdin."""
+    mode = _mode(client, client_arg, write_config, helper, file_format, config_file)
+    results = flow.resolve_targets(targets or [], config.load())
+    with ui.status("Fetching ECR authorization tokens"):
+        results = flow.fetch(
+            results,
+            opts.client,
+            core.fetch_tokens,
+            use_cache=bool(opts.cache),
+            tokens_needed=mode.kind != "helper",
+        )
+    if mask if mask is not None else os.environ.get("GITHUB_ACTIONS") == "true":
+        secrets = flow.passwords(results)
+        if secrets:
+            # Before anything else reaches a log, so the runner hides every later copy.
+            emit(render.github_masks(secrets))
+    warnings: list[str] = []
+    if mode.kind == "client":
+        with ui.status(f"Running {mode.client} login"):
+            results = flow.client_login(results, mode.client, mode.client_args)
+    elif mode.kind == "config" and mode.path is not None:
+        results, warnings = flow.write_config(results, mode.path, fmt=mode.fmt)
+    elif mode.path is not None:
+        results, warnings = flow.set_helper(results, mode.path, fmt=mode.fmt)
+        if any(r.ok for r in results):
+            _check_helper_on_path()
+    _report(results, warnings, mode)
+    if output is LoginOutput.json:
+        emit(
+            render.login_json(
+                [
+                    {
+                        "registry": r.host,
+                        "region": r.region,
+                        "method": r.method,
+                        "expiresAt": r.expires_at,
+                    }
+                    for r in results
+                ]
+            )
+        )
+
+
+@command(app, name="logout")
+@aws_command
+def logout(
+    ctx: typer.Context,
+    opts: GlobalOptions,
+    targets: Targets = None,
+    client: ClientOption = None,
+    client_arg: ClientArgs = None,
+    write_config: Annotated[
+        bool,
+        typer.Option("--write-config", help="Remove the passwords `login --write-config` wrote."),
+    ] = False,
+    helper: Annotated[
+        bool,
+        typer.Option("--helper", help="Remove the credHelpers entries `login --helper` wrote."),
+    ] = False,
+    file_format: Format = None,
+    config_file: ConfigFile = None,
+) -> None:
+    """Undo `login`: remove what it stored for these registries, and nothing else."""
+    mode = _mode(client, client_arg, write_config, helper, file_format, config_file)
+    results = flow.resolve_targets(targets or [], config.load())
+    if not targets:
+        with ui.status("Finding your default registry"):
+            results = flow.fetch(
+                results, opts.client, core.fetch_tokens, use_cache=bool(opts.cache)
+            )
+    warnings: list[str] = []
+    if mode.kind == "client":
+        results = flow.client_logout(results, mode.client, mode.client_args)
+    elif mode.kind == "config" and mode.path is not None:
+        results, warnings = flow.remove_config(results, mode.path)
+    elif mode.path is not None:
+        results, warnings = flow.remove_helper(results, mode.path)
+    _report(results, warnings, mode, logout=True)
+
+
+def _report(
+    results: list[flow.RegistryResult], warnings: list[str], mode: Mode, *, logout: bool = False
+) -> None:
+    """One stderr line per registry, the warnings, then the summary and exit code on failure."""
+    for warning in warnings:
+        ui.warn(f"{mode.path}: {warning}" if mode.path else warning)
+    for result in results:
+        if result.error is not None:
+            ui.error(f"{result.name}: {result.error.message}")
+        elif logout and not result.changed:
+            ui.note(flow.describe(result, logout=True))
+        else:
+            ui.ok(flow.describe(result, logout=logout))
+    code = flow.exit_code(results)
+    if code:
+        if len(results) > 1:
+            ui.error(flow.summary(results))
+        raise typer.Exit(code)
+
+
+def _check_helper_on_path() -> None:
+    if shutil.which("docker-credential-ecrlogin") is None:
+        ui.warn(
+            "docker-credential-ecrlogin is not on PATH, so clients cannot run the helper "
+            "yet; install ecrlogin where the client runs, or add its bin directory to PATH."
+        )
