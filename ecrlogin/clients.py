@@ -58,18 +58,16 @@ def login(
     args = client.login_args(username, host, extra_args)
     # A trailing newline, as `get-login-password | docker login --password-stdin` sends;
     # every client strips it.
-    _run(client, args, host, stdin=f"{password}\n", secret=password, action="login")
+    _run(client, args, stdin=f"{password}\n", secret=password, action="login")
 
 
 def logout(name: str, host: str, extra_args: Sequence[str] = ()) -> None:
     """Log client `name` out of `host`; raise ClientLoginError on failure."""
     client = CLIENTS[name]
-    _run(client, client.logout_args(host, extra_args), host, stdin="", secret=None, action="logout")
+    _run(client, client.logout_args(host, extra_args), stdin="", secret=None, action="logout")
 
 
-def _run(
-    client: Client, args: list[str], host: str, *, stdin: str, secret: str | None, action: str
-) -> None:
+def _run(client: Client, args: list[str], *, stdin: str, secret: str | None, action: str) -> None:
     what = " ".join([client.name, *client.prefix, action])
     executable = shutil.which(client.name)
     if executable is None:
@@ -102,7 +100,7 @@ def _run(
         code = 128 - code
         message = f"{message} (killed by {_signal_name(-done.returncode)})"
     raise ClientLoginError(
-        f"`{what} {host}` failed with exit code {code}: {message}",
+        f"`{what}` failed with exit code {code}: {message}",
         None,
         exit_code=code,
     )

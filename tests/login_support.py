@@ -31,8 +31,11 @@ record = {{
 name = "%d-%d.json" % (time.monotonic_ns(), os.getpid())
 with open(os.path.join({record_dir!r}, name), "w") as handle:
     json.dump(record, handle)
-sys.stderr.write({message!r})
-sys.exit({exit_code})
+fail_for = {fail_for!r}
+code = {exit_code} if fail_for is None or fail_for in sys.argv else 0
+if code:
+    sys.stderr.write({message!r})
+sys.exit(code)
 """
 
 
@@ -46,9 +49,18 @@ class Call:
 
 
 def install_recorder(
-    bin_dir: Path, name: str, record_dir: Path, *, exit_code: int = 0, message: str = ""
+    bin_dir: Path,
+    name: str,
+    record_dir: Path,
+    *,
+    exit_code: int = 0,
+    message: str = "",
+    fail_for: str | None = None,
 ) -> Path:
-    """Write an executable stand-in `name` into `bin_dir` that records each run."""
+    """Write an executable stand-in `name` into `bin_dir` that records each run.
+
+    It exits with `exit_code` and `message` on stderr (only for host `fail_for`, if given).
+    """
     bin_dir.mkdir(parents=True, exist_ok=True)
     record_dir.mkdir(parents=True, exist_ok=True)
     script = bin_dir / name
@@ -58,6 +70,7 @@ def install_recorder(
             record_dir=str(record_dir),
             message=message,
             exit_code=exit_code,
+            fail_for=fail_for,
         )
     )
     script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
