@@ -58,7 +58,8 @@ def test_get_login_password_pipes_into_skopeo_login(
 ) -> None:
     authfile = tmp_path / "auth.json"
     result = bash(
-        f"{ECRLOGIN} get-login-password --region us-east-1 | {skopeo_login(registry.host, authfile)}",
+        f"{ECRLOGIN} get-login-password --region us-east-1 "
+        f"| {skopeo_login(registry.host, authfile)}",
         e2e_env,
     )
     assert result.returncode == 0, result.stderr
