@@ -434,3 +434,52 @@ def test_json_output_for_the_helper_has_no_expiry(env: dict[str, str]) -> None:
     assert result.returncode == 0, result.stderr
     data: list[dict[str, Any]] = json.loads(result.stdout)
     assert data == [{"registry": EU, "region": "eu-west-1", "method": "helper", "expiresAt": None}]
+
+
+def run_on_terminal(args: list[str], env: dict[str, str]) -> tuple[int, bytes, str]:
+    """Run ecrlogin with stderr on a pseudo-terminal; return (code, stdout, terminal text)."""
+    import os
+    import pty
+    import subprocess
+
+    from tests.conftest import BIN
+
+    master, slave = pty.openpty()
+    with subprocess.Popen(
+        [str(BIN / "ecrlogin"), *args],
+        env={**env, "TERM": "xterm-256color"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+    ) as proc:
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        stdout = proc.stdout.read() if proc.stdout else b""
+        code = proc.wait(timeout=60)
+    os.close(master)
+    return code, stdout, seen.decode()
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+def test_on_a_terminal_rich_shows_a_spinner_and_honours_no_color(
+    env: dict[str, str], no_color: bool
+) -> None:
+    env = {key: value for key, value in env.items() if key != "NO_COLOR"}
+    if no_color:
+        env["NO_COLOR"] = "1"
+    code, stdout, seen = run_on_terminal(["login", "--write-config", EU], env)
+    assert (code, stdout) == (0, b"")
+    assert "Fetching ECR authorization tokens" in seen  # the spinner's text
+    assert f"{EU}: password written to" in seen
+    assert "ecrlogin: ok:" not in seen  # Rich's form, not the plain one
+    assert ("\x1b[32mok:" in seen) is not no_color
+    if no_color:
+        assert "\x1b[3" not in seen  # no foreground colour at all
