@@ -9,13 +9,14 @@ It speaks plain HTTP, so each client gets `--tls-verify=false` through
 from __future__ import annotations
 
 import json
+import os
 import stat
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ACCOUNT, MOTO_PASSWORD, RegistryServer, ecrlogin, require_tool
+from tests.conftest import ACCOUNT, BIN, MOTO_PASSWORD, RegistryServer, ecrlogin, require_tool
 from tests.login_support import write_oci_layout
 
 pytestmark = pytest.mark.e2e
@@ -147,3 +148,23 @@ def test_containers_format_writes_the_file_podman_and_skopeo_read(
     path = Path(env["REGISTRY_AUTH_FILE"])
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert list(json.loads(path.read_text())["auths"]) == [registry.host]
+
+
+def test_helper_setup_lets_skopeo_fetch_a_fresh_password_itself(
+    pushed: str, registry: RegistryServer, env: dict[str, str], tmp_path: Path
+) -> None:
+    # skopeo runs docker-credential-ecrlogin (from this venv) for the host on every pull.
+    env = {**env, "PATH": f"{BIN}{os.pathsep}{env['PATH']}"}
+    path = tmp_path / "helper.json"
+    result = ecrlogin("login", "--helper", "--config-file", str(path), registry.host, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.decode() == (
+        f"ecrlogin: ok: {registry.host}: credential helper ecrlogin set in {path}, never expires\n"
+    )
+    assert json.loads(path.read_text()) == {"credHelpers": {registry.host: "ecrlogin"}}
+    assert tags(list_tags(pushed, env, str(path))) == ["1"]
+
+    result = ecrlogin("logout", "--helper", "--config-file", str(path), registry.host, env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(path.read_text()) == {"credHelpers": {}}
+    assert list_tags(pushed, env, str(path)).returncode != 0
