@@ -132,7 +132,7 @@ def test_an_empty_file_is_an_empty_config(tmp_path: Path) -> None:
 def test_an_unusable_directory_is_a_configuration_error(tmp_path: Path) -> None:
     # A regular file where the directory should be: fails for root too.
     (tmp_path / "docker").write_text("")
-    with pytest.raises(ConfigurationError, match="Cannot update .*Not a directory") as info:
+    with pytest.raises(ConfigurationError, match=r"Cannot update .*Not a directory") as info:
         authfile.store_passwords(
             tmp_path / "docker" / "config.json", {HOST: ("AWS", "pw")}, fmt="docker"
         )
