@@ -2,54 +2,119 @@
 
 `$ECRLOGIN_CONFIG`, else `$XDG_CONFIG_HOME/ecrlogin/config.toml`, else
 `~/.config/ecrlogin/config.toml`. A missing file is an empty configuration.
+
+The credential helper reads this on every call, so nothing costly (`tomllib`,
+`pathlib`, the error classes) is imported until a file is actually there.
 """
 
 from __future__ import annotations
 
 import os
-import re
-import sys
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
-from ecrlogin.errors import ConfigurationError
-from ecrlogin.hosts import Registry, parse_registry, server_host
+from ecrlogin.hosts import (
+    Registry,
+    is_account,
+    is_region,
+    parse_registry,
+    server_host,
+)
+from ecrlogin.hosts import (
+    partition_of_region as partition_of_region,  # re-exported: part of this module's API
+)
+from ecrlogin.record import Record
 
-_ACCOUNT = re.compile(r"^[0-9]{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+-[0-9]+$")
-_KEYS = {"account": _ACCOUNT, "region": _REGION, "profile": None}
+TYPE_CHECKING = False  # typing itself is too costly to import on the helper's path
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+    from typing import Any
+
+    from ecrlogin.errors import ConfigurationError
+
+_KEYS = ("account", "region", "profile")
+_KEY_FIX = {
+    "account": "account is a 12-digit AWS account ID, in quotes.",
+    "region": 'region is a region name such as "us-west-2".',
+    "profile": "profile is the name of a profile in the AWS config files.",
+}
 
 
-@dataclass(frozen=True)
-class RegistryConfig:
+class RegistryConfig(Record):
     """One `[registries."HOST"]` table."""
 
+    __slots__ = ("host", "account", "region", "profile")  # noqa: RUF023 - the repr's order
     host: str
-    account: str | None = None
-    region: str | None = None
-    profile: str | None = None
+    account: str | None
+    region: str | None
+    profile: str | None
+
+    def __init__(
+        self,
+        host: str,
+        account: str | None = None,
+        region: str | None = None,
+        profile: str | None = None,
+    ) -> None:
+        self._set(host=host, account=account, region=region, profile=profile)
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(Record):
     """The parsed configuration file."""
 
-    path: Path | None = None
-    registries: Mapping[str, RegistryConfig] = field(default_factory=dict)
+    __slots__ = ("source", "registries")  # noqa: RUF023 - the repr's order
+    source: str | None
+    registries: Mapping[str, RegistryConfig]
+
+    def __init__(
+        self,
+        path: Path | str | None = None,
+        registries: Mapping[str, RegistryConfig] | None = None,
+    ) -> None:
+        self._set(
+            source=None if path is None else os.fspath(path), registries=dict(registries or {})
+        )
+
+    @property
+    def path(self) -> Path | None:
+        """The file this came from; None when there was none."""
+        if self.source is None:
+            return None
+        from pathlib import Path
+
+        return Path(self.source)
 
     def lookup(self, host: str) -> RegistryConfig | None:
         """The table for `host` (`host[:port]`, lower case), if any."""
         return self.registries.get(host)
 
+    def dumps(self) -> str:
+        """The validated tables as tab-separated lines, for the helper's memo of this file."""
+        return "".join(
+            f"{entry.host}\t{entry.account or ''}\t{entry.region or ''}\t{entry.profile or ''}\n"
+            for entry in self.registries.values()
+        )
 
-@dataclass(frozen=True)
-class Target:
+    @classmethod
+    def loads(cls, text: str, path: str | None) -> Config:
+        """The inverse of `dumps()`; ValueError if `text` is not its output."""
+        registries = {}
+        for line in text.splitlines():
+            host, account, region, profile = line.split("\t")
+            registries[host] = RegistryConfig(
+                host=host, account=account or None, region=region or None, profile=profile or None
+            )
+        return cls(path=path, registries=registries)
+
+
+class Target(Record):
     """A registry to serve: where its token comes from and as whom."""
 
+    __slots__ = ("registry", "profile")  # noqa: RUF023 - the repr's order
     registry: Registry
-    profile: str | None = None
+    profile: str | None
+
+    def __init__(self, registry: Registry, profile: str | None = None) -> None:
+        self._set(registry=registry, profile=profile)
 
     @property
     def host(self) -> str:
@@ -57,73 +122,117 @@ class Target:
         return self.registry.host
 
 
-def config_path() -> Path:
-    """Where the configuration file is looked for."""
+def config_file() -> str:
+    """Where the configuration file is looked for, as a string (no pathlib import)."""
     explicit = os.environ.get("ECRLOGIN_CONFIG")
     if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(base) / "ecrlogin" / "config.toml"
+        return os.path.expanduser(explicit)
+    base = os.environ.get("XDG_CONFIG_HOME")
+    if not base or not os.path.isabs(base):  # the XDG spec says to ignore relative paths
+        base = os.path.join(os.path.expanduser("~"), ".config")
+    return os.path.join(base, "ecrlogin", "config.toml")
 
 
-def load(path: Path | None = None) -> Config:
-    """Read and validate the configuration file; a missing file is an empty config."""
-    path = path or config_path()
+def config_path() -> Path:
+    """Where the configuration file is looked for."""
+    from pathlib import Path
+
+    return Path(config_file())
+
+
+def read_bytes(path: str | os.PathLike[str] | None = None) -> bytes | None:
+    """The configuration file's bytes, or None when there is no file."""
+    name = os.fspath(path) if path is not None else config_file()
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(name, "rb") as handle:
+            return handle.read()
     except FileNotFoundError:
-        return Config(path=None)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigurationError(
-            f"Cannot read the ecrlogin config file {path}: {exc}",
-            "Fix its permissions or encoding, or point ECRLOGIN_CONFIG elsewhere.",
+        return None
+    except OSError as exc:
+        raise _error(
+            f"Cannot read the ecrlogin config file {name}: {exc.strerror or exc}",
+            "Fix its permissions, or point ECRLOGIN_CONFIG at another file.",
         ) from None
+
+
+def load(path: Path | str | None = None) -> Config:
+    """Read and validate the configuration file; a missing file is an empty config."""
+    name = os.fspath(path) if path is not None else config_file()
+    data = read_bytes(name)
+    if data is None:
+        return Config(path=None)
+    return parse(data, name)
+
+
+def parse(data: bytes, name: str) -> Config:
+    """Validate the bytes of the configuration file `name`; errors name the file and line."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise _error(f"{name}, line {line}: not UTF-8 text", "Save the file as UTF-8.") from None
+    import sys
+
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10
         import tomli as tomllib
     try:
-        data = tomllib.loads(text)
+        document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigurationError(
-            f"{path}: not valid TOML: {exc}", "Fix the syntax at that line."
+        raise _error(
+            f"{name}: not valid TOML: {exc}", "Fix the syntax at that line and column."
         ) from None
-    return Config(path=path, registries=_registries(path, text, data))
+    return Config(path=name, registries=_registries(name, text, document))
 
 
-def _registries(path: Path, text: str, data: dict[str, Any]) -> dict[str, RegistryConfig]:
-    unknown = sorted(set(data) - {"registries"})
+def _registries(name: str, text: str, document: dict[str, Any]) -> dict[str, RegistryConfig]:
+    where = _Locator(name, text)
+    unknown = sorted(set(document) - {"registries"})
     if unknown:
-        raise _bad(
-            path, text, unknown[0], f"unknown key {unknown[0]!r}", "Only [registries] is read."
+        raise where.error(
+            f"unknown key {unknown[0]!r}",
+            'Only [registries."HOST"] tables are read.',
+            table=unknown[0],
         )
-    tables = data.get("registries", {})
+    tables = document.get("registries", {})
     if not isinstance(tables, dict):
-        raise _bad(path, text, "registries", "`registries` must be a table", None)
+        raise where.error(
+            "`registries` must be a table", 'Write [registries."HOST"] tables.', key="registries"
+        )
     result: dict[str, RegistryConfig] = {}
-    for name, table in tables.items():
-        host = server_host(name)
+    for title, table in tables.items():
+        host = server_host(title)
         if host is None:
-            raise _bad(path, text, name, f"{name!r} is not a registry host name", None)
+            raise where.error(
+                f"{title!r} is not a registry host name",
+                'Name the host as the client does, e.g. [registries."registry.example.com"].',
+                table=title,
+            )
         if not isinstance(table, dict):
-            raise _bad(path, text, name, f"registries.{name!r} must be a table", None)
+            raise where.error(
+                f"registries.{title!r} must be a table",
+                'Write [registries."HOST"] with account, region and profile keys.',
+                table=title,
+            )
+        if host in result:
+            raise where.error(
+                f"registry {host!r} is configured twice", "Keep one table per host.", table=title
+            )
         for key, value in table.items():
             if key not in _KEYS:
-                raise _bad(
-                    path,
-                    text,
-                    key,
-                    f"unknown key {key!r} in registries.{name!r}",
-                    "Allowed: account, region, profile.",
+                raise where.error(
+                    f"unknown key {key!r} in registries.{title!r}",
+                    "Allowed keys: account, region, profile.",
+                    table=title,
+                    key=key,
                 )
-            pattern = _KEYS[key]
-            if not isinstance(value, str) or not value or (pattern and not pattern.match(value)):
-                raise _bad(
-                    path,
-                    text,
-                    key,
-                    f"registries.{name!r}.{key} = {value!r} is not valid",
-                    "account is 12 digits, region like us-west-2, profile a profile name.",
+            if not _valid(key, value):
+                raise where.error(
+                    f"registries.{title!r}.{key} = {value!r} is not valid",
+                    _KEY_FIX[key],
+                    table=title,
+                    key=key,
                 )
         entry = RegistryConfig(
             host=host,
@@ -132,31 +241,76 @@ def _registries(path: Path, text: str, data: dict[str, Any]) -> dict[str, Regist
             profile=table.get("profile"),
         )
         if parse_registry(host) is None and (entry.account is None or entry.region is None):
-            raise _bad(
-                path, text, name, f"custom registry {name!r} needs both account and region", None
+            raise where.error(
+                f"custom registry {title!r} needs both account and region",
+                'Add account = "123456789012" and region = "us-west-2" (the registry behind it).',
+                table=title,
             )
         result[host] = entry
     return result
 
 
-def _bad(path: Path, text: str, needle: str, cause: str, fix: str | None) -> ConfigurationError:
-    line = next((n for n, row in enumerate(text.splitlines(), 1) if needle in row), None)
-    where = f"{path}, line {line}" if line else str(path)
-    return ConfigurationError(f"{where}: {cause}", fix or "Fix the ecrlogin config file.")
+def _valid(key: str, value: object) -> bool:
+    if not isinstance(value, str) or not value:
+        return False
+    if key == "account":
+        return is_account(value)
+    if key == "region":
+        return is_region(value)
+    return value.isprintable() and value == value.strip()
 
 
-def partition_of_region(region: str) -> str:
-    """The partition a region belongs to, for custom host names."""
-    prefixes = (
-        ("cn-", "aws-cn"),
-        ("us-gov-", "aws-us-gov"),
-        ("us-isof-", "aws-iso-f"),
-        ("us-isob-", "aws-iso-b"),
-        ("us-iso-", "aws-iso"),
-        ("eu-isoe-", "aws-iso-e"),
-        ("eusc-", "aws-eusc"),
-    )
-    return next((p for prefix, p in prefixes if region.startswith(prefix)), "aws")
+class _Locator:
+    """Finds the line of a table or key, so an error can name it (tomllib gives no positions)."""
+
+    def __init__(self, name: str, text: str) -> None:
+        self.name = name
+        self.lines = text.splitlines()
+
+    def error(
+        self, cause: str, fix: str, *, table: str | None = None, key: str | None = None
+    ) -> ConfigurationError:
+        line = self.line_of(table, key)
+        where = f"{self.name}, line {line}" if line else self.name
+        return _error(f"{where}: {cause}", fix)
+
+    def line_of(self, table: str | None, key: str | None) -> int | None:
+        header_line = None
+        inside = table is None  # a top-level key
+        for number, raw in enumerate(self.lines, 1):
+            row = raw.strip()
+            if row.startswith("["):
+                inside = table is not None and _header_names(row, table)
+                if inside and header_line is None:
+                    header_line = number
+                    if key is None:
+                        return number
+                continue
+            if inside and key is not None and _assigns(row, key):
+                return number
+        # Inline tables and dotted keys: fall back to the first line that mentions it.
+        for needle in (key, table):
+            if needle:
+                found = next((n for n, raw in enumerate(self.lines, 1) if needle in raw), None)
+                if found:
+                    return found
+        return header_line
+
+
+def _header_names(row: str, table: str) -> bool:
+    inner = row.strip("[]").replace('"', "").replace("'", "").replace(" ", "")
+    return inner in (table, f"registries.{table}")
+
+
+def _assigns(row: str, key: str) -> bool:
+    name = row.partition("=")[0].strip().strip("\"'")
+    return "=" in row and name == key
+
+
+def _error(cause: str, fix: str) -> ConfigurationError:
+    from ecrlogin.errors import ConfigurationError
+
+    return ConfigurationError(cause, fix)
 
 
 def resolve(server_url: str, config: Config) -> Target | None:
@@ -180,7 +334,9 @@ def resolve(server_url: str, config: Config) -> Target | None:
             host=registry.host,
             account=entry.account or registry.account,
             region=entry.region or registry.region,
-            partition=registry.partition,
+            partition=registry.partition
+            if entry.region is None
+            else partition_of_region(entry.region),
             fips=registry.fips,
             dualstack=registry.dualstack,
             public=registry.public,

@@ -1,9 +1,13 @@
-"""The one registry host-name parser, shared by the CLI, the helper and `login`."""
+"""The one registry host-name parser, shared by the CLI, the helper and `login`.
+
+Written with string methods rather than regular expressions: the credential
+helper parses a host on every call, and importing `re` costs more than its
+whole cache-hit answer may take.
+"""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from ecrlogin.record import Record
 
 PUBLIC_HOSTS = ("public.ecr.aws", "ecr-public.aws.com")
 PUBLIC_REGION = "us-east-1"
@@ -23,30 +27,93 @@ _DUALSTACK_SUFFIX_PARTITION = {
     "on.aws": "aws",
     "on.amazonwebservices.com.cn": "aws-cn",
 }
-
-_PRIVATE = re.compile(
-    r"^(?P<account>\d{12})\.(?P<service>dkr\.ecr|dkr-ecr)(?P<fips>-fips)?\."
-    r"(?P<region>[a-z]{2}(?:-[a-z0-9]+)+-\d+)\.(?P<suffix>[a-z0-9.-]+)$"
+# Region prefix -> partition, for regions named without a host (custom host names).
+_REGION_PARTITION = (
+    ("cn-", "aws-cn"),
+    ("us-gov-", "aws-us-gov"),
+    ("us-isof-", "aws-iso-f"),
+    ("us-isob-", "aws-iso-b"),
+    ("us-iso-", "aws-iso"),
+    ("eu-isoe-", "aws-iso-e"),
+    ("eusc-", "aws-eusc"),
 )
-_HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$")
+
+_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+_DIGITS = frozenset("0123456789")
+_LABEL = _LOWER | _DIGITS | {"-"}
+_MAX_URL = 2048
 
 
-@dataclass(frozen=True)
-class Registry:
+class Registry(Record):
     """A registry host and what it says about the API to call."""
 
+    __slots__ = ("host", "account", "region", "partition", "fips", "dualstack", "public")  # noqa: RUF023 - the repr's order
     host: str
     account: str | None
     region: str
     partition: str
-    fips: bool = False
-    dualstack: bool = False
-    public: bool = False
+    fips: bool
+    dualstack: bool
+    public: bool
+
+    def __init__(
+        self,
+        host: str,
+        account: str | None,
+        region: str,
+        partition: str,
+        fips: bool = False,
+        dualstack: bool = False,
+        public: bool = False,
+    ) -> None:
+        self._set(
+            host=host,
+            account=account,
+            region=region,
+            partition=partition,
+            fips=fips,
+            dualstack=dualstack,
+            public=public,
+        )
 
     @property
     def service(self) -> str:
         """The botocore service whose GetAuthorizationToken serves this registry."""
         return "ecr-public" if self.public else "ecr"
+
+
+def is_account(text: str) -> bool:
+    """True for a 12-digit AWS account ID."""
+    return len(text) == 12 and set(text) <= _DIGITS
+
+
+def is_region(text: str) -> bool:
+    """True for a region name such as us-west-2, us-gov-east-1 or eusc-de-east-1."""
+    parts = text.split("-")
+    return (
+        len(parts) >= 3
+        and len(parts[0]) >= 2
+        and set(parts[0]) <= _LOWER
+        and all(part and set(part) <= _LOWER | _DIGITS for part in parts[1:-1])
+        and bool(parts[-1])
+        and set(parts[-1]) <= _DIGITS
+    )
+
+
+def partition_of_region(region: str) -> str:
+    """The partition a region belongs to (for hosts that do not name one)."""
+    return next((p for prefix, p in _REGION_PARTITION if region.startswith(prefix)), "aws")
+
+
+def _is_dns_name(name: str) -> bool:
+    if not name or len(name) > 253:
+        return False
+    for label in name.split("."):
+        if not label or len(label) > 63 or not set(label) <= _LABEL:
+            return False
+        if label[0] == "-" or label[-1] == "-":
+            return False
+    return True
 
 
 def server_host(server_url: str) -> str | None:
@@ -56,18 +123,18 @@ def server_host(server_url: str) -> str | None:
     `host/repo@sha256:...`, in any case and with surrounding white space.
     """
     text = server_url.strip()
-    if not text or len(text) > 2048 or not text.isprintable():
+    if not text or len(text) > _MAX_URL or not text.isprintable():
         return None
     _, sep, rest = text.partition("://")
     if not sep:
         rest = text
-    host = rest.split("/", 1)[0].split("@", 1)[-1].lower()
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1].lower()
     if host.endswith(":"):
         host = host[:-1]
-    if not _HOST.match(host):
+    name, colon, port = host.partition(":")
+    if colon and not (1 <= len(port) <= 5 and set(port) <= _DIGITS and 0 < int(port) < 65536):
         return None
-    port = host.rpartition(":")[2] if ":" in host else None
-    if port is not None and not 0 < int(port) < 65536:
+    if not _is_dns_name(name):
         return None
     return host
 
@@ -80,22 +147,29 @@ def parse_registry(server_url: str) -> Registry | None:
     bare = host.partition(":")[0]
     if bare in PUBLIC_HOSTS:
         return Registry(host=host, account=None, region=PUBLIC_REGION, partition="aws", public=True)
-    match = _PRIVATE.match(bare)
-    if match is None:
+    labels = bare.split(".")
+    if len(labels) < 5 or not is_account(labels[0]):
         return None
-    dualstack = match["service"] == "dkr-ecr"
+    if labels[1] == "dkr" and labels[2] in ("ecr", "ecr-fips"):
+        dualstack, fips, rest = False, labels[2] == "ecr-fips", labels[3:]
+    elif labels[1] in ("dkr-ecr", "dkr-ecr-fips"):
+        dualstack, fips, rest = True, labels[1] == "dkr-ecr-fips", labels[2:]
+    else:
+        return None
+    if len(rest) < 2 or not is_region(rest[0]):
+        return None
+    region, suffix = rest[0], ".".join(rest[1:])
     table = _DUALSTACK_SUFFIX_PARTITION if dualstack else _SUFFIX_PARTITION
-    partition = table.get(match["suffix"])
+    partition = table.get(suffix)
     if partition is None:
         return None
-    region = match["region"]
     if partition == "aws" and region.startswith("us-gov-"):
         partition = "aws-us-gov"
     return Registry(
         host=host,
-        account=match["account"],
+        account=labels[0],
         region=region,
         partition=partition,
-        fips=bool(match["fips"]),
+        fips=fips,
         dualstack=dualstack,
     )
