@@ -8,7 +8,6 @@ bytes to `emit()`. `aws_command` is also the one edge where an
 
 import functools
 import inspect
-import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -155,20 +154,25 @@ def run_guarded(debug: bool, body: Callable[[], None]) -> None:
     """Run a command body; the one place errors become a stderr line and an exit code."""
     try:
         body()
-    except errors.EcrloginError as exc:
-        ui.error(exc.message)
-        raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        ui.error("Interrupted.")
-        raise typer.Exit(errors.INTERRUPTED) from None
     except (typer.Exit, typer.Abort):
         raise
-    except Exception as exc:
-        if debug:
-            raise
-        translated = errors.translate(exc)
-        ui.error(translated.message)
-        raise typer.Exit(translated.exit_code) from None
+    except (Exception, KeyboardInterrupt, errors.Signalled) as exc:  # noqa: BLE001 - all of them
+        raise typer.Exit(fail(exc, debug=debug)) from None
+
+
+def fail(exc: BaseException, *, debug: bool = False) -> int:
+    """Report `exc` as one stderr line and return its exit code.
+
+    With --debug an unexpected error's traceback goes to the debug log, which
+    redacts secrets, rather than raw to stderr.
+    """
+    error = errors.translate(exc)
+    if debug and isinstance(exc, Exception) and not isinstance(exc, errors.EcrloginError):
+        import logging
+
+        logging.getLogger("ecrlogin").debug("Unexpected error", exc_info=exc)
+    ui.error(error.message)
+    return error.exit_code
 
 
 def aws_command(func: F) -> F:
@@ -301,13 +305,42 @@ def _load_commands() -> None:
     from ecrlogin.commands import login, tokens  # noqa: F401
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise errors.Interrupted("Terminated.", exit_code=errors.TERMINATED)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `ecrlogin` console script."""
-    signal.signal(signal.SIGTERM, _terminate)
-    _load_commands()
-    args = expand_multi_value(list(sys.argv[1:] if argv is None else argv))
-    app(args=args, prog_name="ecrlogin")
+    # SIGINT (130) and SIGTERM (143) raise errors.Signalled wherever we are;
+    # run_guarded or the handler below turns it into one line and the code.
+    errors.handle_signals()
+    debug = "--debug" in (sys.argv if argv is None else argv)
+    try:
+        _load_commands()
+        args = expand_multi_value(list(sys.argv[1:] if argv is None else argv))
+        # Not standalone: usage errors and anything that escapes a command come
+        # back here, so Typer's multi-line panels and "Aborted!" never win.
+        status = app(args=args, prog_name="ecrlogin", standalone_mode=False)
+    except _CLICK_ERROR as exc:
+        status = _usage_error(exc)
+    except typer.Abort:
+        status = fail(errors.Interrupted("Aborted"))
+    except (Exception, KeyboardInterrupt, errors.Signalled) as exc:  # noqa: BLE001 - all of them
+        status = fail(exc, debug=debug)
+    sys.exit(status if isinstance(status, int) else 0)
+
+
+# click's ClickException (vendored inside newer Typer releases), found from a class
+# every Typer exports, so the edge works whichever click Typer brings.
+_CLICK_ERROR: type[Exception] = next(
+    cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "ClickException"
+)
+
+
+def _usage_error(exc: Any) -> int:
+    """One line for a command-line mistake (exit 2): what was wrong and where to look."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        # The help is the answer (Typer has already printed it; click prints it here).
+        if exc.format_message().strip():
+            exc.show()
+        return int(exc.exit_code)
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "ecrlogin"
+    ui.error(f"{exc.format_message().rstrip('.')}. Run `{where} --help` for usage.")
+    return int(exc.exit_code)

@@ -13,7 +13,7 @@ from typing import Any
 
 from ecrlogin import logs
 from ecrlogin.awsclient import ClientOptions, create_client
-from ecrlogin.errors import ParameterError, ResponseError, translate
+from ecrlogin.errors import ParameterError, ResponseError, shorten, translate
 from ecrlogin.token import PUBLIC_PROXY_ENDPOINT, AuthToken
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ def validate_registry_ids(registry_ids: Sequence[str]) -> list[str]:
     for registry_id in registry_ids:
         if not _REGISTRY_ID.match(registry_id):
             raise ParameterError(
-                f"Invalid registry ID {registry_id!r}: it must be a 12-digit AWS account ID",
+                f"Invalid registry ID {shorten(registry_id)}: it must be a 12-digit AWS account ID",
                 "Pass the account ID that owns the registry, e.g. --registry-ids 123456789012.",
             )
     return list(registry_ids)
@@ -36,7 +36,7 @@ def validate_registry_ids(registry_ids: Sequence[str]) -> list[str]:
 def get_authorization_token(
     options: ClientOptions, registry_ids: Sequence[str] = (), *, public: bool = False
 ) -> dict[str, Any]:
-    """Call GetAuthorizationToken once and return the response without its metadata.
+    """Call GetAuthorizationToken once and return the validated response without its metadata.
 
     `registryIds` is sent only when IDs are given (ECR Public takes none).
     """
@@ -57,6 +57,9 @@ def get_authorization_token(
     for entry in _entries(response, public=public):
         if isinstance(entry, dict):
             logs.register_secret(entry.get("authorizationToken"))
+    # Validate here too, so `get-authorization-token` never prints a token that
+    # cannot be used (an empty list, not base64, no ':') with exit 0.
+    decode_tokens(response, public=public)
     log.debug("GetAuthorizationToken answered for %s", service)
     return response
 

@@ -18,6 +18,9 @@ It imports botocore lazily so the cache-hit path never pays for it.
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 USAGE = 2
 PARAMETER = 252
 CONFIGURATION = 253
@@ -25,6 +28,30 @@ SERVICE = 254
 GENERAL = 255
 INTERRUPTED = 130
 TERMINATED = 143
+
+# A cause longer than this is cut: a server's HTML page or a megabyte of
+# input must not become a megabyte-long error line.
+MAX_CAUSE = 600
+
+
+def one_line(text: str, limit: int = MAX_CAUSE) -> str:
+    """`text` as one printable line: white space collapsed, control characters escaped, cut."""
+    flat = " ".join(str(text).split())
+    if not flat.isprintable():
+        # An escape sequence from a server or from input must not reach a terminal.
+        flat = "".join(
+            ch if ch.isprintable() else ch.encode("unicode_escape", "backslashreplace").decode()
+            for ch in flat
+        )
+    if len(flat) > limit:
+        flat = flat[: limit - 3].rstrip() + "..."
+    return flat
+
+
+def shorten(value: object, limit: int = 40) -> str:
+    """repr() of a value a user gave, cut to `limit` characters, for quoting in a message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
 
 
 class EcrloginError(Exception):
@@ -39,10 +66,10 @@ class EcrloginError(Exception):
 
     @property
     def message(self) -> str:
-        """The single line a person reads: cause, then fix."""
-        cause = " ".join(self.cause.split())
+        """The single line a person reads: cause, then fix (control characters escaped)."""
+        cause = one_line(self.cause, MAX_CAUSE)
         if self.fix:
-            return f"{cause.rstrip('.')}. {self.fix}"
+            return f"{cause.rstrip('.')}. {one_line(self.fix, MAX_CAUSE)}"
         return cause
 
 
@@ -98,7 +125,32 @@ class Interrupted(EcrloginError):
         super().__init__(cause)
 
 
+class Signalled(BaseException):
+    """Raised by our SIGINT/SIGTERM handlers, carrying the exit code of the signal.
+
+    A BaseException, so no library's `except Exception` (botocore's, logging's)
+    swallows it mid-fetch, and not a KeyboardInterrupt, so Typer cannot turn a
+    SIGTERM into its own silent exit 130.
+    """
+
+    def __init__(self, exit_code: int = INTERRUPTED) -> None:
+        self.exit_code = exit_code
+        super().__init__(exit_code)
+
+
+def handle_signals() -> None:
+    """Make SIGINT exit 130 and SIGTERM exit 143 through the normal error edge."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise Signalled(TERMINATED if signum == signal.SIGTERM else INTERRUPTED)
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 _CONFIG_FIX = "Run `aws configure`, set AWS_PROFILE, or pass --profile."
+_ENDPOINT_FIX = "Check that --endpoint-url / AWS_ENDPOINT_URL_ECR points at Amazon ECR."
 _SERVICE_FIXES = {
     "AccessDeniedException": (
         "Grant the identity ecr:GetAuthorizationToken (and ecr-public:GetAuthorizationToken "
@@ -111,31 +163,59 @@ _SERVICE_FIXES = {
     "ThrottlingException": "Retry later, or use --cache so repeated logins reuse one token.",
     "InvalidParameterException": "Check --registry-ids and --region.",
 }
+_THROTTLING_CODES = ("Throttling", "ThrottlingException", "TooManyRequestsException")
+# botocore exceptions that mean "the AWS configuration is wrong", by name so that an
+# older botocore without one of them still works.
+_CONFIGURATION_ERRORS = (
+    "InvalidConfigError",
+    "ConfigParseError",
+    "ConfigNotFound",
+    "CredentialRetrievalError",
+    "UnknownCredentialError",
+    "InvalidEndpointConfigurationError",
+    "UnsupportedSignatureVersionError",
+    "UnknownSignatureVersionError",
+    "TokenRetrievalError",
+    "SSOError",
+    "LoginError",
+    "InvalidRetryConfigurationError",
+    "InvalidDefaultsMode",
+    "InvalidProxiesConfigError",
+    "InvalidIMDSEndpointError",
+    "InvalidIMDSEndpointModeError",
+    "InvalidSTSRegionalEndpointsConfigError",
+    "RefreshWithMFAUnsupportedError",
+    "MetadataRetrievalError",
+)
 
 
 def translate(exc: BaseException) -> EcrloginError:
-    """Map any exception raised while talking to AWS to an EcrloginError."""
+    """Map any exception raised while talking to AWS to an EcrloginError.
+
+    Never raises: an exception it does not know becomes a general error (255)
+    whose message names its type.
+    """
     if isinstance(exc, EcrloginError):
         return exc
+    if isinstance(exc, (KeyboardInterrupt, Signalled)):
+        code = exc.exit_code if isinstance(exc, Signalled) else INTERRUPTED
+        return Interrupted("Terminated" if code == TERMINATED else "Interrupted", exit_code=code)
+    try:
+        translated = _translate_botocore(exc)
+    except Exception:  # noqa: BLE001 - the error edge itself must never fail
+        translated = None
+    if translated is not None:
+        return translated
+    return EcrloginError(
+        f"Unexpected {type(exc).__name__}: {exc}", "Re-run with --debug and report it."
+    )
+
+
+def _translate_botocore(exc: BaseException) -> EcrloginError | None:
     from botocore import exceptions as bex
 
     if isinstance(exc, bex.ClientError):
-        error = exc.response.get("Error", {})
-        code = str(error.get("Code") or "Unknown")
-        text = str(error.get("Message") or "").strip()
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        if code in ("Throttling", "ThrottlingException", "TooManyRequestsException"):
-            code = "ThrottlingException"
-        fix = _SERVICE_FIXES.get(code)
-        if fix is None and isinstance(status, int) and status >= 500:
-            fix = "The service is failing; retry later or check the AWS Health Dashboard."
-        detail = f": {text}" if text else ""
-        where = f" (HTTP {status})" if status else ""
-        return ServiceError(
-            f"{exc.operation_name} was refused with {code}{where}{detail}",
-            fix or "Check the identity's permissions and the request.",
-            code=code,
-        )
+        return _client_error(exc)
     if isinstance(exc, bex.NoRegionError):
         return ConfigurationError(
             "No AWS region is configured",
@@ -143,38 +223,44 @@ def translate(exc: BaseException) -> EcrloginError:
         )
     if isinstance(exc, bex.ProfileNotFound):
         return ConfigurationError(
-            f"The AWS profile {exc.kwargs.get('profile')!r} is not in the AWS config or "
-            "credentials file",
+            f"The AWS profile {shorten(_kwarg(exc, 'profile'), 80)} is not in the AWS config "
+            "or credentials file",
             "Check the name with `aws configure list-profiles`, or drop --profile/AWS_PROFILE.",
         )
     if isinstance(exc, bex.NoCredentialsError):
         return ConfigurationError("No AWS credentials were found", _CONFIG_FIX)
     if isinstance(exc, bex.PartialCredentialsError):
         return ConfigurationError(
-            f"Incomplete AWS credentials: {exc.kwargs.get('cred_var')} is missing "
-            f"from {exc.kwargs.get('provider')}",
+            f"Incomplete AWS credentials: {_kwarg(exc, 'cred_var')} is missing "
+            f"from {_kwarg(exc, 'provider')}",
             "Set both the access key ID and the secret access key.",
         )
     if isinstance(exc, bex.SSLError):
-        return EndpointError(
-            f"The TLS certificate of {exc.kwargs.get('endpoint_url')} could not be verified",
-            "Pass --ca-bundle PATH (or set AWS_CA_BUNDLE) with the issuing CA, "
-            "or --no-verify-ssl to skip the check.",
-        )
+        return _ssl_error(_kwarg(exc, "endpoint_url"), str(_kwarg(exc, "error")))
     if isinstance(exc, (bex.ConnectTimeoutError, bex.ReadTimeoutError)):
         return EndpointError(
-            f"Timed out waiting for {exc.kwargs.get('endpoint_url')}",
+            f"Timed out waiting for {_kwarg(exc, 'endpoint_url')}",
             "Check the network and --endpoint-url, or raise --cli-read-timeout "
             "/ --cli-connect-timeout.",
         )
-    if isinstance(exc, (bex.EndpointConnectionError, bex.ConnectionClosedError)):
+    if isinstance(exc, bex.ProxyConnectionError):
         return EndpointError(
-            f"Could not connect to {exc.kwargs.get('endpoint_url')}",
+            f"Could not connect to the proxy {_kwarg(exc, 'proxy_url')}",
+            "Check HTTPS_PROXY / HTTP_PROXY / NO_PROXY.",
+        )
+    if isinstance(exc, bex.ConnectionClosedError):
+        return EndpointError(
+            f"{_kwarg(exc, 'endpoint_url')} closed the connection without an answer",
+            "Check the network, --region and --endpoint-url, and retry.",
+        )
+    if isinstance(exc, bex.EndpointConnectionError):
+        return EndpointError(
+            f"Could not connect to {_kwarg(exc, 'endpoint_url')}",
             "Check the network, --region and --endpoint-url.",
         )
     if isinstance(exc, bex.HTTPClientError):
         return EndpointError(
-            f"HTTP error talking to {exc.kwargs.get('endpoint_url')}: {exc.kwargs.get('error')}",
+            f"HTTP error talking to {_kwarg(exc, 'endpoint_url')}: {_kwarg(exc, 'error')}",
             "Check the network and --endpoint-url.",
         )
     if isinstance(exc, bex.ParamValidationError):
@@ -184,35 +270,106 @@ def translate(exc: BaseException) -> EcrloginError:
         )
     if isinstance(exc, bex.InvalidRegionError):
         return ParameterError(
-            f"{exc.kwargs.get('region_name')!r} is not a valid region name",
+            f"{shorten(_kwarg(exc, 'region_name'), 80)} is not a valid region name",
             "Pass a region such as us-east-1.",
         )
-    if isinstance(
-        exc,
-        (
-            bex.InvalidConfigError,
-            bex.ConfigParseError,
-            bex.ConfigNotFound,
-            bex.CredentialRetrievalError,
-            bex.UnknownCredentialError,
-            bex.InvalidEndpointConfigurationError,
-            bex.UnsupportedSignatureVersionError,
-            bex.TokenRetrievalError,
-            bex.SSOError,
-        ),
-    ):
+    configuration = tuple(
+        cls for cls in (getattr(bex, name, None) for name in _CONFIGURATION_ERRORS) if cls
+    )
+    if isinstance(exc, configuration):
         return ConfigurationError(f"AWS configuration problem: {exc}", _CONFIG_FIX)
     from botocore.parsers import ResponseParserError
 
-    if isinstance(exc, ResponseParserError):
-        return ResponseError(
-            "The endpoint's answer could not be parsed as an ECR response",
-            "Check --endpoint-url / AWS_ENDPOINT_URL_ECR points at ECR.",
+    if isinstance(exc, ResponseParserError) or _raised_in(exc, "botocore.parsers"):
+        # botocore's parser fails with AttributeError or TypeError on a body of the
+        # wrong shape (e.g. a list where ECR Public sends an object).
+        return ResponseError("The endpoint's answer is not an ECR response", _ENDPOINT_FIX)
+    if isinstance(exc, ValueError) and any(
+        word in str(exc).lower() for word in ("endpoint", "url")
+    ):
+        return ParameterError(
+            f"Invalid endpoint URL: {exc}",
+            "Pass --endpoint-url (or AWS_ENDPOINT_URL*) as a full URL such as https://host:port.",
         )
-    if isinstance(exc, ValueError) and "endpoint" in str(exc).lower():
-        return ParameterError(f"{exc}", "Pass a full URL such as https://host:port.")
+    if isinstance(exc, (ValueError, TypeError)) and _raised_in(
+        exc, "botocore.configprovider", "botocore.args", "botocore.config"
+    ):
+        # e.g. AWS_MAX_ATTEMPTS=x: botocore's int() fails while reading the setting.
+        return ConfigurationError(f"An AWS setting has an invalid value: {exc}", _CONFIG_FIX)
     if isinstance(exc, bex.BotoCoreError):
         return EcrloginError(f"{exc}", "Re-run with --debug for details.")
-    return EcrloginError(
-        f"Unexpected {type(exc).__name__}: {exc}", "Re-run with --debug and report it."
+    return None
+
+
+def _client_error(exc: Any) -> ServiceError:
+    response = exc.response if isinstance(exc.response, dict) else {}
+    error = response.get("Error")
+    error = error if isinstance(error, dict) else {}
+    metadata = response.get("ResponseMetadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    status = metadata.get("HTTPStatusCode")
+    status = status if isinstance(status, int) else None
+    code = str(error.get("Code") or "Unknown")
+    text = str(error.get("Message") or "").strip()
+    operation = getattr(exc, "operation_name", None) or "The request"
+    if code in _THROTTLING_CODES:
+        code = "ThrottlingException"
+    if text.lstrip().startswith("<"):
+        # An HTML page: a proxy or load balancer answered, not the service.
+        text = "the endpoint sent an HTML page"
+    if code.isdigit():
+        # No AWS error type: botocore put the bare HTTP status in its place.
+        reason = f" ({text})" if text else ""
+        if status is not None and status >= 500:
+            failing = "The service or a proxy in front of it is failing; retry later."
+        else:
+            failing = _ENDPOINT_FIX + " Check HTTPS_PROXY if a proxy is in the way."
+        return ServiceError(f"{operation} failed with HTTP {code}{reason}", failing, code=code)
+    fix = _SERVICE_FIXES.get(code)
+    if fix is None and status is not None and status >= 500:
+        fix = "The service is failing; retry later or check the AWS Health Dashboard."
+    detail = f": {text}" if text else ""
+    where = f" (HTTP {status})" if status else ""
+    return ServiceError(
+        f"{operation} was refused with {code}{where}{detail}",
+        fix or "Check the identity's permissions and the request.",
+        code=code,
     )
+
+
+_SSL_NOISE = re.compile(r"\[[A-Za-z0-9_: ]+\]\s*|\s*\(_ssl\.c:\d+\)")
+
+
+def _ssl_error(endpoint: object, error: str) -> EndpointError:
+    reason = _SSL_NOISE.sub("", error).strip().rstrip(".")
+    reason = reason.removeprefix("certificate verify failed: ")
+    if "CERTIFICATE_VERIFY_FAILED" in error or "certificate verify failed" in error:
+        return EndpointError(
+            f"The TLS certificate of {endpoint} could not be verified ({reason})",
+            "Pass --ca-bundle PATH (or set AWS_CA_BUNDLE) with the issuing CA, "
+            "or --no-verify-ssl to skip the check.",
+        )
+    if "Errno" in error or "NO_CERTIFICATE_OR_CRL_FOUND" in error or "PEM" in error:
+        return EndpointError(
+            f"The CA bundle (--ca-bundle / AWS_CA_BUNDLE / ca_bundle) cannot be used: {reason}",
+            "Point it at a readable PEM file of CA certificates.",
+        )
+    return EndpointError(
+        f"The TLS handshake with {endpoint} failed ({reason})",
+        "Check that the endpoint speaks HTTPS on that port, and any proxy settings.",
+    )
+
+
+def _kwarg(exc: Any, name: str) -> object:
+    kwargs = getattr(exc, "kwargs", None)
+    return kwargs.get(name) if isinstance(kwargs, dict) else None
+
+
+def _raised_in(exc: BaseException, *modules: str) -> bool:
+    """True if any frame between the raise and the catch ran in one of `modules`."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if str(tb.tb_frame.f_globals.get("__name__", "")).startswith(modules):
+            return True
+        tb = tb.tb_next
+    return False

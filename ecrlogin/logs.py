@@ -23,7 +23,9 @@ _PATTERNS = [
         r"""(?P<key>["']?(?:X-Amz-Security-Token|x-amz-security-token)["']?\s*:\s*b?["'])"""
         r"""(?P<value>[^"']*)"""
     ),
-    re.compile(r"(?P<key>Signature=)(?P<value>[0-9a-fA-F]+)"),
+    # A SigV4 signature can be replayed for minutes: botocore.auth logs it as
+    # `Signature:\n<hex>` as well as in the Authorization header.
+    re.compile(r"(?P<key>Signature(?:=|:\s*))(?P<value>[0-9a-fA-F]{16,})"),
     re.compile(r"(?P<key>Authorization: Basic )(?P<value>[A-Za-z0-9+/=]+)"),
 ]
 

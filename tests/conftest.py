@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.faultserver import FaultServer, self_signed_certificate
+
 ACCOUNT = "123456789012"  # moto's default account
 MOTO_PASSWORD = f"{ACCOUNT}-auth-token"
 SECRET_ACCESS_KEY = "tEsT+SeCrEt/AccessKey0123456789abcdefSECRET"
@@ -215,3 +217,62 @@ def http_status(url: str, headers: Mapping[str, str] | None = None) -> int:
             return int(response.status)
     except urllib.error.HTTPError as exc:
         return int(exc.code)
+
+
+SESSION_TOKEN = "IQoJb3JpZ2luX2VjEXAMPLE+SessionToken/0123456789abcdefSESSION=="
+
+
+@pytest.fixture(scope="session")
+def fault_server() -> Iterator[FaultServer]:
+    """A plain-HTTP GetAuthorizationToken endpoint whose answers each test scripts."""
+    server = FaultServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def tls_fault_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultServer]:
+    """The same endpoint over HTTPS with a self-signed certificate (`.certificate`)."""
+    server = FaultServer(self_signed_certificate(tmp_path_factory.mktemp("tls"))).start()
+    yield server
+    server.stop()
+
+
+def fault_env_for(home: Path) -> dict[str, str]:
+    """As aws_env, in `home`, plus a session token, two attempts per call and no endpoint.
+
+    Each fault test names its own endpoint, so nothing reaches moto by accident.
+    """
+    home.mkdir(parents=True, exist_ok=True)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "ECRLOGIN_", "XDG_", "DOCKER_", "REGISTRY_AUTH"))
+        and key not in ("CI", "GITHUB_ACTIONS")
+    }
+    env.update(
+        {
+            "HOME": str(home),
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
+            "AWS_SESSION_TOKEN": SESSION_TOKEN,
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": str(home / "aws-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
+            "AWS_EC2_METADATA_DISABLED": "true",
+            # Bounded retries: a failing endpoint sees exactly two calls.
+            "AWS_MAX_ATTEMPTS": "2",
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_CACHE_HOME": str(home / ".cache"),
+            "XDG_RUNTIME_DIR": str(home / "run"),
+            "NO_COLOR": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
+    return env
+
+
+@pytest.fixture
+def fault_env(tmp_path: Path) -> dict[str, str]:
+    """An isolated environment for talking to the fault server (see fault_env_for)."""
+    return fault_env_for(tmp_path / "home")

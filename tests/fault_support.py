@@ -1,0 +1,219 @@
+"""The commands that fetch a token, as rows the fault, leak and signal suites share.
+
+Each `Fetcher` knows how to point one command at an endpoint, what it prints
+when the endpoint answers FAULT_TOKEN, and what its failure contract is: for
+the CLI commands the documented exit code, an empty stdout and exactly one
+`ecrlogin: error:` line on stderr. A new command (the credential helper, say)
+joins every suite by adding a row to FETCHERS.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests import faultserver as fs
+from tests.conftest import ACCOUNT, ecrlogin, fault_env_for
+from tests.faultserver import (
+    FAULT_EXPIRES_AT,
+    FAULT_PASSWORD,
+    FAULT_TOKEN,
+    FaultServer,
+    Scenario,
+)
+
+PRIVATE_HOST = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
+PRIVATE_ENDPOINT = f"https://{PRIVATE_HOST}"
+ERROR_PREFIX = "ecrlogin: error: "
+
+
+@dataclass(frozen=True)
+class Fetcher:
+    """One command that fetches a token, and how to run and judge it."""
+
+    name: str
+    args: tuple[str, ...]
+    public: bool = False
+    # What stdout holds after a successful fetch of FAULT_TOKEN (None: judge `check_ok`).
+    stdout: bytes | None = None
+    check_ok: Callable[[subprocess.CompletedProcess[bytes], Path], None] | None = None
+    # Files the command exists to write (relative to the run's home); secrets may be there.
+    credential_stores: tuple[str, ...] = ()
+    registry_ids_flag: str | None = None
+    tags: frozenset[str] = field(default_factory=frozenset)
+
+    def argv(self, home: Path) -> list[str]:
+        """The command line, with `{home}` filled in."""
+        return [arg.replace("{home}", str(home)) for arg in self.args]
+
+    def run(
+        self,
+        endpoint: str | None,
+        env: Mapping[str, str],
+        *extra: str,
+        timeout: float = 60,
+    ) -> subprocess.CompletedProcess[bytes]:
+        """Run the command against `endpoint` (None: whatever the environment says)."""
+        home = Path(env["HOME"])
+        where = ["--endpoint-url", endpoint] if endpoint else []
+        return ecrlogin(*self.argv(home), *where, *extra, env=env, timeout=timeout)
+
+    def assert_ok(self, result: subprocess.CompletedProcess[bytes], home: Path) -> None:
+        """The command succeeded with FAULT_TOKEN and printed what it should."""
+        assert result.returncode == 0, result.stderr.decode(errors="replace")
+        assert "Traceback" not in result.stderr.decode(errors="replace")
+        if self.stdout is not None:
+            assert result.stdout == self.stdout
+        if self.check_ok is not None:
+            self.check_ok(result, home)
+
+
+def assert_failed(result: subprocess.CompletedProcess[bytes], exit_code: int, *needles: str) -> str:
+    """The CLI failure contract: the code, empty stdout, one clear stderr line; returns it."""
+    stderr = result.stderr.decode(errors="replace")
+    assert result.returncode == exit_code, stderr
+    assert result.stdout == b"", result.stdout
+    assert "Traceback" not in stderr
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    line = lines[0]
+    assert line.startswith(ERROR_PREFIX), line
+    for needle in needles:
+        assert needle in line, line
+    return line
+
+
+def _authorization_token_json(
+    public: bool,
+) -> Callable[[subprocess.CompletedProcess[bytes], Path], None]:
+    def check(result: subprocess.CompletedProcess[bytes], home: Path) -> None:
+        entry: dict[str, Any] = {"authorizationToken": FAULT_TOKEN, "expiresAt": FAULT_EXPIRES_AT}
+        if not public:
+            entry["proxyEndpoint"] = PRIVATE_ENDPOINT
+        assert result.stdout.endswith(b"}\n")
+        assert json.loads(result.stdout) == {"authorizationData": entry if public else [entry]}
+
+    return check
+
+
+def _config_written(result: subprocess.CompletedProcess[bytes], home: Path) -> None:
+    assert result.stdout == b""
+    config = json.loads((home / "login-config.json").read_text())
+    auth = config["auths"][PRIVATE_HOST]["auth"]
+    assert auth == FAULT_TOKEN
+
+
+FETCHERS: Sequence[Fetcher] = (
+    Fetcher(
+        "get-login-password",
+        ("get-login-password",),
+        stdout=f"{FAULT_PASSWORD}\n".encode(),
+        registry_ids_flag="--registry-id",
+    ),
+    Fetcher(
+        "get-login",
+        ("get-login", "--no-include-email"),
+        stdout=f"docker login -u AWS -p {FAULT_PASSWORD} {PRIVATE_ENDPOINT}\n".encode(),
+        registry_ids_flag="--registry-ids",
+    ),
+    Fetcher(
+        "get-authorization-token",
+        ("get-authorization-token", "--output", "json"),
+        check_ok=_authorization_token_json(public=False),
+        registry_ids_flag="--registry-ids",
+    ),
+    Fetcher(
+        "ecr-public-get-login-password",
+        ("ecr-public", "get-login-password"),
+        public=True,
+        stdout=f"{FAULT_PASSWORD}\n".encode(),
+    ),
+    Fetcher(
+        "ecr-public-get-authorization-token",
+        ("ecr-public", "get-authorization-token", "--output", "json"),
+        public=True,
+        check_ok=_authorization_token_json(public=True),
+    ),
+    Fetcher(
+        "login",
+        ("login", "--write-config", "--config-file", "{home}/login-config.json"),
+        check_ok=_config_written,
+        credential_stores=("login-config.json",),
+    ),
+)
+
+
+def fetcher_id(fetcher: Fetcher) -> str:
+    """The pytest id of a fetcher row."""
+    return fetcher.name
+
+
+def scenario_url(scenario: Scenario | None) -> str | None:
+    """The default endpoint of a case: its own scenario on the fault server."""
+    return scenario.url if scenario is not None else None
+
+
+@dataclass(frozen=True)
+class Case:
+    """One run of one command against one scripted endpoint, in its own HOME."""
+
+    id: str
+    fetcher: Fetcher
+    replies: tuple[fs.Reply, ...] = ()
+    tls: bool = False
+    endpoint: Callable[[Scenario | None], str | None] = scenario_url
+    env: Mapping[str, str | None] = field(default_factory=dict)
+    args: tuple[str, ...] = ()
+    timeout: float = 60
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one case did: the finished process, the calls its endpoint saw, its HOME."""
+
+    result: subprocess.CompletedProcess[bytes]
+    scenario: Scenario | None
+    home: Path
+    endpoint: str | None = None
+
+    @property
+    def calls(self) -> int:
+        """How many calls reached the case's scenario."""
+        return self.scenario.calls if self.scenario is not None else 0
+
+
+def run_cases(
+    cases: Iterable[Case], plain: FaultServer, tls: FaultServer, root: Path, *, workers: int = 4
+) -> dict[str, Outcome]:
+    """Run the cases a few at a time (each process mostly waits or imports) and keep the outcomes.
+
+    Each case gets a fresh HOME under `root`, so their files never mix. In its
+    args and env values, `{home}` is that HOME and `{ca}` the TLS server's certificate.
+    """
+
+    def fill(text: str, home: Path) -> str:
+        return text.replace("{home}", str(home)).replace("{ca}", str(tls.certificate))
+
+    def run(index: int, case: Case) -> Outcome:
+        home = root / f"case-{index}"
+        env: dict[str, str] = fault_env_for(home)
+        for key, value in case.env.items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = fill(value, home)
+        server = tls if case.tls else plain
+        scenario = server.scenario(*case.replies) if case.replies else None
+        endpoint = case.endpoint(scenario)
+        args = [fill(arg, home) for arg in case.args]
+        result = case.fetcher.run(endpoint, env, *args, timeout=case.timeout)
+        return Outcome(result=result, scenario=scenario, home=home, endpoint=endpoint)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {case.id: pool.submit(run, i, case) for i, case in enumerate(cases)}
+        return {key: future.result() for key, future in futures.items()}

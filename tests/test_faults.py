@@ -1,0 +1,451 @@
+"""Every fetching command meets every endpoint fault with the documented exit code.
+
+The endpoint is tests/faultserver.py, a loopback stand-in for ECR: moto always
+answers correctly, and these are the answers (and silences) users meet in
+practice. For each command and fault: the exit code, an empty stdout, exactly
+one clear stderr line (no traceback), and the number of calls the endpoint saw;
+every process is bounded by a subprocess timeout.
+
+Each case is one real `ecrlogin` process. They are declared below as data and
+run a few at a time by the module's `outcomes` fixture (only those the
+selected tests need); each test then judges its own case.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests import faultserver as fs
+from tests.conftest import free_port
+from tests.fault_support import (
+    FETCHERS,
+    Case,
+    Fetcher,
+    Outcome,
+    assert_failed,
+    run_cases,
+    scenario_url,
+)
+from tests.faultserver import FaultServer, Scenario
+
+CASES: list[Case] = []
+
+
+def case(
+    name: str,
+    fetcher: Fetcher,
+    *replies: fs.Reply,
+    tls: bool = False,
+    endpoint: Callable[[Scenario | None], str | None] = scenario_url,
+    env: Mapping[str, str | None] | None = None,
+    args: tuple[str, ...] = (),
+    timeout: float = 60,
+) -> Case:
+    """Declare a case (run later by `outcomes`) and return it."""
+    declared = Case(
+        f"{fetcher.name}/{name}",
+        fetcher,
+        tuple(replies),
+        tls=tls,
+        endpoint=endpoint,
+        env=dict(env or {}),
+        args=args,
+        timeout=timeout,
+    )
+    CASES.append(declared)
+    return declared
+
+
+def cases_for(
+    name: str,
+    fetchers: Sequence[Fetcher],
+    *replies: fs.Reply,
+    tls: bool = False,
+    endpoint: Callable[[Scenario | None], str | None] = scenario_url,
+    env: Mapping[str, str | None] | None = None,
+    args: tuple[str, ...] = (),
+    timeout: float = 60,
+) -> list[Case]:
+    """The same case for each of `fetchers`."""
+    return [
+        case(
+            name,
+            fetcher,
+            *replies,
+            tls=tls,
+            endpoint=endpoint,
+            env=env,
+            args=args,
+            timeout=timeout,
+        )
+        for fetcher in fetchers
+    ]
+
+
+def ids(cases: list[Case]) -> list[str]:
+    """pytest ids: the case ids."""
+    return [c.id for c in cases]
+
+
+@pytest.fixture(scope="module")
+def outcomes(
+    request: pytest.FixtureRequest,
+    fault_server: FaultServer,
+    tls_fault_server: FaultServer,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Mapping[str, Outcome]:
+    """Run every case a selected test of this module asks for, a few at a time."""
+    wanted = {
+        item.callspec.params["case"].id
+        for item in request.session.items
+        if getattr(item, "module", None) is request.module
+        and hasattr(item, "callspec")
+        and "case" in item.callspec.params
+    }
+    selected = [c for c in CASES if c.id in wanted]
+    return run_cases(selected, fault_server, tls_fault_server, tmp_path_factory.mktemp("faults"))
+
+
+# -- faults in the answer -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A scripted endpoint behaviour and what every command must make of it."""
+
+    name: str
+    replies: tuple[fs.Reply, ...]
+    exit_code: int
+    needle: str
+    calls: int
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+FAULTS = (
+    # fault_env_for allows two attempts: a retryable fault is seen twice, then reported.
+    Fault("throttled", (fs.throttle(),), 254, "ThrottlingException", calls=2),
+    Fault("html-500", (fs.html(500),), 254, "HTTP 500", calls=2),
+    Fault("html-502", (fs.html(502),), 254, "HTTP 502", calls=2),
+    Fault("html-403-from-a-proxy", (fs.html(403),), 254, "HTTP 403", calls=1),
+    Fault("access-denied", (fs.access_denied(),), 254, "ecr:GetAuthorizationToken", calls=1),
+    Fault("not-json", (fs.raw(200, b"{not json"),), 255, "authorizationData", calls=1),
+    Fault("wrong-shape", (fs.data("a string"),), 255, "not an ECR response", calls=1),
+    Fault(
+        "not-base64",
+        (fs.entries(authorizationToken="%%% not base64 %%%"),),
+        255,
+        "not valid base64",
+        calls=1,
+    ),
+    Fault(
+        "no-colon",
+        (fs.entries(authorizationToken=base64.b64encode(b"AWS-and-no-colon").decode()),),
+        255,
+        "USER:PASSWORD",
+        calls=1,
+    ),
+    Fault("connection-closed", (fs.drop,), 255, "closed the connection", calls=2),
+)
+FAULT_CASES = [
+    (fault, case(fault.name, fetcher, *fault.replies, env=fault.env))
+    for fetcher in FETCHERS
+    for fault in FAULTS
+]
+
+
+@pytest.mark.parametrize(("fault", "case"), FAULT_CASES, ids=[c.id for _, c in FAULT_CASES])
+def test_fault(fault: Fault, case: Case, outcomes: Mapping[str, Outcome]) -> None:
+    outcome = outcomes[case.id]
+    assert_failed(outcome.result, fault.exit_code, fault.needle)
+    assert outcome.calls == fault.calls
+
+
+# ECR sends a list and ECR Public one object: "empty" is [] for one and no object for the other.
+EMPTY = [
+    case("empty-authorization-data", f, fs.raw(200, b"{}") if f.public else fs.data([]))
+    for f in FETCHERS
+]
+
+
+@pytest.mark.parametrize("case", EMPTY, ids=ids(EMPTY))
+def test_empty_authorization_data(case: Case, outcomes: Mapping[str, Outcome]) -> None:
+    assert_failed(outcomes[case.id].result, 255, "no authorizationData", "--endpoint-url")
+
+
+RETRIED = cases_for(
+    "throttled-twice-then-answered",
+    FETCHERS,
+    fs.throttle(),
+    fs.throttle(),
+    fs.token(),
+    env={"AWS_MAX_ATTEMPTS": "3"},
+)
+
+
+@pytest.mark.parametrize("case", RETRIED, ids=ids(RETRIED))
+def test_throttled_twice_then_answered_succeeds(
+    case: Case, outcomes: Mapping[str, Outcome]
+) -> None:
+    outcome = outcomes[case.id]
+    case.fetcher.assert_ok(outcome.result, outcome.home)
+    assert outcome.calls == 3  # botocore's retries did the work
+
+
+# -- an endpoint that never answers, or is not there ---------------------------------------
+
+HUNG = cases_for(
+    "never-answers",
+    FETCHERS,
+    fs.hang,
+    env={"AWS_MAX_ATTEMPTS": "1"},
+    args=("--cli-read-timeout", "2"),
+    timeout=30,
+)
+
+
+@pytest.mark.parametrize("case", HUNG, ids=ids(HUNG))
+def test_endpoint_that_never_answers_times_out(case: Case, outcomes: Mapping[str, Outcome]) -> None:
+    outcome = outcomes[case.id]
+    assert_failed(outcome.result, 255, "Timed out", "--cli-read-timeout")
+    assert outcome.calls == 1
+
+
+HUNG_WITH_RETRIES = case(
+    "never-answers-default-retries",
+    FETCHERS[0],
+    fs.hang,
+    env={"AWS_MAX_ATTEMPTS": None},
+    args=("--cli-read-timeout", "2"),
+    # botocore's standard mode: three attempts of two seconds, plus backoff.
+    timeout=40,
+)
+
+
+@pytest.mark.parametrize("case", [HUNG_WITH_RETRIES], ids=ids([HUNG_WITH_RETRIES]))
+def test_never_answering_endpoint_with_default_retries_gives_up_within_the_timeout(
+    case: Case, outcomes: Mapping[str, Outcome]
+) -> None:
+    outcome = outcomes[case.id]
+    assert_failed(outcome.result, 255, "Timed out")
+    assert outcome.calls == 3
+
+
+def _refused(scenario: Scenario | None) -> str:
+    return f"http://127.0.0.1:{free_port()}"
+
+
+REFUSED = cases_for("connection-refused", FETCHERS, endpoint=_refused)
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=ids(REFUSED))
+def test_connection_refused(case: Case, outcomes: Mapping[str, Outcome]) -> None:
+    outcome = outcomes[case.id]
+    assert outcome.endpoint is not None
+    assert_failed(outcome.result, 255, "Could not connect", outcome.endpoint)
+
+
+# -- TLS ------------------------------------------------------------------------------------
+
+SELF_SIGNED = cases_for("self-signed", FETCHERS, fs.token(), tls=True)
+
+
+@pytest.mark.parametrize("case", SELF_SIGNED, ids=ids(SELF_SIGNED))
+def test_self_signed_certificate_is_refused_with_a_message_about_it(
+    case: Case, outcomes: Mapping[str, Outcome]
+) -> None:
+    outcome = outcomes[case.id]
+    line = assert_failed(outcome.result, 255, "TLS certificate", "--ca-bundle", "--no-verify-ssl")
+    assert "self-signed" in line or "self signed" in line
+    assert outcome.calls == 0
+
+
+# `{ca}` is the TLS server's certificate, known once it runs.
+TRUSTED = [
+    *cases_for(
+        "self-signed-no-verify-ssl", FETCHERS, fs.token(), tls=True, args=("--no-verify-ssl",)
+    ),
+    *cases_for(
+        "self-signed-ca-bundle", FETCHERS, fs.token(), tls=True, args=("--ca-bundle", "{ca}")
+    ),
+    case(
+        "self-signed-AWS_CA_BUNDLE",
+        FETCHERS[0],
+        fs.token(),
+        tls=True,
+        env={"AWS_CA_BUNDLE": "{ca}"},
+    ),
+]
+
+
+@pytest.mark.parametrize("case", TRUSTED, ids=ids(TRUSTED))
+def test_self_signed_certificate_is_accepted_when_told(
+    case: Case, outcomes: Mapping[str, Outcome]
+) -> None:
+    outcome = outcomes[case.id]
+    case.fetcher.assert_ok(outcome.result, outcome.home)
+    assert outcome.calls == 1
+    assert b"InsecureRequestWarning" not in outcome.result.stderr
+
+
+MISSING_BUNDLE = case(
+    "missing-ca-bundle",
+    FETCHERS[0],
+    fs.token(),
+    tls=True,
+    args=("--ca-bundle", "/nonexistent/ecrlogin-test-bundle.pem"),
+)
+
+
+@pytest.mark.parametrize("case", [MISSING_BUNDLE], ids=ids([MISSING_BUNDLE]))
+def test_a_missing_ca_bundle_is_named_as_such(case: Case, outcomes: Mapping[str, Outcome]) -> None:
+    assert_failed(outcomes[case.id].result, 255, "CA bundle", "PEM file")
+
+
+def _https_to_plain(scenario: Scenario | None) -> str | None:
+    return scenario.url.replace("http://", "https://") if scenario else None
+
+
+PLAIN_AS_TLS = case("https-to-plain-http", FETCHERS[0], fs.token(), endpoint=_https_to_plain)
+
+
+@pytest.mark.parametrize("case", [PLAIN_AS_TLS], ids=ids([PLAIN_AS_TLS]))
+def test_plain_http_endpoint_spoken_to_over_https_is_a_tls_error(
+    case: Case, outcomes: Mapping[str, Outcome]
+) -> None:
+    assert_failed(outcomes[case.id].result, 255, "TLS handshake", "speaks HTTPS")
+
+
+DEAD_PROXY = case(
+    "dead-proxy",
+    FETCHERS[0],
+    fs.token(),
+    env={
+        "HTTP_PROXY": "http://127.0.0.1:9",
+        "http_proxy": "http://127.0.0.1:9",
+        "NO_PROXY": None,
+        "no_proxy": None,
+    },
+)
+
+
+@pytest.mark.parametrize("case", [DEAD_PROXY], ids=ids([DEAD_PROXY]))
+def test_dead_proxy_is_named(case: Case, outcomes: Mapping[str, Outcome]) -> None:
+    assert_failed(outcomes[case.id].result, 255, "proxy", "http://127.0.0.1:9", "HTTP_PROXY")
+    assert outcomes[case.id].calls == 0
+
+
+# -- configuration and parameter errors: the endpoint is never called ---------------------
+
+_NO_KEYS = {"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None, "AWS_SESSION_TOKEN": None}
+_NO_REGION = {"AWS_DEFAULT_REGION": None, "AWS_REGION": None}
+PRIVATE = [f for f in FETCHERS if not f.public]
+PUBLIC = [f for f in FETCHERS if f.public]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A mistake the command must refuse before any call, with its code and message."""
+
+    exit_code: int
+    needles: tuple[str, ...]
+
+
+REFUSALS: list[tuple[Refusal, Case]] = [
+    *(
+        (Refusal(253, ("No AWS credentials", "aws configure")), c)
+        for c in cases_for("no-credentials", FETCHERS, fs.token(), env=_NO_KEYS)
+    ),
+    *(
+        (Refusal(253, ("No AWS region", "--region")), c)
+        for c in cases_for("no-region", PRIVATE, fs.token(), env=_NO_REGION)
+    ),
+    *(
+        (Refusal(253, ("'no-such-profile'", "list-profiles")), c)
+        for c in cases_for(
+            "unknown-profile", FETCHERS, fs.token(), args=("--profile", "no-such-profile")
+        )
+    ),
+    (
+        Refusal(253, ("'no-such-profile'", "list-profiles")),
+        case(
+            "unknown-AWS_PROFILE", FETCHERS[0], fs.token(), env={"AWS_PROFILE": "no-such-profile"}
+        ),
+    ),
+    *(
+        (
+            Refusal(252, ("'12'", "12-digit")),
+            case("registry-id-12", f, fs.token(), args=(f.registry_ids_flag, "12")),
+        )
+        for f in FETCHERS
+        if f.registry_ids_flag
+    ),
+    *(
+        (Refusal(2, ("No such option: --no-such-option", "--help")), c)
+        for c in cases_for("usage", FETCHERS, fs.token(), args=("--no-such-option",))
+    ),
+    (
+        Refusal(253, ("AWS setting has an invalid value", "many")),
+        case(
+            "AWS_MAX_ATTEMPTS-not-a-number",
+            FETCHERS[0],
+            fs.token(),
+            env={"AWS_MAX_ATTEMPTS": "many"},
+        ),
+    ),
+    (
+        Refusal(253, ("sometimes",)),
+        case(
+            "AWS_RETRY_MODE-unknown", FETCHERS[0], fs.token(), env={"AWS_RETRY_MODE": "sometimes"}
+        ),
+    ),
+    (
+        Refusal(253, ("fastest",)),
+        case(
+            "AWS_DEFAULTS_MODE-unknown",
+            FETCHERS[0],
+            fs.token(),
+            env={"AWS_DEFAULTS_MODE": "fastest"},
+        ),
+    ),
+    (
+        Refusal(252, ("'not a region!'", "us-east-1")),
+        case("region-not-a-name", FETCHERS[0], fs.token(), args=("--region", "not a region!")),
+    ),
+    (
+        Refusal(252, ("endpoint", "https://host:port")),
+        case("endpoint-without-scheme", FETCHERS[0], endpoint=lambda s: "not a url"),
+    ),
+    (
+        Refusal(252, ("endpoint", "https://host:port")),
+        case("endpoint-broken-ipv6", FETCHERS[0], endpoint=lambda s: "http://[::1"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("refusal", "case"), REFUSALS, ids=[c.id for _, c in REFUSALS])
+def test_refused_before_any_call(
+    refusal: Refusal, case: Case, outcomes: Mapping[str, Outcome]
+) -> None:
+    outcome = outcomes[case.id]
+    assert_failed(outcome.result, refusal.exit_code, *refusal.needles)
+    assert outcome.calls == 0
+
+
+PUBLIC_NO_REGION = cases_for("public-needs-no-region", PUBLIC, fs.token(), env=_NO_REGION)
+
+
+@pytest.mark.parametrize("case", PUBLIC_NO_REGION, ids=ids(PUBLIC_NO_REGION))
+def test_ecr_public_needs_no_region(case: Case, outcomes: Mapping[str, Outcome]) -> None:
+    # Its token API lives in us-east-1 only.
+    outcome = outcomes[case.id]
+    case.fetcher.assert_ok(outcome.result, outcome.home)
+    assert outcome.scenario is not None
+    assert outcome.scenario.requests[0].region == "us-east-1"
+
+
+def test_every_case_has_a_unique_id() -> None:
+    assert len({c.id for c in CASES}) == len(CASES)
