@@ -28,7 +28,7 @@ def validate_registry_ids(registry_ids: Sequence[str]) -> list[str]:
         if not _REGISTRY_ID.match(registry_id):
             raise ParameterError(
                 f"Invalid registry ID {shorten(registry_id)}: it must be a 12-digit AWS account ID",
-                "Pass the account ID that owns the registry, e.g. --registry-ids 123456789012.",
+                "Pass the account ID that owns the registry, e.g. 123456789012.",
             )
     return list(registry_ids)
 
