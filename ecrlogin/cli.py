@@ -116,6 +116,17 @@ _GLOBAL_OPTIONS: list[tuple[str, Any, Any]] = [
             rich_help_panel=AWS_PANEL,
         ),
     ),
+    (
+        "cache",
+        bool | None,
+        typer.Option(
+            "--cache/--no-cache",
+            help="Serve the token from the shared token cache while it is fresh (default: a "
+            "fresh token each call, as the AWS CLI does). ECRLOGIN_NO_CACHE=1 overrides.",
+            rich_help_panel=AWS_PANEL,
+            show_default=False,
+        ),
+    ),
 ]
 _GLOBAL_NAMES = [name for name, _, _ in _GLOBAL_OPTIONS]
 
@@ -138,6 +149,8 @@ def _merge_globals(ctx: typer.Context, given: dict[str, Any]) -> GlobalOptions:
         name: given.get(name) if given.get(name) not in (None, False) else root.get(name)
         for name in _GLOBAL_NAMES
     }
+    if given.get("cache") is not None:  # --no-cache after the command name wins too
+        merged["cache"] = given["cache"]
     client = ClientOptions(
         region=merged["region"],
         profile=merged["profile"],
@@ -147,7 +160,7 @@ def _merge_globals(ctx: typer.Context, given: dict[str, Any]) -> GlobalOptions:
         read_timeout=merged["cli_read_timeout"],
         connect_timeout=merged["cli_connect_timeout"],
     )
-    return GlobalOptions(client=client, debug=bool(merged["debug"]))
+    return GlobalOptions(client=client, debug=bool(merged["debug"]), cache=merged["cache"])
 
 
 def run_guarded(debug: bool, body: Callable[[], None]) -> None:
@@ -302,7 +315,7 @@ def expand_multi_value(argv: list[str]) -> list[str]:
 
 def _load_commands() -> None:
     # Each command module registers itself on `app` when imported.
-    from ecrlogin.commands import login, tokens  # noqa: F401
+    from ecrlogin.commands import cache, helper, login, tokens  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> None:

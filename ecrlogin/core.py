@@ -6,15 +6,23 @@ an `EcrloginError`.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
+import time
 from collections.abc import Sequence
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from ecrlogin import logs
 from ecrlogin.awsclient import ClientOptions, create_client
 from ecrlogin.errors import ParameterError, ResponseError, shorten, translate
+from ecrlogin.hosts import parse_registry
 from ecrlogin.token import PUBLIC_PROXY_ENDPOINT, AuthToken
+
+if TYPE_CHECKING:
+    from ecrlogin.cache import Entry
 
 log = logging.getLogger(__name__)
 
@@ -34,17 +42,32 @@ def validate_registry_ids(registry_ids: Sequence[str]) -> list[str]:
 
 
 def get_authorization_token(
-    options: ClientOptions, registry_ids: Sequence[str] = (), *, public: bool = False
+    options: ClientOptions,
+    registry_ids: Sequence[str] = (),
+    *,
+    public: bool = False,
+    use_cache: bool = False,
 ) -> dict[str, Any]:
     """Call GetAuthorizationToken once and return the validated response without its metadata.
 
-    `registryIds` is sent only when IDs are given (ECR Public takes none).
+    `registryIds` is sent only when IDs are given (ECR Public takes none). With
+    `use_cache` (and ECRLOGIN_NO_CACHE unset), the shared token cache answers while
+    its entry is fresh.
     """
     ids = validate_registry_ids(registry_ids)
     if public and ids:
         raise ParameterError(
             "ECR Public has no registry IDs", "Drop --registry-ids for ecr-public."
         )
+    if use_cache:
+        from ecrlogin import cache
+
+        if not cache.disabled():
+            return _through_cache(options, ids, public=public)
+    return _call(options, ids, public=public)
+
+
+def _call(options: ClientOptions, ids: list[str], *, public: bool) -> dict[str, Any]:
     service = "ecr-public" if public else "ecr"
     debug = logging.getLogger("ecrlogin").isEnabledFor(logging.DEBUG)
     try:
@@ -90,11 +113,81 @@ def fetch_tokens(
 ) -> list[AuthToken]:
     """Fetch and decode the tokens for the given registries (the caller's own by default).
 
-    With `use_cache`, a token from the shared cache is served while fresh
-    (the token cache is being built; until then this always fetches).
+    With `use_cache`, a token from the shared cache is served while fresh.
     """
-    response = get_authorization_token(options, registry_ids, public=public)
+    response = get_authorization_token(options, registry_ids, public=public, use_cache=use_cache)
     return decode_tokens(response, public=public)
+
+
+def cache_key(options: ClientOptions, registry_ids: Sequence[str], *, public: bool) -> str:
+    """The token cache key of this request (the helper computes the same one without botocore)."""
+    from ecrlogin import identity
+
+    return identity.cache_key(
+        service="ecr-public" if public else "ecr",
+        region=options.region,
+        registry_ids=registry_ids,
+        endpoint_url=options.endpoint_url,
+        use_fips=options.use_fips,
+        use_dualstack=options.use_dualstack,
+        profile=options.profile,
+    )
+
+
+def _through_cache(options: ClientOptions, ids: list[str], *, public: bool) -> dict[str, Any]:
+    from ecrlogin import cache
+
+    key = cache_key(options, ids, public=public)
+    fetched: list[dict[str, Any]] = []
+
+    def fetch() -> cache.Entry:
+        response = _call(options, ids, public=public)
+        fetched.append(response)
+        return cache_entry(key, response, options, public=public)
+
+    entry = cache.fetch_through(key, fetch)
+    if fetched:
+        return fetched[0]
+    try:
+        response = json.loads(entry.response)
+        decode_tokens(response, public=public)  # validates, and registers the secrets
+    except (ValueError, ResponseError) as exc:
+        log.debug("Ignoring an unusable cached response (%s); fetching", exc)
+        return _call(options, ids, public=public)
+    log.debug("GetAuthorizationToken answered from the token cache")
+    return dict(response)
+
+
+def cache_entry(
+    key: str, response: dict[str, Any], options: ClientOptions, *, public: bool
+) -> Entry:
+    """The cache entry for a fresh response: served until half the earliest token's validity."""
+    from ecrlogin.cache import Entry
+
+    tokens = decode_tokens(response, public=public)
+    hosts = [token.host for token in tokens]
+    region = options.region or next(
+        (registry.region for registry in map(parse_registry, hosts) if registry), ""
+    )
+    profile = (
+        options.profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
+    )
+    return Entry(
+        key=key,
+        issued=time.time(),
+        expires=min(token.expires_at.timestamp() for token in tokens),
+        region=region,
+        profile=profile or "",
+        hosts=hosts,
+        tokens=[token.token for token in tokens],
+        response=json.dumps(response, separators=(",", ":"), default=_json_default),
+    )
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} in the token cache")
 
 
 def _entries(response: dict[str, Any], *, public: bool) -> list[Any]:

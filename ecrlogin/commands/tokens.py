@@ -52,14 +52,14 @@ def get_login_password(
 ) -> None:
     """Print a password for `docker login --username AWS --password-stdin`."""
     ids = [registry_id] if registry_id else []
-    emit(render.password(core.fetch_tokens(opts.client, ids)))
+    emit(render.password(core.fetch_tokens(opts.client, ids, use_cache=bool(opts.cache))))
 
 
 @command(public_app, name="get-login-password")
 @aws_command
 def public_get_login_password(ctx: typer.Context, opts: GlobalOptions) -> None:
     """Print a password for `docker login --username AWS --password-stdin public.ecr.aws`."""
-    emit(render.password(core.fetch_tokens(opts.client, public=True)))
+    emit(render.password(core.fetch_tokens(opts.client, public=True, use_cache=bool(opts.cache))))
 
 
 @command(app, ecr_app, name="get-login")
@@ -80,7 +80,7 @@ def get_login(
     ] = LoginOutput.text,
 ) -> None:
     """Print a `docker login` command per registry (AWS CLI v1's get-login)."""
-    tokens = core.fetch_tokens(opts.client, registry_ids or [])
+    tokens = core.fetch_tokens(opts.client, registry_ids or [], use_cache=bool(opts.cache))
     if output is LoginOutput.json:
         emit(render.get_login_json(tokens, include_email=include_email))
         return
@@ -136,7 +136,9 @@ def get_authorization_token(
 ) -> None:
     """Print the GetAuthorizationToken response as `aws ecr get-authorization-token` does."""
     fmt = output.value if output else _configured_output(opts.client)
-    response = core.get_authorization_token(opts.client, registry_ids or [])
+    response = core.get_authorization_token(
+        opts.client, registry_ids or [], use_cache=bool(opts.cache)
+    )
     emit(render.api_response(response, output=fmt, query=query))
 
 
@@ -162,7 +164,7 @@ def public_get_authorization_token(
 ) -> None:
     """Print the ECR Public GetAuthorizationToken response as the AWS CLI does."""
     fmt = output.value if output else _configured_output(opts.client)
-    response = core.get_authorization_token(opts.client, public=True)
+    response = core.get_authorization_token(opts.client, public=True, use_cache=bool(opts.cache))
     emit(render.api_response(response, output=fmt, query=query))
 
 

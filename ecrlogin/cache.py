@@ -1,0 +1,504 @@
+"""The shared token cache: one small file per key, served until half its validity.
+
+`$ECRLOGIN_CACHE_DIR`, else `$XDG_CACHE_HOME/ecrlogin`, else `~/.cache/ecrlogin`;
+the directory is 0700 and every file 0600, written atomically (a temporary file
+in the same directory, then `os.replace`), so a reader sees a whole entry or
+none. Processes that miss the same key at once take a lock on it, and only the
+first one calls the API (single flight).
+
+The credential helper reads an entry on every cache hit, so this module imports
+nothing costly at module level: the format is plain `name value` lines rather
+than JSON (`json` imports `re`), and the key comes from `ecrlogin.identity`.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import time
+
+from ecrlogin.record import Record
+
+TYPE_CHECKING = False  # typing itself is too costly to import on the helper's path
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from types import TracebackType
+
+FORMAT = "ecrlogin-token-cache 1"
+ENTRY_SUFFIX = ".token"
+LOCK_SUFFIX = ".lock"
+TEMP_SUFFIX = ".tmp"
+# Derived data the helper would otherwise recompute on every call (the parsed config file).
+MEMO_SUFFIX = ".memo"
+MEMO_FORMAT = "ecrlogin-memo 1"
+# How long a process waits for another one's fetch before fetching itself.
+LOCK_TIMEOUT = 60.0
+# A token past its half-life is served when the API fails only with this much life left.
+STALE_MARGIN = 60.0
+_MAX_ENTRY_BYTES = 1 << 20
+_TEMP_MAX_AGE = 600.0
+_ENTRY_MAX_AGE = 13 * 3600.0  # ECR tokens live 12 hours
+_NAME_LENGTH = 32  # hex digits of the key in a file name
+
+_BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+
+_warned_unwritable = False
+
+
+def disabled() -> bool:
+    """True when ECRLOGIN_NO_CACHE turns the cache off (any value but empty, 0, false, no)."""
+    value = os.environ.get("ECRLOGIN_NO_CACHE", "").strip().lower()
+    return value not in ("", "0", "false", "no", "off")
+
+
+def cache_dir() -> str:
+    """The cache directory: ECRLOGIN_CACHE_DIR, XDG_CACHE_HOME/ecrlogin or ~/.cache/ecrlogin."""
+    explicit = os.environ.get("ECRLOGIN_CACHE_DIR")
+    if explicit:
+        return os.path.expanduser(explicit)
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base or not os.path.isabs(base):  # the XDG spec says to ignore relative paths
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "ecrlogin")
+
+
+def _debug(message: str) -> None:
+    # Debug logging is on only if something imported and configured logging;
+    # importing it here just to drop the message would cost the fast path.
+    if "logging" in sys.modules:
+        import logging
+
+        logging.getLogger(__name__).debug("%s", message)
+
+
+def _warn(message: str) -> None:
+    from ecrlogin import ui
+
+    ui.warn(message)
+
+
+def _unwritable(directory: str, exc: OSError) -> None:
+    global _warned_unwritable
+    if _warned_unwritable:
+        return
+    _warned_unwritable = True
+    reason = exc.strerror or str(exc)
+    _warn(
+        f"The token cache directory {directory} cannot be written ({reason}); continuing "
+        "without the cache. Fix its permissions or set ECRLOGIN_CACHE_DIR "
+        "(ECRLOGIN_NO_CACHE=1 turns the cache off)."
+    )
+
+
+def describe_duration(seconds: float) -> str:
+    """A short human duration such as `5h 59m`, `12m` or `40s`."""
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m"
+    return f"{secs}s"
+
+
+class Entry(Record):
+    """One cached GetAuthorizationToken answer; its secrets never appear in repr()."""
+
+    __slots__ = ("key", "issued", "expires", "region", "profile", "hosts", "tokens", "response")  # noqa: RUF023 - the repr's order
+    key: str
+    issued: float
+    expires: float
+    region: str
+    profile: str
+    hosts: tuple[str, ...]
+    tokens: tuple[str, ...]
+    response: str
+
+    def __init__(
+        self,
+        key: str,
+        issued: float,
+        expires: float,
+        region: str,
+        profile: str,
+        hosts: Iterable[str],
+        tokens: Iterable[str],
+        response: str,
+    ) -> None:
+        self._set(
+            key=key,
+            issued=float(issued),
+            expires=float(expires),
+            region=region,
+            profile=profile,
+            hosts=tuple(hosts),
+            tokens=tuple(tokens),
+            response=response,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Entry(key={self.key[:12]!r}..., hosts={self.hosts!r}, region={self.region!r}, "
+            f"profile={self.profile!r}, issued={self.issued!r}, expires={self.expires!r})"
+        )
+
+    def fresh(self, now: float) -> bool:
+        """True until half the token's validity has passed (and never once expired)."""
+        return now < self.issued + (self.expires - self.issued) / 2 and now < self.expires
+
+    def usable(self, now: float) -> bool:
+        """True while the token is still valid for a while; served only if the API fails."""
+        return now < self.expires - STALE_MARGIN
+
+    def credentials(self, index: int = 0) -> tuple[str, str]:
+        """The username and password of token `index`; ValueError if it does not decode."""
+        import binascii
+
+        token = self.tokens[index] if index < len(self.tokens) else ""
+        # a2b_base64 would skip stray characters; a token must be clean base64.
+        if not token or len(token) % 4 or not set(token) <= _BASE64:
+            raise ValueError("unusable token: not base64")
+        try:
+            text = binascii.a2b_base64(token.encode("ascii")).decode("utf-8")
+        except (UnicodeError, binascii.Error) as exc:
+            raise ValueError(f"unusable token: {type(exc).__name__}") from None
+        username, sep, password = text.partition(":")
+        if not sep or not username or not password:
+            raise ValueError("the token is not USER:PASSWORD")
+        return username, password
+
+    def dumps(self) -> str:
+        """The file form: one `name value` line per field, closed by `end`."""
+        lines = [
+            FORMAT,
+            f"key {self.key}",
+            f"issued {self.issued!r}",
+            f"expires {self.expires!r}",
+            f"region {self.region}",
+            f"profile {self.profile}",
+            *(f"host {host}" for host in self.hosts),
+            *(f"token {token}" for token in self.tokens),
+            f"response {self.response}",
+            "end",
+        ]
+        if any("\n" in line or "\r" in line for line in lines):
+            raise ValueError("a field holds a line break")
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def loads(cls, text: str) -> Entry:
+        """Parse the file form; ValueError for anything truncated, corrupt or foreign."""
+        lines = text.split("\n")
+        if len(lines) < 4 or lines[0] != FORMAT or lines[-1] != "" or lines[-2] != "end":
+            raise ValueError("truncated, or not an ecrlogin cache file")
+        fields: dict[str, str] = {}
+        hosts: list[str] = []
+        tokens: list[str] = []
+        for line in lines[1:-2]:
+            name, sep, value = line.partition(" ")
+            if name == "host":
+                hosts.append(value)
+            elif name == "token":
+                tokens.append(value)
+            elif name in ("key", "issued", "expires", "region", "profile", "response"):
+                if name in fields:
+                    raise ValueError(f"{name} appears twice")
+                fields[name] = value
+            else:
+                raise ValueError(f"unknown field {name!r}")
+            if not sep:
+                raise ValueError(f"field {name!r} has no value")
+        missing = {"key", "issued", "expires", "region", "profile", "response"} - set(fields)
+        if missing or not tokens:
+            raise ValueError(f"missing {', '.join(sorted(missing)) or 'token'}")
+        issued, expires = float(fields["issued"]), float(fields["expires"])
+        if issued - issued != 0 or expires - expires != 0:  # NaN or infinity
+            raise ValueError("a time is not finite")
+        return cls(
+            key=fields["key"],
+            issued=issued,
+            expires=expires,
+            region=fields["region"],
+            profile=fields["profile"],
+            hosts=hosts,
+            tokens=tokens,
+            response=fields["response"],
+        )
+
+
+class Store:
+    """The cache directory: read, write, lock, list and remove entries."""
+
+    def __init__(self, directory: str | None = None) -> None:
+        self.directory = directory or cache_dir()
+
+    def _path(self, key: str, suffix: str) -> str:
+        return os.path.join(self.directory, key[:_NAME_LENGTH] + suffix)
+
+    def read(self, key: str) -> Entry | None:
+        """The entry for `key`, fresh or not; None if absent, unreadable, corrupt or foreign."""
+        entry = self._read_file(self._path(key, ENTRY_SUFFIX))
+        if entry is not None and entry.key != key:
+            _debug(f"Ignoring the cache file of another key for {key[:12]}...")
+            return None
+        return entry
+
+    def _read_file(self, path: str) -> Entry | None:
+        data = self._read_private(path)
+        if data is None:
+            return None
+        try:
+            return Entry.loads(data.decode("utf-8"))
+        except ValueError as exc:  # UnicodeDecodeError is a ValueError
+            _debug(f"Ignoring the corrupt cache file {path} ({exc}); it will be replaced")
+            return None
+
+    def _read_private(self, path: str) -> bytes | None:
+        """A file's bytes if it is ours, private and small; None (with a debug note) if not."""
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            _debug(f"Ignoring the cache file {path}: {exc.strerror or exc}")
+            return None
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_mode & 0o077:
+                _debug(f"Ignoring the cache file {path}: not a private regular file")
+                return None
+            if hasattr(os, "getuid") and info.st_uid != os.getuid():
+                _debug(f"Ignoring the cache file {path}: owned by another user")
+                return None
+            data = os.read(fd, _MAX_ENTRY_BYTES + 1)
+        except OSError as exc:
+            _debug(f"Ignoring the cache file {path}: {exc.strerror or exc}")
+            return None
+        finally:
+            os.close(fd)
+        if len(data) > _MAX_ENTRY_BYTES:
+            _debug(f"Ignoring the cache file {path}: too large")
+            return None
+        return data
+
+    def _ensure_directory(self) -> None:
+        os.makedirs(self.directory, mode=0o700, exist_ok=True)
+        info = os.stat(self.directory)
+        if not stat.S_ISDIR(info.st_mode):
+            raise NotADirectoryError(20, "not a directory", self.directory)
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            raise PermissionError(13, "owned by another user", self.directory)
+        if info.st_mode & 0o077:
+            # Tokens are secrets: tighten a directory someone created with a loose umask.
+            os.chmod(self.directory, 0o700)
+
+    def write(self, entry: Entry) -> bool:
+        """Store `entry` atomically; on failure warn once and return False, never raise."""
+        try:
+            data = entry.dumps().encode("utf-8")
+        except (ValueError, UnicodeError) as exc:
+            _debug(f"Not caching the token: {exc}")
+            return False
+        return self._write_private(self._path(entry.key, ENTRY_SUFFIX), data)
+
+    def _write_private(self, final: str, data: bytes) -> bool:
+        temp = os.path.join(
+            self.directory,
+            f".{os.path.basename(final)}.{os.getpid()}.{os.urandom(4).hex()}{TEMP_SUFFIX}",
+        )
+        try:
+            self._ensure_directory()
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+            fd = os.open(temp, flags, 0o600)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(temp, final)
+        except OSError as exc:
+            import contextlib
+
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            _unwritable(self.directory, exc)
+            return False
+        self._sweep()
+        return True
+
+    def _sweep(self) -> None:
+        # Leftovers of killed writers and long-expired entries; best effort.
+        now = time.time()
+        try:
+            with os.scandir(self.directory) as scan:
+                for item in scan:
+                    name = item.name
+                    if name.endswith(TEMP_SUFFIX):
+                        limit = _TEMP_MAX_AGE
+                    elif name.endswith((ENTRY_SUFFIX, LOCK_SUFFIX, MEMO_SUFFIX)):
+                        limit = _ENTRY_MAX_AGE
+                    else:
+                        continue
+                    if now - item.stat(follow_symlinks=False).st_mtime > limit:
+                        os.unlink(item.path)
+        except OSError as exc:
+            _debug(f"Could not tidy the cache directory: {exc}")
+
+    def read_memo(self, digest: str) -> str | None:
+        """The text memoized under `digest` (a hash of everything it was derived from)."""
+        data = self._read_private(self._path(digest, MEMO_SUFFIX))
+        if data is None:
+            return None
+        header = f"{MEMO_FORMAT}\nsource {digest}\n".encode()
+        if not data.startswith(header) or not data.endswith(b"\nend\n"):
+            _debug(f"Ignoring a corrupt memo for {digest[:12]}...")
+            return None
+        try:
+            return data[len(header) : -len(b"end\n")].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+    def write_memo(self, digest: str, text: str) -> bool:
+        """Memoize `text` under `digest`, atomically; False (warned once) if it cannot."""
+        body = text if not text or text.endswith("\n") else text + "\n"
+        data = f"{MEMO_FORMAT}\nsource {digest}\n{body}end\n".encode()
+        return self._write_private(self._path(digest, MEMO_SUFFIX), data)
+
+    def lock(self, key: str) -> Lock:
+        """An exclusive lock on `key` across processes (a no-op where it cannot be taken)."""
+        return Lock(self, self._path(key, LOCK_SUFFIX))
+
+    def entries(self) -> list[Entry]:
+        """Every readable entry, expired or not."""
+        found = []
+        for path in self._files((ENTRY_SUFFIX,)):
+            entry = self._read_file(path)
+            if entry is not None:
+                found.append(entry)
+        return found
+
+    def _files(self, suffixes: tuple[str, ...]) -> list[str]:
+        try:
+            with os.scandir(self.directory) as scan:
+                return sorted(item.path for item in scan if item.name.endswith(suffixes))
+        except FileNotFoundError:
+            return []
+
+    def remove(self, *, keys: Iterable[str] = (), hosts: Iterable[str] = ()) -> int:
+        """Drop the entries of these keys and every entry serving one of these hosts."""
+        names = {key[:_NAME_LENGTH] + ENTRY_SUFFIX for key in keys}
+        wanted = set(hosts)
+        removed = 0
+        for path in self._files((ENTRY_SUFFIX,)):
+            if os.path.basename(path) not in names:
+                entry = self._read_file(path)
+                if entry is None or not wanted.intersection(entry.hosts):
+                    continue
+            try:
+                os.unlink(path)
+                removed += 1
+            except FileNotFoundError:
+                pass
+        return removed
+
+    def clear(self) -> int:
+        """Remove every entry, lock and leftover temporary file; the number of entries removed."""
+        removed = 0
+        for path in self._files((ENTRY_SUFFIX, LOCK_SUFFIX, TEMP_SUFFIX, MEMO_SUFFIX)):
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                continue
+            removed += path.endswith(ENTRY_SUFFIX)
+        return removed
+
+
+class Lock:
+    """`with store.lock(key):` an exclusive `flock` on the key's lock file, polled up to
+    LOCK_TIMEOUT; without a writable directory or `fcntl`, it does not lock at all."""
+
+    def __init__(self, store: Store, path: str) -> None:
+        self.store = store
+        self.path = path
+        self.fd: int | None = None
+
+    def __enter__(self) -> Lock:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX
+            return self
+        try:
+            self.store._ensure_directory()
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except OSError as exc:
+            _unwritable(self.store.directory, exc)
+            return self
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        delay = 0.002
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    _debug(f"Gave up waiting for {self.path}; fetching without it")
+                    break
+                time.sleep(delay)
+                delay = min(delay * 2, 0.05)
+                continue
+            except OSError as exc:  # e.g. ENOLCK on a network file system
+                _debug(f"Cannot lock {self.path}: {exc.strerror or exc}")
+                break
+            self.fd = fd
+            return self
+        os.close(fd)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing the descriptor releases the flock
+            self.fd = None
+
+
+def fetch_through(
+    key: str, fetch: Callable[[], Entry], *, store: Store | None = None, now: float | None = None
+) -> Entry:
+    """The entry for `key`: from the cache while fresh, else from `fetch()` (one process at a
+    time per key), stored unless already expired. If `fetch()` fails while a cached token is
+    still valid, that token is served with a warning."""
+    store = store or Store()
+    cached = store.read(key)
+    if cached is not None and cached.fresh(time.time() if now is None else now):
+        return cached
+    from ecrlogin.errors import EcrloginError, Interrupted
+
+    with store.lock(key):
+        # Another process may have fetched while this one waited for the lock.
+        cached = store.read(key)
+        moment = time.time() if now is None else now
+        if cached is not None and cached.fresh(moment):
+            return cached
+        try:
+            entry = fetch()
+        except EcrloginError as exc:
+            if isinstance(exc, Interrupted) or cached is None or not cached.usable(moment):
+                raise
+            _warn(
+                f"Could not refresh the cached token for {', '.join(cached.hosts)}: {exc.message} "
+                f"Serving the cached one, still valid for "
+                f"{describe_duration(cached.expires - moment)}."
+            )
+            return cached
+        if entry.expires > (time.time() if now is None else now):
+            store.write(entry)
+        else:
+            _debug("Not caching a token that has already expired")
+        return entry

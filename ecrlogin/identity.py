@@ -1,0 +1,132 @@
+"""The token cache's key: which registry, which endpoint, and which identity asked.
+
+Derived without botocore and without the network, from what *selects* the
+identity rather than from the credentials it resolves to: the `AWS_*`
+environment (static keys, profile, role and web-identity variables, container
+credential URIs, endpoint overrides) and the content of the AWS config and
+credentials files. So the temporary credentials of one role or profile can
+rotate (an SSO or assume-role refresh) and the key stays the same, while a
+different profile, key pair, role or file content gives a different key, and one
+identity's token is never served to another.
+
+What the key cannot see is state outside these inputs, such as a
+`credential_process` that answers for different identities over time; for that,
+`ecrlogin cache clear` or ECRLOGIN_NO_CACHE=1.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ecrlogin.hosts import partition_of_region
+
+TYPE_CHECKING = False  # typing itself is too costly to import on the helper's path
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+KEY_VERSION = b"ecrlogin-cache-key 1"
+
+# AWS_* variables that change neither the identity nor the endpoint; everything
+# else under AWS_ is part of the key, so an unknown new variable errs on the
+# side of a cache miss, never of serving the wrong identity.
+_IRRELEVANT = frozenset(
+    {
+        "AWS_DEFAULT_OUTPUT",
+        "AWS_PAGER",
+        "AWS_MAX_ATTEMPTS",
+        "AWS_RETRY_MODE",
+        "AWS_CA_BUNDLE",
+        "AWS_DATA_PATH",
+        "AWS_METADATA_SERVICE_TIMEOUT",
+        "AWS_METADATA_SERVICE_NUM_ATTEMPTS",
+        "AWS_SDK_UA_APP_ID",
+        "AWS_REQUEST_CHECKSUM_CALCULATION",
+        "AWS_RESPONSE_CHECKSUM_VALIDATION",
+        "AWS_DISABLE_REQUEST_COMPRESSION",
+        "AWS_REQUEST_MIN_COMPRESSION_SIZE_BYTES",
+    }
+)
+_IRRELEVANT_PREFIXES = ("AWS_CLI_", "AWS_XRAY_")
+# Only part of the key when the region is not given explicitly.
+_REGION_VARIABLES = frozenset({"AWS_REGION", "AWS_DEFAULT_REGION"})
+
+
+def aws_files(environ: Mapping[str, str]) -> tuple[str, str]:
+    """The AWS config and shared credentials files botocore would read."""
+    home = environ.get("HOME") or os.path.expanduser("~")
+    config = environ.get("AWS_CONFIG_FILE") or os.path.join(home, ".aws", "config")
+    credentials = environ.get("AWS_SHARED_CREDENTIALS_FILE") or os.path.join(
+        home, ".aws", "credentials"
+    )
+    return os.path.expanduser(config), os.path.expanduser(credentials)
+
+
+def identity_variables(environ: Mapping[str, str], *, explicit_region: bool) -> list[str]:
+    """The names of the environment variables that go into the key, sorted."""
+    names = []
+    for name in environ:
+        if not name.startswith("AWS_") or name in _IRRELEVANT:
+            continue
+        if name.startswith(_IRRELEVANT_PREFIXES):
+            continue
+        if explicit_region and name in _REGION_VARIABLES:
+            continue
+        names.append(name)
+    return sorted(names)
+
+
+def digest(*parts: bytes) -> str:
+    """A hex SHA-256 of `parts`, each length-prefixed so no two lists hash alike."""
+    from hashlib import sha256
+
+    hasher = sha256(KEY_VERSION)
+    for part in parts:
+        hasher.update(b"%d:" % len(part) + part)
+    return hasher.hexdigest()
+
+
+def cache_key(
+    *,
+    service: str,
+    region: str | None,
+    registry_ids: Iterable[str],
+    endpoint_url: str | None,
+    use_fips: bool | None,
+    use_dualstack: bool | None,
+    profile: str | None,
+    environ: Mapping[str, str] | None = None,
+) -> str:
+    """The hex digest naming one cache entry; equal inputs give equal keys.
+
+    The partition is derived from the region here, so no two callers can disagree on it.
+    """
+    from hashlib import sha256
+
+    env = os.environ if environ is None else environ
+    digest = sha256(KEY_VERSION)
+
+    def add(label: str, value: bytes) -> None:
+        # Length-prefixed, so no two different inputs can concatenate alike.
+        digest.update(b"%d:%s=%d:" % (len(label), label.encode(), len(value)) + value)
+
+    def text(value: object) -> bytes:
+        return b"" if value is None else str(value).encode("utf-8", "surrogateescape")
+
+    add("service", text(service))
+    add("partition", text(partition_of_region(region) if region else None))
+    add("region", text(region))
+    add("registry-ids", text(",".join(registry_ids)))
+    add("endpoint-url", text(endpoint_url))
+    add("fips", text(use_fips))
+    add("dualstack", text(use_dualstack))
+    add("profile", text(profile))
+    for name in identity_variables(env, explicit_region=bool(region)):
+        add("env:" + name, text(env[name]))
+    for label, path in zip(("aws-config", "aws-credentials"), aws_files(env), strict=True):
+        add(label + "-path", text(path))
+        try:
+            with open(path, "rb") as handle:
+                add(label, handle.read())
+        except OSError as exc:
+            add(label + "-missing", text(exc.errno))
+    return digest.hexdigest()
