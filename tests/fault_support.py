@@ -9,6 +9,7 @@ joins every suite by adding a row to FETCHERS.
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tests import faultserver as fs
-from tests.conftest import ACCOUNT, ecrlogin, fault_env_for
+from tests.conftest import ACCOUNT, SECRET_ACCESS_KEY, SESSION_TOKEN, ecrlogin, fault_env_for
 from tests.faultserver import (
     FAULT_EXPIRES_AT,
     FAULT_PASSWORD,
@@ -85,7 +86,25 @@ def assert_failed(result: subprocess.CompletedProcess[bytes], exit_code: int, *n
     assert line.startswith(ERROR_PREFIX), line
     for needle in needles:
         assert needle in line, line
+    assert leaked(result.stderr) == [], line
     return line
+
+
+# Every secret a fetch handles, by name: the fault server's password and token, and the
+# test credentials' secret access key and session token.
+SECRETS = {
+    "password": FAULT_PASSWORD,
+    "token": FAULT_TOKEN,
+    "secret access key": SECRET_ACCESS_KEY,
+    "session token": SESSION_TOKEN,
+}
+CREDENTIALS = ("secret access key", "session token")
+
+
+def leaked(data: bytes | str, names: Iterable[str] = SECRETS) -> list[str]:
+    """The names of the secrets found in `data`."""
+    text = data.decode(errors="replace") if isinstance(data, bytes) else data
+    return [name for name in names if SECRETS[name] in text]
 
 
 def _authorization_token_json(
@@ -217,3 +236,118 @@ def run_cases(
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {case.id: pool.submit(run, i, case) for i, case in enumerate(cases)}
         return {key: future.result() for key, future in futures.items()}
+
+
+class CaseSet:
+    """The cases a test module declares, run together by its `outcomes` fixture."""
+
+    def __init__(self) -> None:
+        self.cases: list[Case] = []
+
+    def case(
+        self,
+        name: str,
+        fetcher: Fetcher,
+        *replies: fs.Reply,
+        tls: bool = False,
+        endpoint: Callable[[Scenario | None], str | None] = scenario_url,
+        env: Mapping[str, str | None] | None = None,
+        args: tuple[str, ...] = (),
+        timeout: float = 60,
+    ) -> Case:
+        """Declare a case (run later by `run_selected`) and return it."""
+        declared = Case(
+            f"{fetcher.name}/{name}",
+            fetcher,
+            tuple(replies),
+            tls=tls,
+            endpoint=endpoint,
+            env=dict(env or {}),
+            args=args,
+            timeout=timeout,
+        )
+        self.cases.append(declared)
+        return declared
+
+    def cases_for(
+        self,
+        name: str,
+        fetchers: Sequence[Fetcher],
+        *replies: fs.Reply,
+        tls: bool = False,
+        endpoint: Callable[[Scenario | None], str | None] = scenario_url,
+        env: Mapping[str, str | None] | None = None,
+        args: tuple[str, ...] = (),
+        timeout: float = 60,
+    ) -> list[Case]:
+        """The same case for each of `fetchers`."""
+        return [
+            self.case(
+                name,
+                fetcher,
+                *replies,
+                tls=tls,
+                endpoint=endpoint,
+                env=env,
+                args=args,
+                timeout=timeout,
+            )
+            for fetcher in fetchers
+        ]
+
+    def run_selected(
+        self, request: Any, plain: FaultServer, tls: FaultServer, root: Path
+    ) -> dict[str, Outcome]:
+        """Run the cases that the selected tests of `request.module` take as `case`."""
+        wanted = {
+            item.callspec.params["case"].id
+            for item in request.session.items
+            if getattr(item, "module", None) is request.module
+            and hasattr(item, "callspec")
+            and "case" in item.callspec.params
+        }
+        return run_cases([c for c in self.cases if c.id in wanted], plain, tls, root)
+
+
+def ids(cases: Iterable[Case]) -> list[str]:
+    """pytest ids for a list of cases."""
+    return [c.id for c in cases]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A scripted endpoint behaviour and what every command must make of it."""
+
+    name: str
+    replies: tuple[fs.Reply, ...]
+    exit_code: int
+    needle: str
+    calls: int
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+FAULTS = (
+    # fault_env_for allows two attempts: a retryable fault is seen twice, then reported.
+    Fault("throttled", (fs.throttle(),), 254, "ThrottlingException", calls=2),
+    Fault("html-500", (fs.html(500),), 254, "HTTP 500", calls=2),
+    Fault("html-502", (fs.html(502),), 254, "HTTP 502", calls=2),
+    Fault("html-403-from-a-proxy", (fs.html(403),), 254, "HTTP 403", calls=1),
+    Fault("access-denied", (fs.access_denied(),), 254, "ecr:GetAuthorizationToken", calls=1),
+    Fault("not-json", (fs.raw(200, b"{not json"),), 255, "authorizationData", calls=1),
+    Fault("wrong-shape", (fs.data("a string"),), 255, "not an ECR response", calls=1),
+    Fault(
+        "not-base64",
+        (fs.entries(authorizationToken="%%% not base64 %%%"),),
+        255,
+        "not valid base64",
+        calls=1,
+    ),
+    Fault(
+        "no-colon",
+        (fs.entries(authorizationToken=base64.b64encode(b"AWS-and-no-colon").decode()),),
+        255,
+        "USER:PASSWORD",
+        calls=1,
+    ),
+    Fault("connection-closed", (fs.drop,), 255, "closed the connection", calls=2),
+)

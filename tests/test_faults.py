@@ -13,82 +13,28 @@ selected tests need); each test then judges its own case.
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pytest
 
 from tests import faultserver as fs
 from tests.conftest import free_port
 from tests.fault_support import (
+    FAULTS,
     FETCHERS,
     Case,
-    Fetcher,
+    CaseSet,
+    Fault,
     Outcome,
     assert_failed,
-    run_cases,
-    scenario_url,
+    ids,
 )
 from tests.faultserver import FaultServer, Scenario
 
-CASES: list[Case] = []
-
-
-def case(
-    name: str,
-    fetcher: Fetcher,
-    *replies: fs.Reply,
-    tls: bool = False,
-    endpoint: Callable[[Scenario | None], str | None] = scenario_url,
-    env: Mapping[str, str | None] | None = None,
-    args: tuple[str, ...] = (),
-    timeout: float = 60,
-) -> Case:
-    """Declare a case (run later by `outcomes`) and return it."""
-    declared = Case(
-        f"{fetcher.name}/{name}",
-        fetcher,
-        tuple(replies),
-        tls=tls,
-        endpoint=endpoint,
-        env=dict(env or {}),
-        args=args,
-        timeout=timeout,
-    )
-    CASES.append(declared)
-    return declared
-
-
-def cases_for(
-    name: str,
-    fetchers: Sequence[Fetcher],
-    *replies: fs.Reply,
-    tls: bool = False,
-    endpoint: Callable[[Scenario | None], str | None] = scenario_url,
-    env: Mapping[str, str | None] | None = None,
-    args: tuple[str, ...] = (),
-    timeout: float = 60,
-) -> list[Case]:
-    """The same case for each of `fetchers`."""
-    return [
-        case(
-            name,
-            fetcher,
-            *replies,
-            tls=tls,
-            endpoint=endpoint,
-            env=env,
-            args=args,
-            timeout=timeout,
-        )
-        for fetcher in fetchers
-    ]
-
-
-def ids(cases: list[Case]) -> list[str]:
-    """pytest ids: the case ids."""
-    return [c.id for c in cases]
+CASES = CaseSet()
+case = CASES.case
+cases_for = CASES.cases_for
 
 
 @pytest.fixture(scope="module")
@@ -99,57 +45,14 @@ def outcomes(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Mapping[str, Outcome]:
     """Run every case a selected test of this module asks for, a few at a time."""
-    wanted = {
-        item.callspec.params["case"].id
-        for item in request.session.items
-        if getattr(item, "module", None) is request.module
-        and hasattr(item, "callspec")
-        and "case" in item.callspec.params
-    }
-    selected = [c for c in CASES if c.id in wanted]
-    return run_cases(selected, fault_server, tls_fault_server, tmp_path_factory.mktemp("faults"))
+    return CASES.run_selected(
+        request, fault_server, tls_fault_server, tmp_path_factory.mktemp("faults")
+    )
 
 
 # -- faults in the answer -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Fault:
-    """A scripted endpoint behaviour and what every command must make of it."""
-
-    name: str
-    replies: tuple[fs.Reply, ...]
-    exit_code: int
-    needle: str
-    calls: int
-    env: Mapping[str, str] = field(default_factory=dict)
-
-
-FAULTS = (
-    # fault_env_for allows two attempts: a retryable fault is seen twice, then reported.
-    Fault("throttled", (fs.throttle(),), 254, "ThrottlingException", calls=2),
-    Fault("html-500", (fs.html(500),), 254, "HTTP 500", calls=2),
-    Fault("html-502", (fs.html(502),), 254, "HTTP 502", calls=2),
-    Fault("html-403-from-a-proxy", (fs.html(403),), 254, "HTTP 403", calls=1),
-    Fault("access-denied", (fs.access_denied(),), 254, "ecr:GetAuthorizationToken", calls=1),
-    Fault("not-json", (fs.raw(200, b"{not json"),), 255, "authorizationData", calls=1),
-    Fault("wrong-shape", (fs.data("a string"),), 255, "not an ECR response", calls=1),
-    Fault(
-        "not-base64",
-        (fs.entries(authorizationToken="%%% not base64 %%%"),),
-        255,
-        "not valid base64",
-        calls=1,
-    ),
-    Fault(
-        "no-colon",
-        (fs.entries(authorizationToken=base64.b64encode(b"AWS-and-no-colon").decode()),),
-        255,
-        "USER:PASSWORD",
-        calls=1,
-    ),
-    Fault("connection-closed", (fs.drop,), 255, "closed the connection", calls=2),
-)
 FAULT_CASES = [
     (fault, case(fault.name, fetcher, *fault.replies, env=fault.env))
     for fetcher in FETCHERS
@@ -448,4 +351,4 @@ def test_ecr_public_needs_no_region(case: Case, outcomes: Mapping[str, Outcome])
 
 
 def test_every_case_has_a_unique_id() -> None:
-    assert len({c.id for c in CASES}) == len(CASES)
+    assert len({c.id for c in CASES.cases}) == len(CASES.cases)

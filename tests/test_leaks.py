@@ -1,0 +1,158 @@
+"""No secret escapes: not in --debug output, not in error lines, not in any file.
+
+The fault server hands out a known password and token; the environment holds a
+known secret access key and session token. Every fetching command runs with
+`--debug`, answering and failing in every way test_faults.py knows. Then:
+
+- stderr holds none of the four secrets, nor the request's SigV4 signature;
+- stdout holds the password or token only for a command that exists to print
+  it, and never the secret access key or session token;
+- no file under HOME holds a secret, except the credential stores the command
+  exists to write (login's config file, the token cache), and those never hold
+  the secret access key or session token;
+- what the tool writes is 0600, and its own directories are 0700.
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from tests import faultserver as fs
+from tests.conftest import SESSION_TOKEN
+from tests.fault_support import (
+    CREDENTIALS,
+    FAULTS,
+    FETCHERS,
+    SECRETS,
+    Case,
+    CaseSet,
+    Outcome,
+    ids,
+    leaked,
+)
+from tests.faultserver import FaultServer
+
+CASES = CaseSet()
+_DEBUG = ("--debug",)
+_SIGNATURE = re.compile(r"Signature=([0-9a-f]{64})")
+
+LEAK_CASES: list[Case] = [
+    *CASES.cases_for("answered", FETCHERS, fs.token(), args=_DEBUG),
+    *CASES.cases_for("answered-through-the-cache", FETCHERS, fs.token(), args=(*_DEBUG, "--cache")),
+    *(
+        c
+        for fault in FAULTS
+        for c in CASES.cases_for(fault.name, FETCHERS, *fault.replies, args=_DEBUG)
+    ),
+    *CASES.cases_for(
+        "never-answers",
+        FETCHERS,
+        fs.hang,
+        env={"AWS_MAX_ATTEMPTS": "1"},
+        args=(*_DEBUG, "--cli-read-timeout", "1"),
+    ),
+    *CASES.cases_for("self-signed", FETCHERS, fs.token(), tls=True, args=_DEBUG),
+]
+
+
+@pytest.fixture(scope="module")
+def outcomes(
+    request: pytest.FixtureRequest,
+    fault_server: FaultServer,
+    tls_fault_server: FaultServer,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Mapping[str, Outcome]:
+    """Run every case a selected test of this module asks for, a few at a time."""
+    return CASES.run_selected(
+        request, fault_server, tls_fault_server, tmp_path_factory.mktemp("leaks")
+    )
+
+
+def _signatures(outcome: Outcome) -> list[str]:
+    if outcome.scenario is None:
+        return []
+    found = (
+        _SIGNATURE.search(r.headers.get("Authorization", "")) for r in outcome.scenario.requests
+    )
+    return [match.group(1) for match in found if match]
+
+
+def _cache_dir(outcome: Outcome) -> Path:
+    return outcome.home / ".cache" / "ecrlogin"
+
+
+def _stores(case: Case, outcome: Outcome) -> set[Path]:
+    """The files this command exists to write secrets to."""
+    stores = {outcome.home / name for name in case.fetcher.credential_stores}
+    cache = _cache_dir(outcome)
+    if cache.is_dir():
+        stores |= {path for path in cache.iterdir() if path.name.endswith(".token")}
+    return stores
+
+
+@pytest.mark.parametrize("case", LEAK_CASES, ids=ids(LEAK_CASES))
+def test_debug_output_holds_no_secret(case: Case, outcomes: Mapping[str, Outcome]) -> None:
+    outcome = outcomes[case.id]
+    stderr = outcome.result.stderr.decode(errors="replace")
+    assert "DEBUG" in stderr  # --debug was on, so there was something to leak
+    assert leaked(stderr) == []
+    for signature in _signatures(outcome):
+        assert signature not in stderr
+    if outcome.scenario is not None and outcome.scenario.requests:
+        # The session token really was in play: it went out on the request.
+        sent = outcome.scenario.requests[0].headers.get("X-Amz-Security-Token")
+        assert sent == SESSION_TOKEN
+
+
+@pytest.mark.parametrize("case", LEAK_CASES, ids=ids(LEAK_CASES))
+def test_stdout_holds_only_what_the_command_prints(
+    case: Case, outcomes: Mapping[str, Outcome]
+) -> None:
+    outcome = outcomes[case.id]
+    assert leaked(outcome.result.stdout, CREDENTIALS) == []
+    if outcome.result.returncode != 0 or case.fetcher.name == "login":
+        assert outcome.result.stdout == b""
+
+
+@pytest.mark.parametrize("case", LEAK_CASES, ids=ids(LEAK_CASES))
+def test_no_file_holds_a_secret_except_the_credential_stores(
+    case: Case, outcomes: Mapping[str, Outcome]
+) -> None:
+    outcome = outcomes[case.id]
+    stores = _stores(case, outcome)
+    for path in outcome.home.rglob("*"):
+        if path.is_file():
+            # A store may hold the password and token; nothing holds the AWS credentials.
+            forbidden = CREDENTIALS if path in stores else tuple(SECRETS)
+            assert leaked(path.read_bytes(), forbidden) == [], path
+
+
+@pytest.mark.parametrize("case", LEAK_CASES, ids=ids(LEAK_CASES))
+def test_what_the_tool_writes_is_private(case: Case, outcomes: Mapping[str, Outcome]) -> None:
+    outcome = outcomes[case.id]
+    for path in _stores(case, outcome):
+        if path.exists():
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    cache = _cache_dir(outcome)
+    if cache.exists():
+        assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+        for path in cache.iterdir():
+            assert stat.S_IMODE(path.lstat().st_mode) == 0o600, path
+
+
+CACHED = [c for c in LEAK_CASES if c.id.endswith("/answered-through-the-cache")]
+
+
+@pytest.mark.parametrize("case", CACHED, ids=ids(CACHED))
+def test_the_cache_cases_really_wrote_the_cache(
+    case: Case, outcomes: Mapping[str, Outcome]
+) -> None:
+    # Otherwise the checks above would pass for having nothing to look at.
+    outcome = outcomes[case.id]
+    case.fetcher.assert_ok(outcome.result, outcome.home)
+    assert any(p.name.endswith(".token") for p in _stores(case, outcome))
