@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import http.server
 import json
+import socketserver
 import subprocess
 import threading
 import time
@@ -27,6 +28,7 @@ ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken"
 PUBLIC_TARGET = "SpencerFrontendService.GetAuthorizationToken"
 STUB_PASSWORD = "stub-password-0123456789"
 HELPER = str(BIN / "docker-credential-ecrlogin")
+NOT_FOUND_LINE = b"credentials not found in native keychain\n"
 
 
 class TokenEndpoint:
@@ -40,6 +42,8 @@ class TokenEndpoint:
         self.failure: tuple[int, str] | None = None
         self.bodies: list[dict[str, Any]] = []
         self.targets: list[str] = []
+        # (access key ID, region, service) of each request's SigV4 credential scope.
+        self.scopes: list[tuple[str, str, str]] = []
         self._lock = threading.Lock()
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -85,9 +89,13 @@ class TokenEndpoint:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 target = self.headers.get("X-Amz-Target", "")
                 body = json.loads(raw or b"{}")
+                credential = self.headers.get("Authorization", "").partition("Credential=")[2]
+                # AKID/date/region/service/aws4_request
+                parts = credential.split(",")[0].split("/") + ["", "", ""]
                 with endpoint._lock:
                     endpoint.targets.append(target)
                     endpoint.bodies.append(body)
+                    endpoint.scopes.append((parts[0], parts[2], parts[3]))
                 time.sleep(endpoint.delay)
                 if endpoint.failure is not None:
                     status, code = endpoint.failure
@@ -105,6 +113,43 @@ class TokenEndpoint:
                 pass
 
         return Handler
+
+    def close(self) -> None:
+        """Stop serving."""
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class ConnectRecorder:
+    """An HTTPS proxy that refuses every tunnel, recording the host:port each asked for.
+
+    With HTTPS_PROXY pointing here, a real botocore client reveals which endpoint it
+    resolved (FIPS, dual-stack, ECR Public in us-east-1) without any network, and no
+    request with the tests' credentials ever leaves the machine.
+    """
+
+    def __init__(self) -> None:
+        self.targets: list[str] = []
+        recorder = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                line = self.rfile.readline(4096).decode("latin-1").split()
+                if len(line) >= 2 and line[0] == "CONNECT":
+                    recorder.targets.append(line[1])
+                self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+
+        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def env(self, base: Mapping[str, str]) -> dict[str, str]:
+        """`base` with every HTTPS request sent through this proxy, and no retries."""
+        env = {k: v for k, v in base.items() if k.lower() not in ("no_proxy", "http_proxy")}
+        env.pop("AWS_ENDPOINT_URL", None)  # the endpoint botocore resolves is the point
+        env.update({"HTTPS_PROXY": self.url, "https_proxy": self.url, "AWS_MAX_ATTEMPTS": "1"})
+        return env
 
     def close(self) -> None:
         """Stop serving."""
