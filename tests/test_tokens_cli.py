@@ -281,3 +281,27 @@ def test_registry_ids_without_a_value_is_a_usage_error(aws_env: dict[str, str]) 
     assert result.returncode == 2
     assert result.stdout == b""
     assert b"--registry-ids" in result.stderr
+
+
+# --- output formats --------------------------------------------------------------------
+
+
+def test_unsupported_configured_output_is_a_configuration_error(aws_env: dict[str, str]) -> None:
+    result = ecrlogin("get-authorization-token", env={**aws_env, "AWS_DEFAULT_OUTPUT": "table"})
+    assert result.returncode == 253
+    assert result.stdout == b""
+    assert stderr_lines(result) == [
+        "ecrlogin: error: The output format 'table' from AWS_DEFAULT_OUTPUT or the profile's "
+        "`output` is not supported by ecrlogin. Pass --output json or --output text."
+    ]
+    explicit = {**aws_env, "AWS_DEFAULT_OUTPUT": "table"}
+    result = ecrlogin("get-authorization-token", "--output", "text", env=explicit)
+    assert result.returncode == 0
+    assert result.stdout.startswith(b"AUTHORIZATIONDATA\t")
+
+
+def test_unsupported_output_option_is_a_usage_error(aws_env: dict[str, str]) -> None:
+    result = ecrlogin("get-authorization-token", "--output", "table", env=aws_env)
+    assert result.returncode == 2
+    assert result.stdout == b""
+    assert b"--output" in result.stderr
