@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -305,3 +306,14 @@ def test_unsupported_output_option_is_a_usage_error(aws_env: dict[str, str]) -> 
     assert result.returncode == 2
     assert result.stdout == b""
     assert b"--output" in result.stderr
+
+
+def test_python_dash_m_is_the_same_command(aws_env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ecrlogin", "ecr", "get-login-password"],
+        env=aws_env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (0, f"{MOTO_PASSWORD}\n".encode())
