@@ -320,11 +320,13 @@ class Store:
             finally:
                 os.close(fd)
             os.replace(temp, final)
-        except OSError as exc:
+        except BaseException as exc:  # an OSError, or a signal (errors.Signalled) mid-write
             import contextlib
 
             with contextlib.suppress(OSError):
                 os.unlink(temp)
+            if not isinstance(exc, OSError):
+                raise
             _unwritable(self.directory, exc)
             return False
         self._sweep()

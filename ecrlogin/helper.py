@@ -79,6 +79,14 @@ def run(args: list[str], stdin: BinaryIO | None = None, stdout: BinaryIO | None 
         _write(sink, detail + "\n")
         _say("error", detail)
         return 1
+    except BaseException as exc:
+        from ecrlogin import errors
+
+        if not isinstance(exc, errors.Signalled):
+            raise
+        # SIGINT/SIGTERM while fetching (see _fetch): 130/143 and one line, like the CLI.
+        _say("error", errors.translate(exc).message)
+        return exc.exit_code
     _write(sink, reply)
     return 0
 
@@ -260,8 +268,12 @@ def _get(source: BinaryIO | None) -> str:
 
 def _fetch(target: Target, *, use_cache: bool) -> tuple[str, str]:
     """The cache-miss path: the token core, which takes the lock and calls the API once."""
-    from ecrlogin import core
+    from ecrlogin import core, errors
     from ecrlogin.awsclient import ClientOptions
+
+    # Only here, where the wait can be long: a SIGTERM then unwinds (temporary
+    # files removed, 143) instead of killing the process mid-write.
+    errors.handle_signals()
 
     registry = target.registry
     options = ClientOptions(
