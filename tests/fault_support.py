@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from tests import faultserver as fs
-from tests.conftest import ACCOUNT, SECRET_ACCESS_KEY, SESSION_TOKEN, ecrlogin, fault_env_for
+from tests.conftest import (
+    ACCOUNT,
+    BIN,
+    SECRET_ACCESS_KEY,
+    SESSION_TOKEN,
+    fault_env_for,
+    run,
+)
 from tests.faultserver import (
     FAULT_EXPIRES_AT,
     FAULT_PASSWORD,
@@ -30,12 +37,24 @@ from tests.faultserver import (
 
 PRIVATE_HOST = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
 PRIVATE_ENDPOINT = f"https://{PRIVATE_HOST}"
+HELPER_REPLY = (
+    f'{{"ServerURL":"{PRIVATE_HOST}","Username":"AWS","Secret":"{FAULT_PASSWORD}"}}\n'.encode()
+)
 ERROR_PREFIX = "ecrlogin: error: "
+
+
+class Unsupported(Exception):
+    """A case's options have no equivalent for this command (e.g. flags for the helper)."""
 
 
 @dataclass(frozen=True)
 class Fetcher:
-    """One command that fetches a token, and how to run and judge it."""
+    """One command that fetches a token, and how to run and judge it.
+
+    `helper` commands speak the docker credential-helper protocol: the server
+    URL on stdin, no command-line flags (the CLI flags a case uses become their
+    environment equivalents), and a failure is the message on stdout and exit 1.
+    """
 
     name: str
     args: tuple[str, ...]
@@ -46,11 +65,43 @@ class Fetcher:
     # Files the command exists to write (relative to the run's home); secrets may be there.
     credential_stores: tuple[str, ...] = ()
     registry_ids_flag: str | None = None
-    tags: frozenset[str] = field(default_factory=frozenset)
+    program: str = "ecrlogin"
+    stdin: bytes | None = None
+    helper: bool = False
+    # True when the registry host names the region, so no configured region is needed.
+    region_from_host: bool = False
 
-    def argv(self, home: Path) -> list[str]:
-        """The command line, with `{home}` filled in."""
-        return [arg.replace("{home}", str(home)) for arg in self.args]
+    def invocation(
+        self, endpoint: str | None, env: Mapping[str, str], extra: Sequence[str]
+    ) -> tuple[list[str], dict[str, str]]:
+        """The argv (program first) and environment that run this command as a case asks."""
+        home = Path(env["HOME"])
+        argv = [self.program, *(arg.replace("{home}", str(home)) for arg in self.args)]
+        env = dict(env)
+        if not self.helper:
+            where = ["--endpoint-url", endpoint] if endpoint else []
+            return [*argv, *where, *extra], env
+        if endpoint:
+            env["AWS_ENDPOINT_URL"] = endpoint
+        flags = iter(extra)
+        for flag in flags:
+            if flag == "--debug":
+                env["ECRLOGIN_DEBUG"] = "1"
+            elif flag == "--ca-bundle":
+                env["AWS_CA_BUNDLE"] = next(flags)
+            elif flag == "--profile":
+                env["AWS_PROFILE"] = next(flags)
+            elif flag != "--cache":  # the helper always caches
+                raise Unsupported(flag)
+        return argv, env
+
+    def supports(self, extra: Sequence[str]) -> bool:
+        """Whether a case with these CLI options applies to this command."""
+        try:
+            self.invocation(None, {"HOME": "/"}, extra)
+        except Unsupported:
+            return False
+        return True
 
     def run(
         self,
@@ -60,9 +111,25 @@ class Fetcher:
         timeout: float = 60,
     ) -> subprocess.CompletedProcess[bytes]:
         """Run the command against `endpoint` (None: whatever the environment says)."""
-        home = Path(env["HOME"])
-        where = ["--endpoint-url", endpoint] if endpoint else []
-        return ecrlogin(*self.argv(home), *where, *extra, env=env, timeout=timeout)
+        argv, full_env = self.invocation(endpoint, env, extra)
+        return run(argv[0], *argv[1:], env=full_env, input=self.stdin, timeout=timeout)
+
+    def popen(
+        self, endpoint: str | None, env: Mapping[str, str], *extra: str
+    ) -> subprocess.Popen[bytes]:
+        """Start the command in the background (its stdin already written and closed)."""
+        argv, full_env = self.invocation(endpoint, env, extra)
+        proc = subprocess.Popen(
+            [str(BIN / argv[0]), *argv[1:]],
+            env=full_env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert proc.stdin is not None
+        proc.stdin.write(self.stdin or b"")
+        proc.stdin.close()
+        return proc
 
     def assert_ok(self, result: subprocess.CompletedProcess[bytes], home: Path) -> None:
         """The command succeeded with FAULT_TOKEN and printed what it should."""
@@ -73,12 +140,35 @@ class Fetcher:
         if self.check_ok is not None:
             self.check_ok(result, home)
 
+    def assert_failed(
+        self, result: subprocess.CompletedProcess[bytes], exit_code: int, *needles: str
+    ) -> str:
+        """This command's failure contract for a CLI exit code; returns the stderr line.
+
+        The helper answers every failure but a signal with exit 1 and the same
+        message on stdout that it writes on stderr.
+        """
+        if not self.helper:
+            return assert_failed(result, exit_code, *needles)
+        signalled = exit_code in (130, 143)
+        line = _one_error_line(result, exit_code if signalled else 1, *needles)
+        expected = b"" if signalled else line.removeprefix(ERROR_PREFIX).encode() + b"\n"
+        assert result.stdout == expected, result.stdout
+        return line
+
 
 def assert_failed(result: subprocess.CompletedProcess[bytes], exit_code: int, *needles: str) -> str:
     """The CLI failure contract: the code, empty stdout, one clear stderr line; returns it."""
+    line = _one_error_line(result, exit_code, *needles)
+    assert result.stdout == b"", result.stdout
+    return line
+
+
+def _one_error_line(
+    result: subprocess.CompletedProcess[bytes], exit_code: int, *needles: str
+) -> str:
     stderr = result.stderr.decode(errors="replace")
     assert result.returncode == exit_code, stderr
-    assert result.stdout == b"", result.stdout
     assert "Traceback" not in stderr
     lines = stderr.splitlines()
     assert len(lines) == 1, stderr
@@ -87,6 +177,7 @@ def assert_failed(result: subprocess.CompletedProcess[bytes], exit_code: int, *n
     for needle in needles:
         assert needle in line, line
     assert leaked(result.stderr) == [], line
+    assert leaked(result.stdout) == [], result.stdout
     return line
 
 
@@ -164,6 +255,24 @@ FETCHERS: Sequence[Fetcher] = (
         check_ok=_config_written,
         credential_stores=("login-config.json",),
     ),
+    Fetcher(
+        "credential-helper-get",
+        ("get",),
+        program="docker-credential-ecrlogin",
+        stdin=PRIVATE_HOST.encode(),
+        stdout=HELPER_REPLY,
+        helper=True,
+        region_from_host=True,
+    ),
+)
+# The same protocol under the main program: for a few cases, not the whole matrix.
+HELPER_UNDER_ECRLOGIN = Fetcher(
+    "ecrlogin-credential-helper-get",
+    ("credential-helper", "get"),
+    stdin=PRIVATE_HOST.encode(),
+    stdout=HELPER_REPLY,
+    helper=True,
+    region_from_host=True,
 )
 
 
@@ -280,7 +389,7 @@ class CaseSet:
         args: tuple[str, ...] = (),
         timeout: float = 60,
     ) -> list[Case]:
-        """The same case for each of `fetchers`."""
+        """The same case for each of `fetchers` that has these options."""
         return [
             self.case(
                 name,
@@ -293,6 +402,7 @@ class CaseSet:
                 timeout=timeout,
             )
             for fetcher in fetchers
+            if fetcher.supports(args)
         ]
 
     def run_selected(

@@ -259,6 +259,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         except _Drop:
             self.close_connection = True
             return
+        except Exception as exc:  # noqa: BLE001 - a broken script must show, not hang the client
+            answer = _json(500, {"__type": "FaultServerScriptError", "message": repr(exc)})
         self._send(answer)
 
     def _send(self, answer: Answer) -> None:

@@ -23,11 +23,11 @@ from tests.conftest import free_port
 from tests.fault_support import (
     FAULTS,
     FETCHERS,
+    HELPER_UNDER_ECRLOGIN,
     Case,
     CaseSet,
     Fault,
     Outcome,
-    assert_failed,
     ids,
 )
 from tests.faultserver import FaultServer, Scenario
@@ -63,7 +63,7 @@ FAULT_CASES = [
 @pytest.mark.parametrize(("fault", "case"), FAULT_CASES, ids=[c.id for _, c in FAULT_CASES])
 def test_fault(fault: Fault, case: Case, outcomes: Mapping[str, Outcome]) -> None:
     outcome = outcomes[case.id]
-    assert_failed(outcome.result, fault.exit_code, fault.needle)
+    case.fetcher.assert_failed(outcome.result, fault.exit_code, fault.needle)
     assert outcome.calls == fault.calls
 
 
@@ -76,7 +76,9 @@ EMPTY = [
 
 @pytest.mark.parametrize("case", EMPTY, ids=ids(EMPTY))
 def test_empty_authorization_data(case: Case, outcomes: Mapping[str, Outcome]) -> None:
-    assert_failed(outcomes[case.id].result, 255, "no authorizationData", "--endpoint-url")
+    case.fetcher.assert_failed(
+        outcomes[case.id].result, 255, "no authorizationData", "--endpoint-url"
+    )
 
 
 RETRIED = cases_for(
@@ -113,7 +115,7 @@ HUNG = cases_for(
 @pytest.mark.parametrize("case", HUNG, ids=ids(HUNG))
 def test_endpoint_that_never_answers_times_out(case: Case, outcomes: Mapping[str, Outcome]) -> None:
     outcome = outcomes[case.id]
-    assert_failed(outcome.result, 255, "Timed out", "--cli-read-timeout")
+    case.fetcher.assert_failed(outcome.result, 255, "Timed out", "--cli-read-timeout")
     assert outcome.calls == 1
 
 
@@ -133,7 +135,7 @@ def test_never_answering_endpoint_with_default_retries_gives_up_within_the_timeo
     case: Case, outcomes: Mapping[str, Outcome]
 ) -> None:
     outcome = outcomes[case.id]
-    assert_failed(outcome.result, 255, "Timed out")
+    case.fetcher.assert_failed(outcome.result, 255, "Timed out")
     assert outcome.calls == 3
 
 
@@ -148,7 +150,7 @@ REFUSED = cases_for("connection-refused", FETCHERS, endpoint=_refused)
 def test_connection_refused(case: Case, outcomes: Mapping[str, Outcome]) -> None:
     outcome = outcomes[case.id]
     assert outcome.endpoint is not None
-    assert_failed(outcome.result, 255, "Could not connect", outcome.endpoint)
+    case.fetcher.assert_failed(outcome.result, 255, "Could not connect", outcome.endpoint)
 
 
 # -- TLS ------------------------------------------------------------------------------------
@@ -161,7 +163,9 @@ def test_self_signed_certificate_is_refused_with_a_message_about_it(
     case: Case, outcomes: Mapping[str, Outcome]
 ) -> None:
     outcome = outcomes[case.id]
-    line = assert_failed(outcome.result, 255, "TLS certificate", "--ca-bundle", "--no-verify-ssl")
+    line = case.fetcher.assert_failed(
+        outcome.result, 255, "TLS certificate", "--ca-bundle", "--no-verify-ssl"
+    )
     assert "self-signed" in line or "self signed" in line
     assert outcome.calls == 0
 
@@ -205,7 +209,7 @@ MISSING_BUNDLE = case(
 
 @pytest.mark.parametrize("case", [MISSING_BUNDLE], ids=ids([MISSING_BUNDLE]))
 def test_a_missing_ca_bundle_is_named_as_such(case: Case, outcomes: Mapping[str, Outcome]) -> None:
-    assert_failed(outcomes[case.id].result, 255, "CA bundle", "PEM file")
+    case.fetcher.assert_failed(outcomes[case.id].result, 255, "CA bundle", "PEM file")
 
 
 def _https_to_plain(scenario: Scenario | None) -> str | None:
@@ -219,7 +223,7 @@ PLAIN_AS_TLS = case("https-to-plain-http", FETCHERS[0], fs.token(), endpoint=_ht
 def test_plain_http_endpoint_spoken_to_over_https_is_a_tls_error(
     case: Case, outcomes: Mapping[str, Outcome]
 ) -> None:
-    assert_failed(outcomes[case.id].result, 255, "TLS handshake", "speaks HTTPS")
+    case.fetcher.assert_failed(outcomes[case.id].result, 255, "TLS handshake", "speaks HTTPS")
 
 
 DEAD_PROXY = case(
@@ -237,7 +241,9 @@ DEAD_PROXY = case(
 
 @pytest.mark.parametrize("case", [DEAD_PROXY], ids=ids([DEAD_PROXY]))
 def test_dead_proxy_is_named(case: Case, outcomes: Mapping[str, Outcome]) -> None:
-    assert_failed(outcomes[case.id].result, 255, "proxy", "http://127.0.0.1:9", "HTTP_PROXY")
+    case.fetcher.assert_failed(
+        outcomes[case.id].result, 255, "proxy", "http://127.0.0.1:9", "HTTP_PROXY"
+    )
     assert outcomes[case.id].calls == 0
 
 
@@ -245,8 +251,8 @@ def test_dead_proxy_is_named(case: Case, outcomes: Mapping[str, Outcome]) -> Non
 
 _NO_KEYS = {"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None, "AWS_SESSION_TOKEN": None}
 _NO_REGION = {"AWS_DEFAULT_REGION": None, "AWS_REGION": None}
-PRIVATE = [f for f in FETCHERS if not f.public]
-PUBLIC = [f for f in FETCHERS if f.public]
+NEEDS_REGION = [f for f in FETCHERS if not f.public and not f.region_from_host]
+NO_REGION_NEEDED = [f for f in FETCHERS if f.public or f.region_from_host]
 
 
 @dataclass(frozen=True)
@@ -264,7 +270,7 @@ REFUSALS: list[tuple[Refusal, Case]] = [
     ),
     *(
         (Refusal(253, ("No AWS region", "--region")), c)
-        for c in cases_for("no-region", PRIVATE, fs.token(), env=_NO_REGION)
+        for c in cases_for("no-region", NEEDS_REGION, fs.token(), env=_NO_REGION)
     ),
     *(
         (Refusal(253, ("'no-such-profile'", "list-profiles")), c)
@@ -334,16 +340,16 @@ def test_refused_before_any_call(
     refusal: Refusal, case: Case, outcomes: Mapping[str, Outcome]
 ) -> None:
     outcome = outcomes[case.id]
-    assert_failed(outcome.result, refusal.exit_code, *refusal.needles)
+    case.fetcher.assert_failed(outcome.result, refusal.exit_code, *refusal.needles)
     assert outcome.calls == 0
 
 
-PUBLIC_NO_REGION = cases_for("public-needs-no-region", PUBLIC, fs.token(), env=_NO_REGION)
+NO_REGION = cases_for("needs-no-region", NO_REGION_NEEDED, fs.token(), env=_NO_REGION)
 
 
-@pytest.mark.parametrize("case", PUBLIC_NO_REGION, ids=ids(PUBLIC_NO_REGION))
-def test_ecr_public_needs_no_region(case: Case, outcomes: Mapping[str, Outcome]) -> None:
-    # Its token API lives in us-east-1 only.
+@pytest.mark.parametrize("case", NO_REGION, ids=ids(NO_REGION))
+def test_no_configured_region_needed(case: Case, outcomes: Mapping[str, Outcome]) -> None:
+    # ECR Public's token API lives in us-east-1 only; the helper reads the region from the host.
     outcome = outcomes[case.id]
     case.fetcher.assert_ok(outcome.result, outcome.home)
     assert outcome.scenario is not None
@@ -352,3 +358,17 @@ def test_ecr_public_needs_no_region(case: Case, outcomes: Mapping[str, Outcome])
 
 def test_every_case_has_a_unique_id() -> None:
     assert len({c.id for c in CASES.cases}) == len(CASES.cases)
+
+
+UNDER_ECRLOGIN = [
+    CASES.case("throttled", HELPER_UNDER_ECRLOGIN, fs.throttle()),
+    CASES.case("access-denied", HELPER_UNDER_ECRLOGIN, fs.access_denied()),
+]
+
+
+@pytest.mark.parametrize("case", UNDER_ECRLOGIN, ids=ids(UNDER_ECRLOGIN))
+def test_helper_under_ecrlogin_keeps_the_protocol(
+    case: Case, outcomes: Mapping[str, Outcome]
+) -> None:
+    # `ecrlogin credential-helper get` passes through the CLI's edge: still exit 1 and one line.
+    case.fetcher.assert_failed(outcomes[case.id].result, 254, "GetAuthorizationToken")

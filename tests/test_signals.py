@@ -8,6 +8,7 @@ request; the signal is sent then.
 from __future__ import annotations
 
 import signal
+import stat
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,7 +19,6 @@ import pytest
 
 from ecrlogin import cli, errors
 from tests import faultserver as fs
-from tests.conftest import BIN
 from tests.fault_support import FETCHERS, Fetcher, assert_failed, fetcher_id
 from tests.faultserver import FaultServer, Scenario
 
@@ -33,13 +33,7 @@ def running(
     fetcher: Fetcher, scenario: Scenario, env: dict[str, str], *extra: str
 ) -> Iterator[subprocess.Popen[bytes]]:
     """The command, started against `scenario`; killed on the way out if still running."""
-    home = Path(env["HOME"])
-    proc = subprocess.Popen(
-        [str(BIN / "ecrlogin"), *fetcher.argv(home), "--endpoint-url", scenario.url, *extra],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    proc = fetcher.popen(scenario.url, env, *extra)
     try:
         yield proc
     finally:
@@ -58,7 +52,9 @@ def interrupt_mid_fetch(
             time.sleep(0.02)
         assert scenario.calls == 1, "the command never reached the endpoint"
         proc.send_signal(signum)
-        stdout, stderr = proc.communicate(timeout=30)
+        stdout = proc.stdout.read() if proc.stdout else b""
+        stderr = proc.stderr.read() if proc.stderr else b""
+        proc.wait(timeout=30)
         return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
 
 
@@ -83,9 +79,13 @@ def test_signal_mid_fetch(
 ) -> None:
     scenario = fault_server.scenario(fs.hang)
     result = interrupt_mid_fetch(fetcher, scenario, fault_env, signum)
-    assert_failed(result, exit_code, word)
+    fetcher.assert_failed(result, exit_code, word)
     # Nothing was fetched, so nothing may have been written: no temporary files either.
     assert files_under(Path(fault_env["HOME"])) == []
+    if (Path(fault_env["XDG_CACHE_HOME"]) / "ecrlogin").exists():
+        assert (
+            stat.S_IMODE((Path(fault_env["XDG_CACHE_HOME"]) / "ecrlogin").stat().st_mode) == 0o700
+        )
 
 
 @pytest.mark.parametrize(("signum", "exit_code", "word"), SIGNALS)
