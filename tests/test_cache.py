@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -18,7 +19,7 @@ from ecrlogin.awsclient import ClientOptions
 from ecrlogin.cache import Entry, Store, fetch_through
 from ecrlogin.config import Config, RegistryConfig, resolve
 from ecrlogin.errors import Interrupted, ServiceError
-from tests.conftest import ACCOUNT, MOTO_PASSWORD, basic_token, ecrlogin
+from tests.conftest import ACCOUNT, BIN, MOTO_PASSWORD, basic_token, ecrlogin
 from tests.helper_support import STUB_PASSWORD, cache_files, token_endpoint
 
 HOUR = 3600.0
@@ -577,3 +578,43 @@ def test_cache_list_and_clear(aws_env: dict[str, str]) -> None:
         assert (cleared.returncode, cleared.stdout) == (0, b"")
         assert cleared.stderr.decode().startswith("ecrlogin: note: Removed 2 cached tokens from ")
         assert cache_files(env) == []
+
+
+def test_cache_list_is_a_table_on_a_terminal(aws_env: dict[str, str]) -> None:
+    import pty
+
+    with token_endpoint() as endpoint:
+        env = {**aws_env, "AWS_ENDPOINT_URL": endpoint.url, "COLUMNS": "120"}
+        assert (
+            ecrlogin("get-login-password", "--cache", "--region", "us-west-2", env=env).returncode
+            == 0
+        )
+    main, terminal = pty.openpty()
+    try:
+        result = subprocess.run(
+            [str(BIN / "ecrlogin"), "cache", "list"],
+            stdout=terminal,
+            stderr=subprocess.PIPE,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # EIO: the terminal's other end is closed and drained
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(main)
+    text = shown.decode()
+    assert result.returncode == 0
+    assert "Registry" in text
+    assert "Expires in" in text
+    assert f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com" in text
+    assert "\t" not in text
+    assert STUB_PASSWORD not in text
