@@ -355,5 +355,6 @@ def _usage_error(exc: Any) -> int:
         return int(exc.exit_code)
     ctx = getattr(exc, "ctx", None)
     where = ctx.command_path if ctx is not None else "ecrlogin"
-    ui.error(f"{exc.format_message().rstrip('.')}. Run `{where} --help` for usage.")
+    message = errors.one_line(exc.format_message()).rstrip(".")
+    ui.error(f"{message}. Run `{where} --help` for usage.")
     return int(exc.exit_code)

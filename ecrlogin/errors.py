@@ -34,7 +34,7 @@ TERMINATED = 143
 MAX_CAUSE = 600
 
 
-def one_line(text: str, limit: int = MAX_CAUSE) -> str:
+def one_line(text: str, limit: int | None = MAX_CAUSE) -> str:
     """`text` as one printable line: white space collapsed, control characters escaped, cut."""
     flat = " ".join(str(text).split())
     if not flat.isprintable():
@@ -43,7 +43,7 @@ def one_line(text: str, limit: int = MAX_CAUSE) -> str:
             ch if ch.isprintable() else ch.encode("unicode_escape", "backslashreplace").decode()
             for ch in flat
         )
-    if len(flat) > limit:
+    if limit is not None and len(flat) > limit:
         flat = flat[: limit - 3].rstrip() + "..."
     return flat
 
@@ -67,7 +67,7 @@ class EcrloginError(Exception):
     @property
     def message(self) -> str:
         """The single line a person reads: cause, then fix (control characters escaped)."""
-        cause = one_line(self.cause, MAX_CAUSE)
+        cause = one_line(self.cause, MAX_CAUSE) or "Unknown error"
         if self.fix:
             return f"{cause.rstrip('.')}. {one_line(self.fix, MAX_CAUSE)}"
         return cause

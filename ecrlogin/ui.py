@@ -38,6 +38,11 @@ def console() -> Console:
 def say(level: str, message: str) -> None:
     """Write one line at `level` ("error", "warning" or "note") to stderr."""
     message = " ".join(message.split())
+    if not message.isprintable():
+        # A user's or a server's control characters must not reach the terminal raw.
+        from ecrlogin.errors import one_line
+
+        message = one_line(message, limit=None)
     if stderr_is_terminal():
         from rich.markup import escape
 
