@@ -29,6 +29,7 @@ import re
 import socket
 import ssl
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -144,6 +145,16 @@ def token(*, token: str = FAULT_TOKEN, expires_at: float | None = None) -> Reply
         return _json(200, {"authorizationData": data})
 
     return reply
+
+
+def slow(reply: Reply, seconds: float) -> Reply:
+    """`reply`, after `seconds` (so that concurrent clients all miss a cold cache)."""
+
+    def delayed(request: Request) -> Answer:
+        time.sleep(seconds)
+        return reply(request)
+
+    return delayed
 
 
 def error(code: str, message: str, status: int = 400) -> Reply:
