@@ -91,7 +91,7 @@ class TokenEndpoint:
                 body = json.loads(raw or b"{}")
                 credential = self.headers.get("Authorization", "").partition("Credential=")[2]
                 # AKID/date/region/service/aws4_request
-                parts = credential.split(",")[0].split("/") + ["", "", ""]
+                parts = [*credential.split(",")[0].split("/"), "", "", ""]
                 with endpoint._lock:
                     endpoint.targets.append(target)
                     endpoint.bodies.append(body)
