@@ -103,6 +103,18 @@ def create_client(
     region = options.region
     if service == "ecr-public" and region is None:
         region = PUBLIC_REGION
+    if region == "" or (region is None and session.get_config_variable("region") == ""):
+        # An empty --region or AWS_DEFAULT_REGION (an unset CI variable): botocore would
+        # sign for "" or build https://api.ecr..amazonaws.com.
+        if region == "":
+            where = "--region"
+        elif os.environ.get("AWS_DEFAULT_REGION") == "":
+            where = "AWS_DEFAULT_REGION"
+        else:
+            where = "The profile's region"
+        raise ConfigurationError(
+            f"{where} is set but empty", "Set a region such as us-east-1, or unset it."
+        )
 
     verify: bool | str | None = None
     if not options.verify_ssl:

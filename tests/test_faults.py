@@ -321,6 +321,14 @@ REFUSALS: list[tuple[Refusal, Case]] = [
         ),
     ),
     (
+        Refusal(253, ("AWS_DEFAULT_REGION is set but empty", "us-east-1")),
+        case("AWS_DEFAULT_REGION-empty", FETCHERS[0], fs.token(), env={"AWS_DEFAULT_REGION": ""}),
+    ),
+    (
+        Refusal(253, ("--region is set but empty",)),
+        case("region-empty", FETCHERS[0], fs.token(), args=("--region", "")),
+    ),
+    (
         Refusal(252, ("'not a region!'", "us-east-1")),
         case("region-not-a-name", FETCHERS[0], fs.token(), args=("--region", "not a region!")),
     ),
