@@ -23,11 +23,12 @@ from pathlib import Path
 import pytest
 
 from tests import faultserver as fs
-from tests.conftest import SESSION_TOKEN
+from tests.conftest import SESSION_TOKEN, run
 from tests.fault_support import (
     CREDENTIALS,
     FAULTS,
     FETCHERS,
+    PRIVATE_HOST,
     SECRETS,
     Case,
     CaseSet,
@@ -35,7 +36,8 @@ from tests.fault_support import (
     ids,
     leaked,
 )
-from tests.faultserver import FaultServer
+from tests.faultserver import FAULT_PASSWORD, FaultServer
+from tests.login_support import install_recorder, recorded
 
 CASES = CaseSet()
 _DEBUG = ("--debug",)
@@ -159,3 +161,46 @@ def test_the_cache_cases_really_wrote_the_cache(
     outcome = outcomes[case.id]
     case.fetcher.assert_ok(outcome.result, outcome.home)
     assert any(p.name.endswith(".token") for p in _stores(case, outcome))
+
+
+# -- commands that show or hand over what was fetched ----------------------------------------
+
+
+def test_cache_listings_and_their_debug_logs_show_no_secret(
+    fault_server: FaultServer, fault_env: dict[str, str]
+) -> None:
+    scenario = fault_server.scenario(fs.token())
+    env = {**fault_env, "AWS_ENDPOINT_URL": scenario.url}
+    first = run("ecrlogin", "get-login-password", "--cache", env=env)
+    assert first.returncode == 0
+    listings = [
+        run("ecrlogin", "cache", "list", env=env),
+        run("docker-credential-ecrlogin", "list", env={**env, "ECRLOGIN_DEBUG": "1"}),
+    ]
+    for listing in listings:
+        assert listing.returncode == 0, listing.stderr
+        assert PRIVATE_HOST.encode() in listing.stdout  # it did list the cached registry
+        assert leaked(listing.stdout) == []
+        assert leaked(listing.stderr) == []
+    assert scenario.calls == 1
+
+
+def test_login_through_a_client_hands_the_password_over_stdin_only(
+    fault_server: FaultServer, fault_env: dict[str, str], tmp_path: Path
+) -> None:
+    # docker has no daemon here: a stand-in records what ecrlogin handed it.
+    records = tmp_path / "records"
+    install_recorder(tmp_path / "bin", "docker", records)
+    scenario = fault_server.scenario(fs.token())
+    env = {**fault_env, "PATH": f"{tmp_path / 'bin'}:{fault_env['PATH']}"}
+    result = run("ecrlogin", "login", "--debug", "--endpoint-url", scenario.url, env=env)
+    assert result.returncode == 0, result.stderr
+    assert leaked(result.stdout) == []
+    assert leaked(result.stderr) == []
+    (call,) = recorded(records)
+    assert call.stdin.strip() == SECRETS["password"]
+    assert leaked(" ".join(call.argv)) == []
+    # The client inherits the caller's environment as any child does (its own credential
+    # helpers may need AWS_*); the password is never added to it.
+    assert FAULT_PASSWORD not in " ".join(call.env.values())
+    assert [p for p in Path(env["HOME"]).rglob("*") if p.is_file() and leaked(p.read_bytes())] == []
