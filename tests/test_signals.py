@@ -160,3 +160,24 @@ def test_handle_signals_makes_sigterm_raise_signalled_with_143() -> None:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def test_ctrl_c_while_the_program_loads_is_the_same_line_and_code(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import builtins
+
+    from ecrlogin import __main__
+
+    real_import = builtins.__import__
+
+    def interrupted_import(name: str, *args: object, **kwargs: object) -> object:
+        if name == "ecrlogin.cli":
+            raise KeyboardInterrupt
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", interrupted_import)
+    with pytest.raises(SystemExit) as exited:
+        __main__.main()
+    assert exited.value.code == 130
+    assert capsys.readouterr() == ("", "ecrlogin: error: Interrupted\n")
