@@ -69,7 +69,7 @@ HOSTISH = st.lists(
     max_size=12,
 ).map("".join)
 ANY_TEXT = st.one_of(HOSTILE_TEXT, HOSTISH)
-FAST = settings(max_examples=300, deadline=None)
+FAST = settings(max_examples=200, deadline=None)
 
 
 def assert_clear(error: EcrloginError) -> None:
