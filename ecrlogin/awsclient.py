@@ -103,6 +103,10 @@ def create_client(
     region = options.region
     if service == "ecr-public" and region is None:
         region = PUBLIC_REGION
+    if region is None and os.environ.get("AWS_REGION"):
+        # The AWS CLI v2 and the other SDKs read AWS_REGION before AWS_DEFAULT_REGION;
+        # botocore reads only the latter, so a v2 user's CI would have no region.
+        region = os.environ["AWS_REGION"]
     if region == "" or (region is None and session.get_config_variable("region") == ""):
         # An empty --region or AWS_DEFAULT_REGION (an unset CI variable): botocore would
         # sign for "" or build https://api.ecr..amazonaws.com.

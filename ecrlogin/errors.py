@@ -219,7 +219,7 @@ def _translate_botocore(exc: BaseException) -> EcrloginError | None:
     if isinstance(exc, bex.NoRegionError):
         return ConfigurationError(
             "No AWS region is configured",
-            "Pass --region, set AWS_DEFAULT_REGION, or set `region` in the profile.",
+            "Pass --region, set AWS_REGION, or set `region` in the profile.",
         )
     if isinstance(exc, bex.ProfileNotFound):
         return ConfigurationError(

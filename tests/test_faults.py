@@ -251,6 +251,7 @@ def test_dead_proxy_is_named(case: Case, outcomes: Mapping[str, Outcome]) -> Non
 
 _NO_KEYS = {"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None, "AWS_SESSION_TOKEN": None}
 _NO_REGION = {"AWS_DEFAULT_REGION": None, "AWS_REGION": None}
+_NO_REGION_DEFAULT = {"AWS_DEFAULT_REGION": None}
 NEEDS_REGION = [f for f in FETCHERS if not f.public and not f.region_from_host]
 NO_REGION_NEEDED = [f for f in FETCHERS if f.public or f.region_from_host]
 
@@ -380,3 +381,57 @@ def test_helper_under_ecrlogin_keeps_the_protocol(
 ) -> None:
     # `ecrlogin credential-helper get` passes through the CLI's edge: still exit 1 and one line.
     case.fetcher.assert_failed(outcomes[case.id].result, 254, "GetAuthorizationToken")
+
+
+# AWS CLI v2 reads AWS_REGION before AWS_DEFAULT_REGION; botocore alone reads only the latter.
+REGION_FROM_ENV = [
+    (
+        "eu-west-1",
+        case(
+            "AWS_REGION",
+            FETCHERS[0],
+            fs.token(),
+            env={"AWS_REGION": "eu-west-1", **_NO_REGION_DEFAULT},
+        ),
+    ),
+    (
+        "eu-west-1",
+        case(
+            "AWS_REGION-before-AWS_DEFAULT_REGION",
+            FETCHERS[0],
+            fs.token(),
+            env={"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "us-east-2"},
+        ),
+    ),
+    (
+        "ap-south-1",
+        case(
+            "region-option-before-AWS_REGION",
+            FETCHERS[0],
+            fs.token(),
+            env={"AWS_REGION": "eu-west-1"},
+            args=("--region", "ap-south-1"),
+        ),
+    ),
+    (
+        "us-east-1",
+        case(
+            "AWS_REGION-ignored-by-ecr-public",
+            FETCHERS[3],
+            fs.token(),
+            env={"AWS_REGION": "eu-west-1"},
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("region", "case"), REGION_FROM_ENV, ids=[c.id for _, c in REGION_FROM_ENV]
+)
+def test_the_region_comes_from_aws_region_as_in_aws_cli_v2(
+    region: str, case: Case, outcomes: Mapping[str, Outcome]
+) -> None:
+    outcome = outcomes[case.id]
+    assert outcome.result.returncode == 0, outcome.result.stderr
+    assert outcome.scenario is not None
+    assert [r.region for r in outcome.scenario.requests] == [region]
