@@ -259,14 +259,12 @@ def write_config(
     results: Sequence[RegistryResult], path: Path, *, fmt: str
 ) -> tuple[list[RegistryResult], list[str]]:
     """Store every fetched password in `path` in one locked write; return results and warnings."""
-    ready = [r for r in results if r.ok and r.token is not None and r.host is not None]
-    creds = {r.host: (r.token.username, r.token.password) for r in ready if r.host and r.token}
     return _file_step(
         results,
-        ready,
-        lambda: authfile.store_passwords(path, creds, fmt=fmt),
-        method="config",
-        where=str(path),
+        path,
+        "config",
+        lambda ready: authfile.store_passwords(path, _credentials(ready), fmt=fmt),
+        needs_token=True,
     )
 
 
@@ -274,30 +272,24 @@ def remove_config(
     results: Sequence[RegistryResult], path: Path
 ) -> tuple[list[RegistryResult], list[str]]:
     """Remove the passwords `write_config` stored for these registries, and nothing else."""
-    ready = [r for r in results if r.ok and r.host is not None]
-    hosts = [r.host for r in ready if r.host]
-    removed: list[str] = []
-
-    def change() -> list[str]:
-        removed.extend(authfile.remove_passwords(path, hosts))
-        return []
-
-    out, warnings = _file_step(results, ready, change, method="config", where=str(path))
-    return _mark_unchanged(out, removed), warnings
+    return _file_step(
+        results,
+        path,
+        "config",
+        lambda ready: authfile.remove_passwords(path, _hosts(ready)),
+        removal=True,
+    )
 
 
 def set_helper(
     results: Sequence[RegistryResult], path: Path, *, fmt: str
 ) -> tuple[list[RegistryResult], list[str]]:
     """Point `credHelpers[host]` at ecrlogin for each registry, in one locked write."""
-    ready = [r for r in results if r.ok and r.host is not None]
-    hosts = [r.host for r in ready if r.host]
     return _file_step(
         results,
-        ready,
-        lambda: authfile.set_helpers(path, hosts, HELPER_NAME, fmt=fmt),
-        method="helper",
-        where=str(path),
+        path,
+        "helper",
+        lambda ready: authfile.set_helpers(path, _hosts(ready), HELPER_NAME, fmt=fmt),
     )
 
 
@@ -305,50 +297,62 @@ def remove_helper(
     results: Sequence[RegistryResult], path: Path
 ) -> tuple[list[RegistryResult], list[str]]:
     """Remove the `credHelpers` entries `set_helper` wrote (value "ecrlogin") and nothing else."""
-    ready = [r for r in results if r.ok and r.host is not None]
-    hosts = [r.host for r in ready if r.host]
-    removed: list[str] = []
+    return _file_step(
+        results,
+        path,
+        "helper",
+        lambda ready: authfile.remove_helpers(path, _hosts(ready), HELPER_NAME),
+        removal=True,
+    )
 
-    def change() -> list[str]:
-        removed.extend(authfile.remove_helpers(path, hosts, HELPER_NAME))
-        return []
 
-    out, warnings = _file_step(results, ready, change, method="helper", where=str(path))
-    return _mark_unchanged(out, removed), warnings
+def _hosts(ready: Sequence[RegistryResult]) -> list[str]:
+    return [r.host for r in ready if r.host]
+
+
+def _credentials(ready: Sequence[RegistryResult]) -> dict[str, tuple[str, str]]:
+    return {r.host: (r.token.username, r.token.password) for r in ready if r.host and r.token}
 
 
 def _file_step(
     results: Sequence[RegistryResult],
-    ready: Sequence[RegistryResult],
-    change: Callable[[], list[str]],
-    *,
+    path: Path,
     method: str,
-    where: str,
+    change: Callable[[list[RegistryResult]], list[str]],
+    *,
+    needs_token: bool = False,
+    removal: bool = False,
 ) -> tuple[list[RegistryResult], list[str]]:
+    """Apply `change` to the registries ready for it, as one locked write of `path`.
+
+    `change` gets those registries and returns the file's warnings, or for a
+    `removal` the hosts it removed: the others are marked unchanged (nothing of
+    ours was there).
+    """
+    ready = [
+        r
+        for r in results
+        if r.ok and r.host is not None and (r.token is not None or not needs_token)
+    ]
     if not ready:
         return list(results), []
     ready_ids = {id(r) for r in ready}
     try:
-        warnings = change()
+        answer = change(ready)
     except EcrloginError as error:  # the file is shared by every registry of this run
         return [
             dataclasses.replace(r, method=method, error=error) if id(r) in ready_ids else r
             for r in results
         ], []
+    removed = set(answer)
     return [
-        dataclasses.replace(r, method=method, where=where) if id(r) in ready_ids else r
-        for r in results
-    ], warnings
-
-
-def _mark_unchanged(results: list[RegistryResult], removed: Sequence[str]) -> list[RegistryResult]:
-    gone = set(removed)
-    return [
-        dataclasses.replace(r, changed=False)
-        if r.ok and r.method is not None and r.host not in gone
+        dataclasses.replace(
+            r, method=method, where=str(path), changed=not removal or r.host in removed
+        )
+        if id(r) in ready_ids
         else r
         for r in results
-    ]
+    ], ([] if removal else answer)
 
 
 def exit_code(results: Sequence[RegistryResult]) -> int:
