@@ -1,10 +1,14 @@
-"""A loopback GetAuthorizationToken endpoint whose answers the tests script.
+"""The suite's one loopback GetAuthorizationToken endpoint, for what moto cannot do.
 
-moto always answers correctly, so the failures users meet (throttling, 5xx
-pages from a proxy, AccessDenied, a broken body, a hung or refusing endpoint,
-a self-signed certificate) come from this small server instead. It speaks the
-ECR and ECR Public JSON 1.1 protocol just far enough for botocore: it reads
-`X-Amz-Target`, answers in that service's shape, and counts every call.
+moto always answers correctly, with a token that expired in 2015 (so it is
+never cached), a password without ':', and no ECR Public. Everything else
+comes from this small server: tokens that expire in the future (caching,
+single flight), any password, one password per region, ECR Public, and the
+failures users meet (throttling, 5xx pages from a proxy, AccessDenied, a
+broken body, a hung or refusing endpoint, a self-signed certificate). It
+speaks the ECR and ECR Public JSON 1.1 protocol just far enough for botocore:
+it reads `X-Amz-Target`, answers in that service's shape, and records every
+call (target, headers, body, and the SigV4 scope it was signed for).
 
 Each test opens its own *scenario*: a list of replies under a unique URL path
 prefix (botocore keeps the path of `--endpoint-url`), so scenarios never see
@@ -15,7 +19,8 @@ each other's calls. The last reply repeats for every later call.
     ... run ecrlogin with --endpoint-url scenario.url ...
     assert scenario.calls == 3
 
-`python -m tests.faultserver FAULT` serves one fault on a port for manual runs.
+`python -m tests.faultserver FAULT` serves one fault on a port for manual runs;
+benchmarks/bench_helper.py imports it for its endpoint too.
 """
 
 from __future__ import annotations
@@ -50,7 +55,8 @@ HTML_PAGE = (
     b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
     b"</body>\r\n</html>\r\n"
 )
-_CREDENTIAL_REGION = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/")
+# SigV4: Credential=AKID/20261127/eu-west-1/ecr/aws4_request
+_SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/")
 
 
 @dataclass(frozen=True)
@@ -68,10 +74,20 @@ class Request:
         return self.target == PUBLIC_TARGET
 
     @property
+    def scope(self) -> tuple[str, str, str]:
+        """(access key ID, region, service) of the SigV4 credential scope; empty if unsigned."""
+        match = _SCOPE.search(self.headers.get("Authorization", ""))
+        return (match.group(1), match.group(2), match.group(3)) if match else ("", "", "")
+
+    @property
     def region(self) -> str:
-        """The region the request was signed for (from SigV4's credential scope)."""
-        match = _CREDENTIAL_REGION.search(self.headers.get("Authorization", ""))
-        return match.group(1) if match else "us-east-1"
+        """The region the request was signed for ("" if unsigned)."""
+        return self.scope[1]
+
+    @property
+    def service(self) -> str:
+        """The service the request was signed for: "ecr" or "ecr-public" ("" if unsigned)."""
+        return self.scope[2]
 
     def json(self) -> Any:
         """The request body as JSON ({} if empty or not JSON)."""
@@ -116,35 +132,69 @@ def _json(status: int, payload: object) -> Answer:
     return Answer(status, json.dumps(payload).encode())
 
 
+def expiry_in(seconds: float) -> int:
+    """An `expiresAt` `seconds` from now (a 12-hour token: `expiry_in(12 * 3600)`)."""
+    return int(time.time() + seconds)
+
+
 def token_data(
     request: Request,
     *,
     token: str = FAULT_TOKEN,
     expires_at: float | None = None,
 ) -> object:
-    """The `authorizationData` ECR (a list, one per registry) or ECR Public (one object) sends."""
+    """The `authorizationData` ECR (a list, one per registry) or ECR Public (one object) sends.
+
+    Each registry's proxyEndpoint names the region the request was signed for.
+    """
     expiry = expires_at if expires_at is not None else FAULT_EXPIRES_AT
     if request.public:
         return {"authorizationToken": token, "expiresAt": expiry}
     accounts = request.json().get("registryIds") or [DEFAULT_ACCOUNT]
+    region = request.region or "us-east-1"
     return [
         {
             "authorizationToken": token,
             "expiresAt": expiry,
-            "proxyEndpoint": f"https://{account}.dkr.ecr.{request.region}.amazonaws.com",
+            "proxyEndpoint": f"https://{account}.dkr.ecr.{region}.amazonaws.com",
         }
         for account in accounts
     ]
 
 
-def token(*, token: str = FAULT_TOKEN, expires_at: float | None = None) -> Reply:
-    """A correct answer carrying `token` (by default FAULT_TOKEN, valid until 2100)."""
+def token(
+    *,
+    password: str = FAULT_PASSWORD,
+    username: str = FAULT_USERNAME,
+    expires_at: float | None = None,
+) -> Reply:
+    """A correct answer for `username:password` (by default FAULT_TOKEN), valid until 2100."""
+    encoded = base64.b64encode(f"{username}:{password}".encode()).decode()
 
     def reply(request: Request) -> Answer:
-        data = token_data(request, token=token, expires_at=expires_at)
+        data = token_data(request, token=encoded, expires_at=expires_at)
         return _json(200, {"authorizationData": data})
 
     return reply
+
+
+def region_password(region: str) -> str:
+    """The password `regional()` hands out for `region`: each region's is distinct."""
+    return f"fault-password-for-{region}"
+
+
+def regional(*, expires_at: float | None = None) -> Reply:
+    """A correct answer whose password names the signed region (`region_password`)."""
+
+    def reply(request: Request) -> Answer:
+        return token(password=region_password(request.region), expires_at=expires_at)(request)
+
+    return reply
+
+
+def by_region(replies: Mapping[str, Reply], otherwise: Reply) -> Reply:
+    """`replies[region]` for a request signed for that region, else `otherwise`."""
+    return lambda request: replies.get(request.region, otherwise)(request)
 
 
 def slow(reply: Reply, seconds: float) -> Reply:

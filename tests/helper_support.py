@@ -1,123 +1,26 @@
-"""Support for the credential-helper and token-cache tests: a counting token endpoint.
+"""Support for the credential-helper and token-cache tests: run the helper, read the cache.
 
-Why a stub and not moto: moto always answers with an `expiresAt` of 2015, and a
-token that has already expired is (rightly) never cached, so moto cannot show
-a cache hit, a half-life or single flight. This loopback endpoint speaks ECR's
-and ECR Public's GetAuthorizationToken (JSON 1.1 over real HTTP, signed by the
-real botocore), answers with a token that expires in the future, counts every
-call, and can be made slow or failing on demand.
+Their token endpoint is tests/faultserver.py (the `fault_server` fixture), not
+moto: moto always answers with an `expiresAt` of 2015, and a token that has
+already expired is (rightly) never cached, so moto cannot show a cache hit, a
+half-life or single flight.
 """
 
 from __future__ import annotations
 
-import base64
-import http.server
 import json
 import socketserver
 import subprocess
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
+from ecrlogin.cache import Entry, Store
 from tests.conftest import BIN
 
-ECR_TARGET = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken"
-PUBLIC_TARGET = "SpencerFrontendService.GetAuthorizationToken"
-STUB_PASSWORD = "stub-password-0123456789"
 HELPER = str(BIN / "docker-credential-ecrlogin")
 NOT_FOUND_LINE = b"credentials not found in native keychain\n"
-
-
-class TokenEndpoint:
-    """A loopback GetAuthorizationToken endpoint that counts its calls."""
-
-    def __init__(self, *, lifetime: float = 12 * 3600, password: str = STUB_PASSWORD) -> None:
-        self.password = password
-        # One fixed expiry per endpoint, so two answers print the same bytes.
-        self.expires_at = int(time.time() + lifetime)
-        self.delay = 0.0
-        self.failure: tuple[int, str] | None = None
-        self.bodies: list[dict[str, Any]] = []
-        self.targets: list[str] = []
-        # (access key ID, region, service) of each request's SigV4 credential scope.
-        self.scopes: list[tuple[str, str, str]] = []
-        self._lock = threading.Lock()
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    @property
-    def calls(self) -> int:
-        """How many GetAuthorizationToken requests arrived."""
-        with self._lock:
-            return len(self.targets)
-
-    def token_for(self, username: str = "AWS") -> str:
-        """The base64 authorizationToken this endpoint hands out."""
-        return base64.b64encode(f"{username}:{self.password}".encode()).decode()
-
-    def answer(self, target: str, body: dict[str, Any]) -> dict[str, Any]:
-        """The response body for one request."""
-        if target == PUBLIC_TARGET:
-            return {
-                "authorizationData": {
-                    "authorizationToken": self.token_for(),
-                    "expiresAt": self.expires_at,
-                }
-            }
-        accounts = body.get("registryIds") or ["123456789012"]
-        return {
-            "authorizationData": [
-                {
-                    "authorizationToken": self.token_for(),
-                    "expiresAt": self.expires_at,
-                    "proxyEndpoint": f"https://{account}.dkr.ecr.us-west-2.amazonaws.com",
-                }
-                for account in accounts
-            ]
-        }
-
-    def _handler(self) -> type[http.server.BaseHTTPRequestHandler]:
-        endpoint = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                target = self.headers.get("X-Amz-Target", "")
-                body = json.loads(raw or b"{}")
-                credential = self.headers.get("Authorization", "").partition("Credential=")[2]
-                # AKID/date/region/service/aws4_request
-                parts = [*credential.split(",")[0].split("/"), "", "", ""]
-                with endpoint._lock:
-                    endpoint.targets.append(target)
-                    endpoint.bodies.append(body)
-                    endpoint.scopes.append((parts[0], parts[2], parts[3]))
-                time.sleep(endpoint.delay)
-                if endpoint.failure is not None:
-                    status, code = endpoint.failure
-                    payload = {"__type": code, "message": f"stub refuses: {code}"}
-                else:
-                    status, payload = 200, endpoint.answer(target, body)
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
-
-    def close(self) -> None:
-        """Stop serving."""
-        self._server.shutdown()
-        self._server.server_close()
 
 
 class ConnectRecorder:
@@ -155,16 +58,6 @@ class ConnectRecorder:
         """Stop serving."""
         self._server.shutdown()
         self._server.server_close()
-
-
-@contextmanager
-def token_endpoint(**kwargs: Any) -> Iterator[TokenEndpoint]:
-    """A running TokenEndpoint, closed afterwards."""
-    endpoint = TokenEndpoint(**kwargs)
-    try:
-        yield endpoint
-    finally:
-        endpoint.close()
 
 
 def helper(
@@ -205,3 +98,56 @@ def write_config(env: Mapping[str, str], text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def release_together(
+    argv: list[str], stdin: bytes, env: Mapping[str, str], count: int
+) -> list[tuple[int, bytes, bytes]]:
+    """Start `count` processes of `argv`, then give them all `stdin` at once.
+
+    Each process is up and blocked reading stdin before any is released, so
+    all of them meet a cold cache together. Returns (exit code, stdout, stderr)
+    of each; a process still running at the end is killed.
+    """
+    procs = [
+        subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=dict(env),
+        )
+        for _ in range(count)
+    ]
+    try:
+        for proc in procs:
+            assert proc.stdin is not None
+            proc.stdin.write(stdin)
+            proc.stdin.close()
+        results = []
+        for proc in procs:
+            # Outputs are tiny: reading them one after the other cannot block a writer.
+            assert proc.stdout is not None
+            assert proc.stderr is not None
+            out, err = proc.stdout.read(), proc.stderr.read()
+            results.append((proc.wait(timeout=300), out, err))
+        return results
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+def age_past_half_life(store: Store) -> Entry:
+    """Make the one cached entry eight hours into a twelve-hour token: past its half-life,
+    still valid for four."""
+    (entry,) = store.entries()
+    now = time.time()
+    aged = Entry.loads(
+        entry.dumps()
+        .replace(f"issued {entry.issued!r}", f"issued {now - 8 * 3600!r}")
+        .replace(f"expires {entry.expires!r}", f"expires {now + 4 * 3600!r}")
+    )
+    assert store.write(aged)
+    return aged

@@ -19,8 +19,11 @@ from ecrlogin.awsclient import ClientOptions
 from ecrlogin.cache import Entry, Store, fetch_through
 from ecrlogin.config import Config, RegistryConfig, resolve
 from ecrlogin.errors import Interrupted, ServiceError
+from tests import faultserver as fs
 from tests.conftest import ACCOUNT, BIN, MOTO_PASSWORD, basic_token, ecrlogin
-from tests.helper_support import STUB_PASSWORD, cache_files, token_endpoint
+from tests.faultserver import FAULT_PASSWORD, FAULT_TOKEN, FaultServer
+from tests.helper_support import cache_files, credentials_json
+from tests.helper_support import helper as run_helper
 
 HOUR = 3600.0
 NOW = 1_800_000_000.0
@@ -477,72 +480,78 @@ def test_the_helper_computes_the_cores_key_without_botocore(
 # --- the CLI: --cache, ECRLOGIN_NO_CACHE, cache list / clear --------------------------------
 
 
-def test_the_cli_fetches_a_fresh_token_each_call_unless_asked(aws_env: dict[str, str]) -> None:
-    with token_endpoint() as endpoint:
-        env = {**aws_env, "AWS_ENDPOINT_URL": endpoint.url}
-        for args in (
-            ["get-login-password"],
-            ["get-login-password", "--no-cache"],
-            ["get-login-password"],
-        ):
-            result = ecrlogin(*args, env=env)
-            assert (result.returncode, result.stdout) == (0, f"{STUB_PASSWORD}\n".encode())
-        assert endpoint.calls == 3
-        assert cache_files(env) == []
-        for args in (
-            ["get-login-password", "--cache"],
-            ["--cache", "get-login-password"],
-            ["ecr", "get-login-password", "--cache"],
-        ):
-            result = ecrlogin(*args, env=env)
-            assert (result.returncode, result.stdout) == (0, f"{STUB_PASSWORD}\n".encode())
-            assert result.stderr == b""
-        assert endpoint.calls == 4
-        assert ecrlogin("--cache", "get-login-password", "--no-cache", env=env).returncode == 0
-        no_cache = ecrlogin("get-login-password", "--cache", env={**env, "ECRLOGIN_NO_CACHE": "1"})
-        assert no_cache.stdout == f"{STUB_PASSWORD}\n".encode()
-        assert endpoint.calls == 6
+# These fetch from tests/faultserver.py: moto's tokens expired in 2015 and are never cached.
 
 
-def test_cached_get_authorization_token_prints_the_same_bytes(aws_env: dict[str, str]) -> None:
-    with token_endpoint() as endpoint:
-        env = {**aws_env, "AWS_ENDPOINT_URL": endpoint.url}
-        fresh = ecrlogin("get-authorization-token", env=env)
-        miss = ecrlogin("get-authorization-token", "--cache", env=env)
-        hit = ecrlogin("get-authorization-token", "--cache", env=env)
-        login = ecrlogin("get-login", "--cache", "--no-include-email", env=env)
-        assert endpoint.calls == 2
-        assert fresh.returncode == miss.returncode == hit.returncode == 0
-        assert hit.stdout == miss.stdout == fresh.stdout
-        assert (
-            login.stdout
-            == (
-                f"docker login -u AWS -p {STUB_PASSWORD} "
-                f"https://{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com\n"
-            ).encode()
-        )
+def test_the_cli_fetches_a_fresh_token_each_call_unless_asked(
+    aws_env: dict[str, str], fault_server: FaultServer
+) -> None:
+    endpoint = fault_server.scenario(fs.token())
+    env = {**aws_env, "AWS_ENDPOINT_URL": endpoint.url}
+    for args in (
+        ["get-login-password"],
+        ["get-login-password", "--no-cache"],
+        ["get-login-password"],
+    ):
+        result = ecrlogin(*args, env=env)
+        assert (result.returncode, result.stdout) == (0, f"{FAULT_PASSWORD}\n".encode())
+    assert endpoint.calls == 3
+    assert cache_files(env) == []
+    for args in (
+        ["get-login-password", "--cache"],
+        ["--cache", "get-login-password"],
+        ["ecr", "get-login-password", "--cache"],
+    ):
+        result = ecrlogin(*args, env=env)
+        assert (result.returncode, result.stdout) == (0, f"{FAULT_PASSWORD}\n".encode())
+        assert result.stderr == b""
+    assert endpoint.calls == 4
+    assert ecrlogin("--cache", "get-login-password", "--no-cache", env=env).returncode == 0
+    no_cache = ecrlogin("get-login-password", "--cache", env={**env, "ECRLOGIN_NO_CACHE": "1"})
+    assert no_cache.stdout == f"{FAULT_PASSWORD}\n".encode()
+    assert endpoint.calls == 6
 
 
-def test_the_cli_and_the_helper_share_entries(aws_env: dict[str, str]) -> None:
-    from tests.helper_support import credentials_json
-    from tests.helper_support import helper as run_helper
+def test_cached_get_authorization_token_prints_the_same_bytes(
+    aws_env: dict[str, str], fault_server: FaultServer
+) -> None:
+    endpoint = fault_server.scenario(fs.token())
+    env = {**aws_env, "AWS_ENDPOINT_URL": endpoint.url}
+    fresh = ecrlogin("get-authorization-token", env=env)
+    miss = ecrlogin("get-authorization-token", "--cache", env=env)
+    hit = ecrlogin("get-authorization-token", "--cache", env=env)
+    login = ecrlogin("get-login", "--cache", "--no-include-email", env=env)
+    assert endpoint.calls == 2
+    assert fresh.returncode == miss.returncode == hit.returncode == 0
+    assert hit.stdout == miss.stdout == fresh.stdout
+    assert (
+        login.stdout
+        == (
+            f"docker login -u AWS -p {FAULT_PASSWORD} "
+            f"https://{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com\n"
+        ).encode()
+    )
 
+
+def test_the_cli_and_the_helper_share_entries(
+    aws_env: dict[str, str], fault_server: FaultServer
+) -> None:
     host = f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com"
-    with token_endpoint() as endpoint:
-        env = {**aws_env, "AWS_ENDPOINT_URL": endpoint.url}
-        cli = ecrlogin(
-            "get-login-password",
-            "--cache",
-            "--region",
-            "us-west-2",
-            "--registry-id",
-            ACCOUNT,
-            env=env,
-        )
-        assert cli.returncode == 0
-        result = run_helper("get", host, env=env)
-        assert result.stdout == credentials_json(host, STUB_PASSWORD)
-        assert endpoint.calls == 1
+    endpoint = fault_server.scenario(fs.token())
+    env = {**aws_env, "AWS_ENDPOINT_URL": endpoint.url}
+    cli = ecrlogin(
+        "get-login-password",
+        "--cache",
+        "--region",
+        "us-west-2",
+        "--registry-id",
+        ACCOUNT,
+        env=env,
+    )
+    assert cli.returncode == 0
+    result = run_helper("get", host, env=env)
+    assert result.stdout == credentials_json(host, FAULT_PASSWORD)
+    assert endpoint.calls == 1
 
 
 def test_an_expired_token_from_moto_is_served_but_never_cached(aws_env: dict[str, str]) -> None:
@@ -552,43 +561,49 @@ def test_an_expired_token_from_moto_is_served_but_never_cached(aws_env: dict[str
     assert cache_files(aws_env) == []
 
 
-def test_cache_list_and_clear(aws_env: dict[str, str]) -> None:
-    with token_endpoint() as endpoint:
-        env = {**aws_env, "AWS_ENDPOINT_URL": endpoint.url}
-        empty = ecrlogin("cache", "list", env=env)
-        assert (empty.returncode, empty.stdout) == (0, b"")
-        assert empty.stderr.startswith(b"ecrlogin: note: The token cache in ")
-        for region in ("us-west-2", "eu-west-1"):
-            assert (
-                ecrlogin("get-login-password", "--cache", "--region", region, env=env).returncode
-                == 0
-            )
-        listed = ecrlogin("cache", "list", env=env)
-        assert listed.returncode == 0
-        lines = listed.stdout.decode().splitlines()
-        # The stub names us-west-2 in every proxyEndpoint; the region column is the one asked.
-        assert [line.split("\t")[:3] for line in lines] == [
-            [f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com", "eu-west-1", "-"],
-            [f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com", "us-west-2", "-"],
-        ]
-        assert all(line.split("\t")[3] in ("11h 59m", "11h 58m") for line in lines)
-        assert STUB_PASSWORD.encode() not in listed.stdout + listed.stderr
-        assert endpoint.token_for().encode() not in listed.stdout + listed.stderr
-        cleared = ecrlogin("cache", "clear", env=env)
-        assert (cleared.returncode, cleared.stdout) == (0, b"")
-        assert cleared.stderr.decode().startswith("ecrlogin: note: Removed 2 cached tokens from ")
-        assert cache_files(env) == []
+def test_cache_list_and_clear(aws_env: dict[str, str], fault_server: FaultServer) -> None:
+    # A twelve-hour token whose proxyEndpoint always names us-west-2, whatever the region.
+    endpoint = fault_server.scenario(
+        fs.entries(
+            expiresAt=fs.expiry_in(12 * HOUR),
+            proxyEndpoint=f"https://{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com",
+        )
+    )
+    env = {**aws_env, "AWS_ENDPOINT_URL": endpoint.url}
+    empty = ecrlogin("cache", "list", env=env)
+    assert (empty.returncode, empty.stdout) == (0, b"")
+    assert empty.stderr.startswith(b"ecrlogin: note: The token cache in ")
+    for region in ("us-west-2", "eu-west-1"):
+        assert (
+            ecrlogin("get-login-password", "--cache", "--region", region, env=env).returncode == 0
+        )
+    listed = ecrlogin("cache", "list", env=env)
+    assert listed.returncode == 0
+    lines = listed.stdout.decode().splitlines()
+    # The region column is the one asked, not the one the proxyEndpoint names.
+    assert [line.split("\t")[:3] for line in lines] == [
+        [f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com", "eu-west-1", "-"],
+        [f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com", "us-west-2", "-"],
+    ]
+    assert all(line.split("\t")[3] in ("11h 59m", "11h 58m") for line in lines)
+    assert FAULT_PASSWORD.encode() not in listed.stdout + listed.stderr
+    assert FAULT_TOKEN.encode() not in listed.stdout + listed.stderr
+    cleared = ecrlogin("cache", "clear", env=env)
+    assert (cleared.returncode, cleared.stdout) == (0, b"")
+    assert cleared.stderr.decode().startswith("ecrlogin: note: Removed 2 cached tokens from ")
+    assert cache_files(env) == []
 
 
-def test_cache_list_is_a_table_on_a_terminal(aws_env: dict[str, str]) -> None:
+def test_cache_list_is_a_table_on_a_terminal(
+    aws_env: dict[str, str], fault_server: FaultServer
+) -> None:
     import pty
 
-    with token_endpoint() as endpoint:
-        env = {**aws_env, "AWS_ENDPOINT_URL": endpoint.url, "COLUMNS": "120"}
-        assert (
-            ecrlogin("get-login-password", "--cache", "--region", "us-west-2", env=env).returncode
-            == 0
-        )
+    endpoint = fault_server.scenario(fs.token())
+    env = {**aws_env, "AWS_ENDPOINT_URL": endpoint.url, "COLUMNS": "120"}
+    assert (
+        ecrlogin("get-login-password", "--cache", "--region", "us-west-2", env=env).returncode == 0
+    )
     main, terminal = pty.openpty()
     try:
         result = subprocess.run(
@@ -617,4 +632,4 @@ def test_cache_list_is_a_table_on_a_terminal(aws_env: dict[str, str]) -> None:
     assert "Expires in" in text
     assert f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com" in text
     assert "\t" not in text
-    assert STUB_PASSWORD not in text
+    assert FAULT_PASSWORD not in text

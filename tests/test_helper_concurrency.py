@@ -1,67 +1,45 @@
 """Many helper processes at once make one API call; a writer killed mid-write breaks nothing.
 
-Against the counting TokenEndpoint (see helper_support for why not moto: its
-2015 tokens are never cached, so it cannot show single flight).
+Against tests/faultserver.py, whose token is valid until 2100 (see helper_support
+for why not moto: its 2015 tokens are never cached, so it cannot show single flight).
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from ecrlogin.cache import Entry, Store
+from ecrlogin.cache import Store
+from tests import faultserver as fs
 from tests.conftest import ACCOUNT, ecrlogin
+from tests.faultserver import FAULT_PASSWORD, FaultServer
 from tests.helper_support import (
     HELPER,
-    STUB_PASSWORD,
+    age_past_half_life,
     cache_files,
     credentials_json,
     helper,
-    token_endpoint,
+    release_together,
 )
 
 HOST = f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com"
 PROCESSES = 50
 
 
-def finish(proc: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
-    """stdout and stderr of a process whose stdin is already closed (outputs are tiny)."""
-    assert proc.stdout is not None
-    assert proc.stderr is not None
-    out, err = proc.stdout.read(), proc.stderr.read()
-    proc.wait(timeout=120)
-    return out, err
-
-
-def test_fifty_processes_on_a_cold_cache_make_one_call(aws_env: dict[str, str]) -> None:
-    with token_endpoint() as endpoint:
-        # Slow enough that every process misses while the first one's call is in flight.
-        endpoint.delay = 1.0
-        env = {**aws_env, "AWS_ENDPOINT_URL": endpoint.url}
-        procs = [
-            subprocess.Popen(
-                [HELPER, "get"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=env,
-            )
-            for _ in range(PROCESSES)
-        ]
-        # Every process is up and blocked reading stdin; release them all at once.
-        for proc in procs:
-            assert proc.stdin is not None
-            proc.stdin.write(HOST.encode())
-            proc.stdin.close()
-        results = [finish(proc) for proc in procs]
-        assert endpoint.calls == 1
-    assert [proc.returncode for proc in procs] == [0] * PROCESSES
-    assert {out for out, _ in results} == {credentials_json(HOST, STUB_PASSWORD)}
-    assert {err for _, err in results} == {b""}
+def test_fifty_processes_on_a_cold_cache_make_one_call(
+    aws_env: dict[str, str], fault_server: FaultServer
+) -> None:
+    # Slow enough that every process misses while the first one's call is in flight.
+    endpoint = fault_server.scenario(fs.slow(fs.token(), 1.0))
+    env = {**aws_env, "AWS_ENDPOINT_URL": endpoint.url}
+    results = release_together([HELPER, "get"], HOST.encode(), env, PROCESSES)
+    assert endpoint.calls == 1
+    assert [code for code, _, _ in results] == [0] * PROCESSES
+    assert {out for _, out, _ in results} == {credentials_json(HOST, FAULT_PASSWORD)}
+    assert {err for _, _, err in results} == {b""}
     assert len(cache_files(env)) == 1
 
 
@@ -82,55 +60,42 @@ def killer(hook: str) -> str:
     )
 
 
-def age(store: Store) -> Entry:
-    """Make the one cached entry past its half-life (8 of 12 hours), still valid."""
-    (entry,) = store.entries()
-    now = time.time()
-    aged = Entry.loads(
-        entry.dumps()
-        .replace(f"issued {entry.issued!r}", f"issued {now - 8 * 3600!r}")
-        .replace(f"expires {entry.expires!r}", f"expires {now + 4 * 3600!r}")
-    )
-    assert store.write(aged)
-    return aged
-
-
 @pytest.mark.parametrize("hook", ["write", "replace"], ids=["mid-write", "before-rename"])
 @pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
 def test_a_writer_killed_mid_write_leaves_a_readable_cache(
-    aws_env: dict[str, str], hook: str, warm: bool
+    aws_env: dict[str, str], fault_server: FaultServer, hook: str, warm: bool
 ) -> None:
-    with token_endpoint() as endpoint:
-        env = {**aws_env, "AWS_ENDPOINT_URL": endpoint.url}
-        store = Store(str(Path(env["XDG_CACHE_HOME"]) / "ecrlogin"))
-        before = None
-        if warm:
-            assert helper("get", HOST, env=env).returncode == 0
-            before = age(store)  # so the killed process fetches and rewrites it
-        killed = subprocess.run(
-            [sys.executable, "-c", killer(hook)],
-            input=HOST.encode(),
-            env=env,
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
-        assert killed.returncode == -9, killed.stderr
-        # The entry is the old one, whole, or there is none; never a torn file.
-        assert [e.key for e in store.entries()] == ([before.key] if before else [])
-        assert store.entries() == ([before] if before else [])
-        # The dead writer's lock is gone with it: the next process neither waits nor fails.
-        calls = endpoint.calls
-        again = helper("get", HOST, env=env, timeout=30)
-        assert (again.returncode, again.stdout) == (0, credentials_json(HOST, STUB_PASSWORD))
-        assert endpoint.calls == calls + 1
-        assert helper("get", HOST, env=env).stdout == credentials_json(HOST, STUB_PASSWORD)
-        assert endpoint.calls == calls + 1
-        listed = ecrlogin("cache", "list", env=env)
-        assert listed.returncode == 0
-        assert listed.stdout.decode().startswith(f"{HOST}\tus-west-2\t-\t")
-        directory = Path(env["XDG_CACHE_HOME"]) / "ecrlogin"
-        leftovers = list(directory.glob(".*.tmp"))
-        assert len(leftovers) == 1  # the dead writer's temporary file, never read
-        assert ecrlogin("cache", "clear", env=env).returncode == 0
-        assert list(directory.iterdir()) == []
+    endpoint = fault_server.scenario(fs.token())
+    env = {**aws_env, "AWS_ENDPOINT_URL": endpoint.url}
+    store = Store(str(Path(env["XDG_CACHE_HOME"]) / "ecrlogin"))
+    before = None
+    if warm:
+        assert helper("get", HOST, env=env).returncode == 0
+        before = age_past_half_life(store)  # so the killed process fetches and rewrites it
+    killed = subprocess.run(
+        [sys.executable, "-c", killer(hook)],
+        input=HOST.encode(),
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert killed.returncode == -9, killed.stderr
+    # The entry is the old one, whole, or there is none; never a torn file.
+    assert [e.key for e in store.entries()] == ([before.key] if before else [])
+    assert store.entries() == ([before] if before else [])
+    # The dead writer's lock is gone with it: the next process neither waits nor fails.
+    calls = endpoint.calls
+    again = helper("get", HOST, env=env, timeout=30)
+    assert (again.returncode, again.stdout) == (0, credentials_json(HOST, FAULT_PASSWORD))
+    assert endpoint.calls == calls + 1
+    assert helper("get", HOST, env=env).stdout == credentials_json(HOST, FAULT_PASSWORD)
+    assert endpoint.calls == calls + 1
+    listed = ecrlogin("cache", "list", env=env)
+    assert listed.returncode == 0
+    assert listed.stdout.decode().startswith(f"{HOST}\tus-west-2\t-\t")
+    directory = Path(env["XDG_CACHE_HOME"]) / "ecrlogin"
+    leftovers = list(directory.glob(".*.tmp"))
+    assert len(leftovers) == 1  # the dead writer's temporary file, never read
+    assert ecrlogin("cache", "clear", env=env).returncode == 0
+    assert list(directory.iterdir()) == []

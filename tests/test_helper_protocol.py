@@ -1,8 +1,8 @@
 """docker-credential-ecrlogin speaks the docker-credential-helpers protocol.
 
 Every test runs the installed console script as a subprocess with stdin, as
-docker, podman and skopeo do. Tokens come from the loopback TokenEndpoint (a
-future expiry, so caching shows; see helper_support) or from moto.
+docker, podman and skopeo do. Tokens come from moto or, where a token must be
+cached, from tests/faultserver.py (valid until 2100; see helper_support).
 """
 
 from __future__ import annotations
@@ -12,24 +12,22 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ecrlogin.cache import Entry, Store
+from tests import faultserver as fs
 from tests.conftest import ACCOUNT, MOTO_PASSWORD, ecrlogin
+from tests.faultserver import FAULT_PASSWORD, PUBLIC_TARGET, FaultServer, Scenario
 from tests.helper_support import (
     HELPER,
     NOT_FOUND_LINE,
-    PUBLIC_TARGET,
-    STUB_PASSWORD,
     ConnectRecorder,
-    TokenEndpoint,
+    age_past_half_life,
     cache_files,
     credentials_json,
     helper,
-    token_endpoint,
     write_config,
 )
 
@@ -37,14 +35,19 @@ HOST = f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com"
 
 
 @pytest.fixture
-def endpoint() -> Iterator[TokenEndpoint]:
-    with token_endpoint() as running:
-        yield running
+def endpoint(fault_server: FaultServer) -> Scenario:
+    """A token valid until 2100, so the helper caches it (moto's expired in 2015)."""
+    return fault_server.scenario(fs.token())
 
 
 @pytest.fixture
-def env(aws_env: dict[str, str], endpoint: TokenEndpoint) -> dict[str, str]:
+def env(aws_env: dict[str, str], endpoint: Scenario) -> dict[str, str]:
     return {**aws_env, "AWS_ENDPOINT_URL": endpoint.url}
+
+
+def bodies(endpoint: Scenario) -> list[object]:
+    """The JSON body of each call the endpoint saw."""
+    return [request.json() for request in endpoint.requests]
 
 
 def assert_one_stderr_line(result: subprocess.CompletedProcess[bytes], start: str) -> str:
@@ -67,32 +70,32 @@ def assert_one_stderr_line(result: subprocess.CompletedProcess[bytes], start: st
     ],
 )
 def test_get_prints_the_credentials(
-    env: dict[str, str], endpoint: TokenEndpoint, server_url: str
+    env: dict[str, str], endpoint: Scenario, server_url: str
 ) -> None:
     result = helper("get", f"  {server_url}\n", env=env)
     assert (result.returncode, result.stderr) == (0, b"")
-    assert result.stdout == credentials_json(server_url, STUB_PASSWORD)
-    assert endpoint.bodies == [{"registryIds": [ACCOUNT]}]
-    assert endpoint.scopes[0][1:] == ("us-west-2", "ecr")  # the region comes from the host
+    assert result.stdout == credentials_json(server_url, FAULT_PASSWORD)
+    assert bodies(endpoint) == [{"registryIds": [ACCOUNT]}]
+    assert endpoint.requests[0].scope[1:] == ("us-west-2", "ecr")  # the region comes from the host
 
 
 def test_a_cache_hit_does_not_call_the_api_and_answers_the_same(
-    env: dict[str, str], endpoint: TokenEndpoint
+    env: dict[str, str], endpoint: Scenario
 ) -> None:
     first = helper("get", HOST, env=env)
     second = helper("get", f"https://{HOST}/other/repo:tag", env=env)
-    assert first.stdout == credentials_json(HOST, STUB_PASSWORD)
-    assert second.stdout == credentials_json(f"https://{HOST}/other/repo:tag", STUB_PASSWORD)
+    assert first.stdout == credentials_json(HOST, FAULT_PASSWORD)
+    assert second.stdout == credentials_json(f"https://{HOST}/other/repo:tag", FAULT_PASSWORD)
     assert endpoint.calls == 1
     (entry,) = cache_files(env)
     assert entry.stat().st_mode & 0o777 == 0o600
     assert entry.parent.stat().st_mode & 0o777 == 0o700
 
 
-def test_ecrlogin_no_cache_fetches_every_time(env: dict[str, str], endpoint: TokenEndpoint) -> None:
+def test_ecrlogin_no_cache_fetches_every_time(env: dict[str, str], endpoint: Scenario) -> None:
     env = {**env, "ECRLOGIN_NO_CACHE": "1"}
     for _ in range(2):
-        assert helper("get", HOST, env=env).stdout == credentials_json(HOST, STUB_PASSWORD)
+        assert helper("get", HOST, env=env).stdout == credentials_json(HOST, FAULT_PASSWORD)
     assert endpoint.calls == 2
     assert cache_files(env) == []
 
@@ -106,15 +109,15 @@ def test_moto_tokens_work_but_are_never_cached(aws_env: dict[str, str]) -> None:
 
 
 def test_ecr_public_uses_the_public_api_in_us_east_1(
-    env: dict[str, str], endpoint: TokenEndpoint
+    env: dict[str, str], endpoint: Scenario
 ) -> None:
     result = helper(
         "get", "public.ecr.aws/nginx/nginx:latest", env={**env, "AWS_REGION": "eu-west-1"}
     )
-    assert result.stdout == credentials_json("public.ecr.aws/nginx/nginx:latest", STUB_PASSWORD)
-    assert endpoint.targets == [PUBLIC_TARGET]
-    assert endpoint.bodies == [{}]
-    assert endpoint.scopes[0][1:] == ("us-east-1", "ecr-public")
+    assert result.stdout == credentials_json("public.ecr.aws/nginx/nginx:latest", FAULT_PASSWORD)
+    assert [request.target for request in endpoint.requests] == [PUBLIC_TARGET]
+    assert bodies(endpoint) == [{}]
+    assert endpoint.requests[0].scope[1:] == ("us-east-1", "ecr-public")
 
 
 @pytest.mark.parametrize(
@@ -149,22 +152,22 @@ def test_each_host_family_calls_its_own_api_endpoint(
 
 
 def test_aws_endpoint_url_ecr_still_overrides_a_fips_host(
-    aws_env: dict[str, str], endpoint: TokenEndpoint
+    aws_env: dict[str, str], endpoint: Scenario
 ) -> None:
     host = f"{ACCOUNT}.dkr.ecr-fips.us-east-1.amazonaws.com"
     env = {**aws_env, "AWS_ENDPOINT_URL_ECR": endpoint.url}
     env.pop("AWS_ENDPOINT_URL")
-    assert helper("get", host, env=env).stdout == credentials_json(host, STUB_PASSWORD)
+    assert helper("get", host, env=env).stdout == credentials_json(host, FAULT_PASSWORD)
     public_env = {**aws_env, "AWS_ENDPOINT_URL_ECR_PUBLIC": endpoint.url}
     public_env.pop("AWS_ENDPOINT_URL")
     assert helper("get", "public.ecr.aws", env=public_env).stdout == credentials_json(
-        "public.ecr.aws", STUB_PASSWORD
+        "public.ecr.aws", FAULT_PASSWORD
     )
-    assert endpoint.targets[1] == PUBLIC_TARGET
+    assert endpoint.requests[1].target == PUBLIC_TARGET
 
 
 def test_a_configured_host_uses_its_account_region_and_profile(
-    env: dict[str, str], endpoint: TokenEndpoint
+    env: dict[str, str], endpoint: Scenario
 ) -> None:
     Path(env["AWS_SHARED_CREDENTIALS_FILE"]).write_text(
         "[mirror]\naws_access_key_id = AKIAMIRRORPROFILE001\naws_secret_access_key = x\n"
@@ -177,10 +180,12 @@ def test_a_configured_host_uses_its_account_region_and_profile(
     for _ in range(2):
         result = helper("get", "mirror.example.com/library/alpine:3", env=env)
         assert result.stdout == credentials_json(
-            "mirror.example.com/library/alpine:3", STUB_PASSWORD
+            "mirror.example.com/library/alpine:3", FAULT_PASSWORD
         )
-    assert endpoint.bodies == [{"registryIds": ["210987654321"]}]
-    assert endpoint.scopes == [("AKIAMIRRORPROFILE001", "eu-central-1", "ecr")]
+    assert bodies(endpoint) == [{"registryIds": ["210987654321"]}]
+    assert [request.scope for request in endpoint.requests] == [
+        ("AKIAMIRRORPROFILE001", "eu-central-1", "ecr")
+    ]
     # The parsed file is memoized next to the tokens; editing the file is seen at once.
     assert len(cache_files(env, ".memo")) == 1
     write_config(
@@ -202,7 +207,7 @@ def test_a_configured_host_uses_its_account_region_and_profile(
     ],
 )
 def test_a_host_it_cannot_serve_is_not_found(
-    env: dict[str, str], endpoint: TokenEndpoint, server_url: str, detail: str
+    env: dict[str, str], endpoint: Scenario, server_url: str, detail: str
 ) -> None:
     result = helper("get", server_url, env=env)
     assert (result.returncode, result.stdout) == (1, NOT_FOUND_LINE)
@@ -221,7 +226,7 @@ def test_a_host_it_cannot_serve_is_not_found(
     ids=["not-utf8", "huge", "random"],
 )
 def test_garbage_on_stdin_is_a_clean_failure(
-    env: dict[str, str], endpoint: TokenEndpoint, data: bytes, detail: str
+    env: dict[str, str], endpoint: Scenario, data: bytes, detail: str
 ) -> None:
     result = helper("get", data, env=env)
     assert (result.returncode, result.stdout) == (1, NOT_FOUND_LINE)
@@ -229,9 +234,7 @@ def test_garbage_on_stdin_is_a_clean_failure(
     assert endpoint.calls == 0
 
 
-def test_list_shows_the_cache_without_the_network(
-    env: dict[str, str], endpoint: TokenEndpoint
-) -> None:
+def test_list_shows_the_cache_without_the_network(env: dict[str, str], endpoint: Scenario) -> None:
     empty = helper("list", env=env)
     assert (empty.returncode, empty.stdout, empty.stderr) == (0, b"{}\n", b"")
     other = "210987654321.dkr.ecr.us-west-2.amazonaws.com"
@@ -241,7 +244,7 @@ def test_list_shows_the_cache_without_the_network(
     listed = helper("list", env=offline)
     assert (listed.returncode, listed.stderr) == (0, b"")
     assert listed.stdout == b'{"%s":"AWS","%s":"AWS"}\n' % (HOST.encode(), other.encode())
-    assert STUB_PASSWORD.encode() not in listed.stdout
+    assert FAULT_PASSWORD.encode() not in listed.stdout
     assert endpoint.calls == 2
 
 
@@ -252,7 +255,7 @@ def test_store_succeeds_and_keeps_nothing(env: dict[str, str]) -> None:
     assert cache_files(env) == []
 
 
-def test_erase_drops_that_hosts_entry(env: dict[str, str], endpoint: TokenEndpoint) -> None:
+def test_erase_drops_that_hosts_entry(env: dict[str, str], endpoint: Scenario) -> None:
     other = "210987654321.dkr.ecr.us-west-2.amazonaws.com"
     helper("get", HOST, env=env)
     helper("get", other, env=env)
@@ -296,10 +299,10 @@ def test_version_and_usage(env: dict[str, str]) -> None:
 
 
 def test_an_api_refusal_is_the_protocols_failure(
-    env: dict[str, str], endpoint: TokenEndpoint
+    env: dict[str, str], fault_server: FaultServer
 ) -> None:
-    endpoint.failure = (400, "AccessDeniedException")
-    result = helper("get", HOST, env=env)
+    refusing = fault_server.scenario(fs.access_denied())
+    result = helper("get", HOST, env={**env, "AWS_ENDPOINT_URL": refusing.url})
     assert result.returncode == 1
     line = result.stdout.decode()
     assert line.startswith(
@@ -310,9 +313,7 @@ def test_an_api_refusal_is_the_protocols_failure(
     assert cache_files(env) == []
 
 
-def test_a_bad_config_file_names_file_and_line(
-    env: dict[str, str], endpoint: TokenEndpoint
-) -> None:
+def test_a_bad_config_file_names_file_and_line(env: dict[str, str], endpoint: Scenario) -> None:
     path = write_config(env, '[registries."a.example.com"]\naccount = 12\n')
     result = helper("get", HOST, env=env)
     assert result.returncode == 1
@@ -322,23 +323,17 @@ def test_a_bad_config_file_names_file_and_line(
 
 
 def test_a_stale_entry_is_served_when_the_api_fails(
-    env: dict[str, str], endpoint: TokenEndpoint
+    aws_env: dict[str, str], fault_server: FaultServer
 ) -> None:
-    env = {**env, "AWS_MAX_ATTEMPTS": "1"}  # botocore would retry a throttle; one call is enough
+    # One token, then throttled for every later call.
+    endpoint = fault_server.scenario(fs.token(), fs.throttle())
+    # botocore would retry a throttle; one call is enough.
+    env = {**aws_env, "AWS_ENDPOINT_URL": endpoint.url, "AWS_MAX_ATTEMPTS": "1"}
     helper("get", HOST, env=env)
     store = Store(str(Path(env["XDG_CACHE_HOME"]) / "ecrlogin"))
-    (entry,) = store.entries()
-    # Eight hours into a twelve-hour token: past its half-life, still valid for four.
-    now = time.time()
-    aged = Entry.loads(
-        entry.dumps()
-        .replace(f"issued {entry.issued!r}", f"issued {now - 8 * 3600!r}")
-        .replace(f"expires {entry.expires!r}", f"expires {now + 4 * 3600!r}")
-    )
-    store.write(aged)
-    endpoint.failure = (400, "ThrottlingException")
+    aged = age_past_half_life(store)
     result = helper("get", HOST, env=env)
-    assert (result.returncode, result.stdout) == (0, credentials_json(HOST, STUB_PASSWORD))
+    assert (result.returncode, result.stdout) == (0, credentials_json(HOST, FAULT_PASSWORD))
     err = result.stderr.decode()
     assert err.startswith(f"ecrlogin: warning: Could not refresh the cached token for {HOST}: ")
     assert "ThrottlingException" in err
@@ -361,7 +356,7 @@ def test_an_unwritable_cache_directory_only_warns(env: dict[str, str], tmp_path:
     (tmp_path / "plain-file").write_text("")
     env = {**env, "ECRLOGIN_CACHE_DIR": str(tmp_path / "plain-file" / "cache")}
     result = helper("get", HOST, env=env)
-    assert (result.returncode, result.stdout) == (0, credentials_json(HOST, STUB_PASSWORD))
+    assert (result.returncode, result.stdout) == (0, credentials_json(HOST, FAULT_PASSWORD))
     err = result.stderr.decode()
     assert err.startswith(
         f"ecrlogin: warning: The token cache directory {tmp_path}/plain-file/cache"
@@ -370,10 +365,10 @@ def test_an_unwritable_cache_directory_only_warns(env: dict[str, str], tmp_path:
 
 
 def test_ecrlogin_credential_helper_is_the_same_protocol(
-    env: dict[str, str], endpoint: TokenEndpoint
+    env: dict[str, str], endpoint: Scenario
 ) -> None:
     via_cli = ecrlogin("credential-helper", "get", env=env, input=HOST.encode())
-    assert (via_cli.returncode, via_cli.stdout) == (0, credentials_json(HOST, STUB_PASSWORD))
+    assert (via_cli.returncode, via_cli.stdout) == (0, credentials_json(HOST, FAULT_PASSWORD))
     listed = ecrlogin("credential-helper", "list", env=env)
     assert listed.stdout == b'{"%s":"AWS"}\n' % HOST.encode()
     missing = ecrlogin("credential-helper", "get", env=env, input=b"docker.io")
@@ -400,7 +395,7 @@ def imported_modules(env: dict[str, str], stdin: bytes) -> tuple[set[str], bytes
 
 
 def test_a_cache_hit_imports_neither_botocore_typer_nor_rich(
-    env: dict[str, str], endpoint: TokenEndpoint
+    env: dict[str, str], endpoint: Scenario
 ) -> None:
     write_config(
         env, f'[registries."mirror.example.com"]\naccount = "{ACCOUNT}"\nregion = "us-west-2"\n'
@@ -410,7 +405,7 @@ def test_a_cache_hit_imports_neither_botocore_typer_nor_rich(
     assert not {"typer", "rich"} & miss
     for server_url in (HOST, "mirror.example.com"):
         hit, stdout = imported_modules(env, server_url.encode())
-        assert stdout == credentials_json(server_url, STUB_PASSWORD)
+        assert stdout == credentials_json(server_url, FAULT_PASSWORD)
         heavy = {"botocore", "typer", "rich", "tomllib", "ecrlogin.core", "ecrlogin.awsclient"}
         assert not heavy & hit, heavy & hit
     assert endpoint.calls == 1

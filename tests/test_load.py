@@ -15,18 +15,10 @@ from tests import faultserver as fs
 from tests.conftest import BIN
 from tests.fault_support import FETCHERS, HELPER_REPLY, PRIVATE_HOST
 from tests.faultserver import FaultServer
+from tests.helper_support import release_together
 
 HELPER = next(f for f in FETCHERS if f.helper)
 PROCESSES = 200
-
-
-def _finish(proc: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
-    """stdout and stderr of a process whose stdin is already closed (both are tiny)."""
-    assert proc.stdout is not None
-    assert proc.stderr is not None
-    out, err = proc.stdout.read(), proc.stderr.read()
-    proc.wait(timeout=300)
-    return out, err
 
 
 def test_200_helpers_on_a_cold_cache_all_answer_and_the_endpoint_sees_one_call(
@@ -35,32 +27,11 @@ def test_200_helpers_on_a_cold_cache_all_answer_and_the_endpoint_sees_one_call(
     # Slow enough that the processes overlap the one call in flight.
     scenario = fault_server.scenario(fs.slow(fs.token(), 1.0))
     env = {**fault_env, "AWS_ENDPOINT_URL": scenario.url}
-    procs = [
-        subprocess.Popen(
-            [str(BIN / HELPER.program), "get"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-        )
-        for _ in range(PROCESSES)
-    ]
-    try:
-        # Every process is up and waiting on stdin: release them all at once.
-        for proc in procs:
-            assert proc.stdin is not None
-            proc.stdin.write(PRIVATE_HOST.encode())
-            proc.stdin.close()
-        results = [_finish(proc) for proc in procs]
-        codes = [proc.returncode for proc in procs]
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    assert codes == [0] * PROCESSES
-    assert {out for out, _ in results} == {HELPER_REPLY}
-    assert {err for _, err in results} == {b""}
+    argv = [str(BIN / HELPER.program), "get"]
+    results = release_together(argv, PRIVATE_HOST.encode(), env, PROCESSES)
+    assert [code for code, _, _ in results] == [0] * PROCESSES
+    assert {out for _, out, _ in results} == {HELPER_REPLY}
+    assert {err for _, _, err in results} == {b""}
     assert scenario.calls == 1
 
 

@@ -22,8 +22,9 @@ from ecrlogin.awsclient import ClientOptions
 from ecrlogin.config import Config, RegistryConfig
 from ecrlogin.errors import ConfigurationError, ServiceError
 from ecrlogin.token import AuthToken
+from tests import faultserver as fs
 from tests.conftest import ACCOUNT, MOTO_PASSWORD, ecrlogin
-from tests.login_support import EcrStub, serve_stub, stub_password
+from tests.faultserver import FaultServer
 
 EU = "111122223333.dkr.ecr.eu-west-1.amazonaws.com"
 EU2 = "444455556666.dkr.ecr.eu-west-1.amazonaws.com"
@@ -413,20 +414,18 @@ def test_logout_removes_only_what_login_wrote(env: dict[str, str], tmp_path: Pat
 
 
 def test_expiry_in_the_future_reads_in_hours_and_minutes(
-    aws_env: dict[str, str], tmp_path: Path
+    aws_env: dict[str, str], fault_server: FaultServer, tmp_path: Path
 ) -> None:
     # A stub, because moto's tokens always expired on 2015-01-01.
-    for stub in serve_stub(EcrStub()):
-        env = {**aws_env, "AWS_ENDPOINT_URL": stub.url, "DOCKER_CONFIG": str(tmp_path)}
-        result = ecrlogin("login", "--write-config", EU, env=env)
-        assert result.returncode == 0, result.stderr
-        line = result.stderr.decode()
-        assert line.startswith(
-            f"ecrlogin: ok: {EU}: password written to {tmp_path / 'config.json'}"
-        )
-        assert line.endswith("(in 11 h 59 m)\n")
-        auth = json.loads((tmp_path / "config.json").read_text())["auths"][EU]
-        assert auth == ours(stub_password("eu-west-1"))
+    stub = fault_server.scenario(fs.regional(expires_at=fs.expiry_in(12 * 3600)))
+    env = {**aws_env, "AWS_ENDPOINT_URL": stub.url, "DOCKER_CONFIG": str(tmp_path)}
+    result = ecrlogin("login", "--write-config", EU, env=env)
+    assert result.returncode == 0, result.stderr
+    line = result.stderr.decode()
+    assert line.startswith(f"ecrlogin: ok: {EU}: password written to {tmp_path / 'config.json'}")
+    assert line.endswith("(in 11 h 59 m)\n")
+    auth = json.loads((tmp_path / "config.json").read_text())["auths"][EU]
+    assert auth == ours(fs.region_password("eu-west-1"))
 
 
 def test_json_output_for_the_helper_has_no_expiry(env: dict[str, str]) -> None:

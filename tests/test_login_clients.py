@@ -13,15 +13,10 @@ import pytest
 
 from ecrlogin import clients
 from ecrlogin.errors import ClientLoginError
+from tests import faultserver as fs
 from tests.conftest import MOTO_PASSWORD, ecrlogin
-from tests.login_support import (
-    Call,
-    EcrStub,
-    install_recorder,
-    recorded,
-    serve_stub,
-    stub_password,
-)
+from tests.faultserver import ECR_TARGET, FaultServer
+from tests.login_support import Call, install_recorder, recorded
 
 EU = "111122223333.dkr.ecr.eu-west-1.amazonaws.com"
 EU2 = "444455556666.dkr.ecr.eu-west-1.amazonaws.com"
@@ -63,35 +58,34 @@ def test_docker_two_registries_in_two_regions_password_only_on_stdin(
 
 
 def test_one_token_call_per_region_and_each_registry_gets_its_regions_password(
-    client_env: dict[str, str], tmp_path: Path
+    client_env: dict[str, str], fault_server: FaultServer, tmp_path: Path
 ) -> None:
     # A stub, to count the calls and to tell the regions' passwords apart.
     install_recorder(tmp_path / "bin", "docker", tmp_path / "calls")
-    for stub in serve_stub(EcrStub()):
-        env = {**client_env, "AWS_ENDPOINT_URL": stub.url}
-        result = ecrlogin("login", EU, US, EU2, env=env)
-        assert result.returncode == 0, result.stderr
-        assert sorted(stub.regions()) == ["eu-west-1", "us-west-2"]
-        # No registryIds: one token serves every registry the principal reaches there.
-        assert [call["body"] for call in stub.calls] == [{}, {}]
-        assert {call["target"] for call in stub.calls} == {
-            "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken"
-        }
+    stub = fault_server.scenario(fs.regional(expires_at=fs.expiry_in(12 * 3600)))
+    env = {**client_env, "AWS_ENDPOINT_URL": stub.url}
+    result = ecrlogin("login", EU, US, EU2, env=env)
+    assert result.returncode == 0, result.stderr
+    assert sorted(call.region for call in stub.requests) == ["eu-west-1", "us-west-2"]
+    # No registryIds: one token serves every registry the principal reaches there.
+    assert [call.json() for call in stub.requests] == [{}, {}]
+    assert {call.target for call in stub.requests} == {ECR_TARGET}
     stdin = {call.argv[-1]: call.stdin for call in recorded(tmp_path / "calls")}
     assert stdin == {
-        EU: stub_password("eu-west-1") + "\n",
-        EU2: stub_password("eu-west-1") + "\n",
-        US: stub_password("us-west-2") + "\n",
+        EU: fs.region_password("eu-west-1") + "\n",
+        EU2: fs.region_password("eu-west-1") + "\n",
+        US: fs.region_password("us-west-2") + "\n",
     }
     assert "(in 11 h 59 m)" in result.stderr.decode()
 
 
 def test_a_refused_region_does_not_stop_the_other(
-    client_env: dict[str, str], tmp_path: Path
+    client_env: dict[str, str], fault_server: FaultServer, tmp_path: Path
 ) -> None:
     install_recorder(tmp_path / "bin", "docker", tmp_path / "calls")
-    for stub in serve_stub(EcrStub(refuse={"us-west-2"})):
-        result = ecrlogin("login", US, EU, env={**client_env, "AWS_ENDPOINT_URL": stub.url})
+    # A stub: moto cannot refuse one region and answer another.
+    stub = fault_server.scenario(fs.by_region({"us-west-2": fs.access_denied()}, fs.regional()))
+    result = ecrlogin("login", US, EU, env={**client_env, "AWS_ENDPOINT_URL": stub.url})
     assert result.returncode == 254
     assert [call.argv[-1] for call in recorded(tmp_path / "calls")] == [EU]
     lines = result.stderr.decode().splitlines()

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ACCOUNT, BIN, MOTO_PASSWORD, RegistryServer, ecrlogin, require_tool
-from tests.login_support import write_oci_layout
+from tests.registry_support import list_tags, push_image
 
 pytestmark = pytest.mark.e2e
 
@@ -27,26 +27,7 @@ REPO = "ecrlogin-login/app"
 @pytest.fixture(scope="module")
 def pushed(registry: RegistryServer, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The registry with one tiny image pushed as REPO:1; returns the repository reference."""
-    skopeo = require_tool("skopeo")
-    layout = tmp_path_factory.mktemp("oci") / "layout"
-    write_oci_layout(layout, "1")
-    reference = f"{registry.host}/{REPO}"
-    done = subprocess.run(
-        [
-            skopeo,
-            "copy",
-            "--dest-tls-verify=false",
-            "--dest-creds",
-            f"AWS:{registry.password}",
-            f"oci:{layout}:1",
-            f"docker://{reference}:1",
-        ],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr.decode()
-    return reference
+    return push_image(registry, REPO, "1", tmp_path_factory.mktemp("oci") / "layout")
 
 
 @pytest.fixture
@@ -64,27 +45,8 @@ def env(aws_env: dict[str, str], registry: RegistryServer, tmp_path: Path) -> di
     }
 
 
-def list_tags(
-    reference: str, env: dict[str, str], *authfile: str
-) -> subprocess.CompletedProcess[bytes]:
-    """`skopeo list-tags`, with the auth file from REGISTRY_AUTH_FILE unless given."""
-    return subprocess.run(
-        [
-            require_tool("skopeo"),
-            "list-tags",
-            "--tls-verify=false",
-            *(("--authfile", authfile[0]) if authfile else ()),
-            f"docker://{reference}",
-        ],
-        env=env,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
-
-
-def tags(done: subprocess.CompletedProcess[bytes]) -> list[str]:
-    assert done.returncode == 0, done.stderr.decode()
+def tags(done: subprocess.CompletedProcess[str]) -> list[str]:
+    assert done.returncode == 0, done.stderr
     result: list[str] = json.loads(done.stdout)["Tags"]
     return result
 
@@ -126,7 +88,7 @@ def test_write_config_keeps_other_keys_and_skopeo_uses_it(
     assert MOTO_PASSWORD.encode() not in result.stdout + result.stderr
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     data = json.loads(path.read_text())
-    assert tags(list_tags(pushed, env, str(path))) == ["1"]
+    assert tags(list_tags(pushed, env, path)) == ["1"]
     ours = data["auths"].pop(registry.host)
     assert set(ours) == {"auth"}
     assert data == others
@@ -136,7 +98,7 @@ def test_write_config_keeps_other_keys_and_skopeo_uses_it(
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(path.read_text()) == others
-    assert list_tags(pushed, env, str(path)).returncode != 0
+    assert list_tags(pushed, env, path).returncode != 0
 
 
 def test_containers_format_writes_the_file_podman_and_skopeo_read(
@@ -162,9 +124,9 @@ def test_helper_setup_lets_skopeo_fetch_a_fresh_password_itself(
         f"ecrlogin: ok: {registry.host}: credential helper ecrlogin set in {path}, never expires\n"
     )
     assert json.loads(path.read_text()) == {"credHelpers": {registry.host: "ecrlogin"}}
-    assert tags(list_tags(pushed, env, str(path))) == ["1"]
+    assert tags(list_tags(pushed, env, path)) == ["1"]
 
     result = ecrlogin("logout", "--helper", "--config-file", str(path), registry.host, env=env)
     assert result.returncode == 0, result.stderr
     assert json.loads(path.read_text()) == {"credHelpers": {}}
-    assert list_tags(pushed, env, str(path)).returncode != 0
+    assert list_tags(pushed, env, path).returncode != 0

@@ -1,8 +1,8 @@
 """The token commands as a user runs them: stdout, stderr and exit codes.
 
 Most run the console script against the suite's moto server. ECR Public, a
-future expiry and a password with ':' come from tests/tokenstub_support.py,
-a loopback endpoint of our own, because moto has none of them.
+future expiry and a password with ':' come from tests/faultserver.py, a
+loopback endpoint of our own, because moto has none of them.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 
 from ecrlogin.cli import expand_multi_value
+from tests import faultserver as fs
 from tests.conftest import ACCOUNT, MOTO_PASSWORD, SECRET_ACCESS_KEY, basic_token, ecrlogin, run
-from tests.tokenstub_support import PUBLIC_TARGET, TokenStub
+from tests.faultserver import PUBLIC_TARGET, FaultServer, Scenario
 
 HOST = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
 MOTO_TOKEN = basic_token("AWS", MOTO_PASSWORD)
@@ -31,11 +31,10 @@ EMAIL_WARNING = (
 )
 
 
-@pytest.fixture(scope="module")
-def stub() -> Iterator[TokenStub]:
-    server = TokenStub(password=STUB_PASSWORD).start()
-    yield server
-    server.stop()
+@pytest.fixture
+def stub(fault_server: FaultServer) -> Scenario:
+    """A password with ':' and an expiry in 2100 (moto has neither), and ECR Public."""
+    return fault_server.scenario(fs.token(password=STUB_PASSWORD))
 
 
 def stderr_lines(result: subprocess.CompletedProcess[bytes]) -> list[str]:
@@ -92,7 +91,7 @@ def test_get_login_warning_never_shows_the_password(aws_env: dict[str, str]) -> 
 
 
 def test_get_login_json_is_for_programs_and_stays_quiet(
-    aws_env: dict[str, str], stub: TokenStub
+    aws_env: dict[str, str], stub: Scenario
 ) -> None:
     result = ecrlogin(
         "get-login",
@@ -111,13 +110,13 @@ def test_get_login_json_is_for_programs_and_stays_quiet(
             "Password": STUB_PASSWORD,
             "ProxyEndpoint": f"https://{HOST}",
             "Endpoint": HOST,
-            "ExpiresAt": "2030-01-01T00:00:00+00:00",
+            "ExpiresAt": "2100-01-01T00:00:00+00:00",
             "Command": f"docker login -u AWS -p {STUB_PASSWORD} https://{HOST}",
         }
     ]
 
 
-def test_password_with_colons_survives(aws_env: dict[str, str], stub: TokenStub) -> None:
+def test_password_with_colons_survives(aws_env: dict[str, str], stub: Scenario) -> None:
     # The AWS CLI's split(':') raises here; ecrlogin keeps everything after the first ':'.
     result = ecrlogin("get-login-password", "--endpoint-url", stub.url, env=aws_env)
     assert (result.returncode, result.stdout) == (0, f"{STUB_PASSWORD}\n".encode())
@@ -178,19 +177,17 @@ def test_bad_registry_id_exits_252_with_one_line(aws_env: dict[str, str], args: 
 
 
 def test_ecr_public_password_comes_from_us_east_1_by_default(
-    aws_env: dict[str, str], stub: TokenStub
+    aws_env: dict[str, str], stub: Scenario
 ) -> None:
     env = {**aws_env, "AWS_DEFAULT_REGION": "eu-west-1", "AWS_REGION": "eu-west-1"}
-    stub.seen.clear()
     result = ecrlogin("ecr-public", "get-login-password", "--endpoint-url", stub.url, env=env)
     assert (result.returncode, result.stdout) == (0, f"{STUB_PASSWORD}\n".encode())
-    assert [(s.target, s.service, s.region, s.body) for s in stub.seen] == [
+    assert [(r.target, r.service, r.region, r.json()) for r in stub.requests] == [
         (PUBLIC_TARGET, "ecr-public", "us-east-1", {})
     ]
 
 
-def test_ecr_public_honours_region(aws_env: dict[str, str], stub: TokenStub) -> None:
-    stub.seen.clear()
+def test_ecr_public_honours_region(aws_env: dict[str, str], stub: Scenario) -> None:
     result = ecrlogin(
         "--region",
         "us-west-2",
@@ -201,7 +198,7 @@ def test_ecr_public_honours_region(aws_env: dict[str, str], stub: TokenStub) -> 
         env=aws_env,
     )
     assert result.returncode == 0, result.stderr
-    assert [s.region for s in stub.seen] == ["us-west-2"]
+    assert [r.region for r in stub.requests] == ["us-west-2"]
 
 
 @pytest.mark.compat
@@ -220,7 +217,7 @@ def test_ecr_public_honours_region(aws_env: dict[str, str], stub: TokenStub) -> 
     ],
 )
 def test_ecr_public_api_output_matches_the_aws_cli(
-    aws_env: dict[str, str], stub: TokenStub, args: list[str]
+    aws_env: dict[str, str], stub: Scenario, args: list[str]
 ) -> None:
     common = ["--endpoint-url", stub.url, "--region", "us-east-1"]
     aws = run("aws", "ecr-public", *args, *common, env=aws_env)
@@ -230,15 +227,14 @@ def test_ecr_public_api_output_matches_the_aws_cli(
 
 
 @pytest.mark.compat
-def test_ecr_public_password_matches_the_aws_cli(aws_env: dict[str, str]) -> None:
+def test_ecr_public_password_matches_the_aws_cli(
+    aws_env: dict[str, str], fault_server: FaultServer
+) -> None:
     # A password without ':' so that the AWS CLI's split(':') copes.
-    plain = TokenStub(password="public-password-0123").start()
-    try:
-        common = ["get-login-password", "--endpoint-url", plain.url, "--region", "us-east-1"]
-        aws = run("aws", "ecr-public", *common, env=aws_env)
-        ours = ecrlogin("ecr-public", *common, env=aws_env)
-    finally:
-        plain.stop()
+    plain = fault_server.scenario(fs.token(password="public-password-0123"))
+    common = ["get-login-password", "--endpoint-url", plain.url, "--region", "us-east-1"]
+    aws = run("aws", "ecr-public", *common, env=aws_env)
+    ours = ecrlogin("ecr-public", *common, env=aws_env)
     assert aws.returncode == ours.returncode == 0
     assert ours.stdout == aws.stdout == b"public-password-0123\n"
 
