@@ -11,8 +11,9 @@ included. The wheel is built from this checkout; its dependencies (botocore)
 are found through a plain path line to the running interpreter's
 site-packages. Runs alternate between the two commands of a pair, so drift in
 machine load hits both alike, and the figure is the median of the per-pair
-ratios. The endpoint is a stub because moto's tokens expired in 2015 and are
-never cached; it answers at once, so the miss figures are client-side time.
+ratios. The endpoint is the test suite's stub (tests/faultserver.py) because
+moto's tokens expired in 2015 and are never cached; it answers at once, so the
+miss figures are client-side time.
 
     python benchmarks/bench_helper.py              # 30 pairs each
     python benchmarks/bench_helper.py --runs 100
@@ -21,9 +22,6 @@ never cached; it answers at once, so the miss figures are client-side time.
 from __future__ import annotations
 
 import argparse
-import base64
-import http.server
-import json
 import os
 import shutil
 import statistics
@@ -31,13 +29,16 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# `python benchmarks/bench_helper.py` puts benchmarks/ on sys.path, not the checkout.
+sys.path.insert(0, str(ROOT))
+from tests import faultserver  # noqa: E402 - needs ROOT on sys.path
+
 HOST = "123456789012.dkr.ecr.us-west-2.amazonaws.com"
 PASSWORD = "bench-password"  # noqa: S105 - the stub's fake token
 HIT_TARGET = 2.0
@@ -47,44 +48,6 @@ FLOOR = (
     "client = botocore.session.Session().create_client('ecr', region_name='us-west-2')\n"
     "client.get_authorization_token(registryIds=['123456789012'])\n"
 )
-
-
-@contextmanager
-def token_endpoint() -> Iterator[str]:
-    """A loopback GetAuthorizationToken endpoint whose token expires in 12 hours."""
-    token = base64.b64encode(f"AWS:{PASSWORD}".encode()).decode()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"] or 0)) or b"{}")
-            accounts = body.get("registryIds") or ["123456789012"]
-            data = json.dumps(
-                {
-                    "authorizationData": [
-                        {
-                            "authorizationToken": token,
-                            "expiresAt": time.time() + 12 * 3600,
-                            "proxyEndpoint": f"https://{account}.dkr.ecr.us-west-2.amazonaws.com",
-                        }
-                        for account in accounts
-                    ]
-                }
-            ).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/x-amz-json-1.1")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
 
 
 def install_wheel(venv: Path) -> Path:
@@ -168,7 +131,10 @@ def main() -> None:
     aws = shutil.which("aws", path=str(Path(sys.executable).parent)) or shutil.which("aws")
     if aws is None:
         raise SystemExit("the AWS CLI is needed (pip install awscli)")
-    with tempfile.TemporaryDirectory(prefix="bench-helper-") as tmp, token_endpoint() as url:
+    with tempfile.TemporaryDirectory(prefix="bench-helper-") as tmp, ExitStack() as cleanup:
+        server = faultserver.FaultServer().start()
+        cleanup.callback(server.stop)
+        url = server.scenario(faultserver.token(password=PASSWORD)).url
         bin_dir = install_wheel(Path(tmp) / "venv")
         home = Path(tmp) / "home"
         home.mkdir()
