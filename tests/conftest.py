@@ -89,19 +89,16 @@ def moto_url() -> Iterator[str]:
     stop(proc)
 
 
-@pytest.fixture
-def aws_env(tmp_path: Path, moto_url: str) -> dict[str, str]:
-    """An isolated environment: static test credentials, moto as the ECR endpoint.
-
-    HOME, the AWS config files and the XDG directories all point into tmp_path,
-    so nothing from the developer's machine leaks in and nothing leaks out.
-    """
-    home = tmp_path / "home"
-    home.mkdir()
+def isolated_env(home: Path) -> dict[str, str]:
+    """This process's environment with HOME, the AWS config files and the XDG directories in
+    `home`, static test credentials in us-east-1, and no AWS_, ECRLOGIN_, XDG_, DOCKER_ or CI
+    settings of the developer's machine: nothing leaks in and nothing leaks out."""
+    home.mkdir(parents=True, exist_ok=True)
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("AWS_", "ECRLOGIN_", "XDG_", "DOCKER_", "REGISTRY_AUTH"))
+        and key not in ("CI", "GITHUB_ACTIONS")
     }
     env.update(
         {
@@ -112,7 +109,6 @@ def aws_env(tmp_path: Path, moto_url: str) -> dict[str, str]:
             "AWS_CONFIG_FILE": str(home / "aws-config"),
             "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
             "AWS_EC2_METADATA_DISABLED": "true",
-            "AWS_ENDPOINT_URL": moto_url,
             "XDG_CONFIG_HOME": str(home / ".config"),
             "XDG_CACHE_HOME": str(home / ".cache"),
             "XDG_RUNTIME_DIR": str(home / "run"),
@@ -120,9 +116,13 @@ def aws_env(tmp_path: Path, moto_url: str) -> dict[str, str]:
             "PYTHONDONTWRITEBYTECODE": "1",
         }
     )
-    env.pop("CI", None)
-    env.pop("GITHUB_ACTIONS", None)
     return env
+
+
+@pytest.fixture
+def aws_env(tmp_path: Path, moto_url: str) -> dict[str, str]:
+    """An isolated environment (see isolated_env) in tmp_path, moto as the ECR endpoint."""
+    return {**isolated_env(tmp_path / "home"), "AWS_ENDPOINT_URL": moto_url}
 
 
 def run(
@@ -239,37 +239,16 @@ def tls_fault_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fault
 
 
 def fault_env_for(home: Path) -> dict[str, str]:
-    """As aws_env, in `home`, plus a session token, two attempts per call and no endpoint.
+    """isolated_env in `home`, plus a session token, two attempts per call and no endpoint.
 
     Each fault test names its own endpoint, so nothing reaches moto by accident.
     """
-    home.mkdir(parents=True, exist_ok=True)
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "ECRLOGIN_", "XDG_", "DOCKER_", "REGISTRY_AUTH"))
-        and key not in ("CI", "GITHUB_ACTIONS")
+    return {
+        **isolated_env(home),
+        "AWS_SESSION_TOKEN": SESSION_TOKEN,
+        # Bounded retries: a failing endpoint sees exactly two calls.
+        "AWS_MAX_ATTEMPTS": "2",
     }
-    env.update(
-        {
-            "HOME": str(home),
-            "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
-            "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
-            "AWS_SESSION_TOKEN": SESSION_TOKEN,
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_CONFIG_FILE": str(home / "aws-config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
-            "AWS_EC2_METADATA_DISABLED": "true",
-            # Bounded retries: a failing endpoint sees exactly two calls.
-            "AWS_MAX_ATTEMPTS": "2",
-            "XDG_CONFIG_HOME": str(home / ".config"),
-            "XDG_CACHE_HOME": str(home / ".cache"),
-            "XDG_RUNTIME_DIR": str(home / "run"),
-            "NO_COLOR": "1",
-            "PYTHONDONTWRITEBYTECODE": "1",
-        }
-    )
-    return env
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests import faultserver as fs
 from tests.conftest import (
     ACCOUNT,
@@ -417,6 +419,21 @@ class CaseSet:
             and "case" in item.callspec.params
         }
         return run_cases([c for c in self.cases if c.id in wanted], plain, tls, root)
+
+    def outcomes_fixture(self, name: str) -> Any:
+        """The module's `outcomes` fixture: its selected cases, run once, under tmp `name`."""
+
+        @pytest.fixture(scope="module", name="outcomes")
+        def outcomes(
+            request: pytest.FixtureRequest,
+            fault_server: FaultServer,
+            tls_fault_server: FaultServer,
+            tmp_path_factory: pytest.TempPathFactory,
+        ) -> Mapping[str, Outcome]:
+            root = tmp_path_factory.mktemp(name)
+            return self.run_selected(request, fault_server, tls_fault_server, root)
+
+        return outcomes
 
 
 def ids(cases: Iterable[Case]) -> list[str]:

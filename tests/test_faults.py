@@ -30,24 +30,12 @@ from tests.fault_support import (
     Outcome,
     ids,
 )
-from tests.faultserver import FaultServer, Scenario
+from tests.faultserver import Scenario
 
 CASES = CaseSet()
 case = CASES.case
 cases_for = CASES.cases_for
-
-
-@pytest.fixture(scope="module")
-def outcomes(
-    request: pytest.FixtureRequest,
-    fault_server: FaultServer,
-    tls_fault_server: FaultServer,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Mapping[str, Outcome]:
-    """Run every case a selected test of this module asks for, a few at a time."""
-    return CASES.run_selected(
-        request, fault_server, tls_fault_server, tmp_path_factory.mktemp("faults")
-    )
+outcomes = CASES.outcomes_fixture("faults")
 
 
 # -- faults in the answer -----------------------------------------------------------------

@@ -62,17 +62,7 @@ LEAK_CASES: list[Case] = [
 ]
 
 
-@pytest.fixture(scope="module")
-def outcomes(
-    request: pytest.FixtureRequest,
-    fault_server: FaultServer,
-    tls_fault_server: FaultServer,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Mapping[str, Outcome]:
-    """Run every case a selected test of this module asks for, a few at a time."""
-    return CASES.run_selected(
-        request, fault_server, tls_fault_server, tmp_path_factory.mktemp("leaks")
-    )
+outcomes = CASES.outcomes_fixture("leaks")
 
 
 def _signatures(outcome: Outcome) -> list[str]:
