@@ -301,7 +301,7 @@ def test_version_and_usage(env: dict[str, str]) -> None:
 def test_an_api_refusal_is_the_protocols_failure(
     env: dict[str, str], fault_server: FaultServer
 ) -> None:
-    refusing = fault_server.scenario(fs.access_denied())
+    refusing = fault_server.scenario(fs.access_denied())  # moto never refuses
     result = helper("get", HOST, env={**env, "AWS_ENDPOINT_URL": refusing.url})
     assert result.returncode == 1
     line = result.stdout.decode()
@@ -325,7 +325,7 @@ def test_a_bad_config_file_names_file_and_line(env: dict[str, str], endpoint: Sc
 def test_a_stale_entry_is_served_when_the_api_fails(
     aws_env: dict[str, str], fault_server: FaultServer
 ) -> None:
-    # One token, then throttled for every later call.
+    # One token that caches, then throttled for every later call: moto can do neither.
     endpoint = fault_server.scenario(fs.token(), fs.throttle())
     # botocore would retry a throttle; one call is enough.
     env = {**aws_env, "AWS_ENDPOINT_URL": endpoint.url, "AWS_MAX_ATTEMPTS": "1"}
