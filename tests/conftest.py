@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.faultserver import FaultServer, self_signed_certificate
 
@@ -29,6 +30,13 @@ SECRET_ACCESS_KEY = "tEsT+SeCrEt/AccessKey0123456789abcdefSECRET"
 ACCESS_KEY_ID = "AKIATESTTESTTEST1234"
 BIN = Path(sys.executable).parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# No per-example deadline: a loaded 2-core machine is slow, not wrong. In CI the
+# examples are derandomized, so a red run is reproducible and never a coin toss;
+# locally they stay random, to keep exploring.
+settings.register_profile("ecrlogin", deadline=None)
+settings.register_profile("ecrlogin-ci", deadline=None, derandomize=True, print_blob=True)
+settings.load_profile("ecrlogin-ci" if IN_CI else "ecrlogin")
 
 
 def require_tool(name: str) -> str:
