@@ -90,7 +90,8 @@ _GLOBAL_OPTIONS: list[tuple[str, Any, Any]] = [
         float | None,
         typer.Option(
             "--cli-read-timeout",
-            help="Socket read timeout in seconds (0: none).",
+            help="Socket read timeout in seconds (0: none; default 60).",
+            envvar="ECRLOGIN_CLI_READ_TIMEOUT",
             rich_help_panel=AWS_PANEL,
             show_default=False,
             min=0,
@@ -101,7 +102,8 @@ _GLOBAL_OPTIONS: list[tuple[str, Any, Any]] = [
         float | None,
         typer.Option(
             "--cli-connect-timeout",
-            help="Connect timeout in seconds (0: none).",
+            help="Connect timeout in seconds (0: none; default 60).",
+            envvar="ECRLOGIN_CLI_CONNECT_TIMEOUT",
             rich_help_panel=AWS_PANEL,
             show_default=False,
             min=0,

@@ -240,8 +240,8 @@ def _translate_botocore(exc: BaseException) -> EcrloginError | None:
     if isinstance(exc, (bex.ConnectTimeoutError, bex.ReadTimeoutError)):
         return EndpointError(
             f"Timed out waiting for {_kwarg(exc, 'endpoint_url')}",
-            "Check the network and --endpoint-url, or raise --cli-read-timeout "
-            "/ --cli-connect-timeout.",
+            "Check the network and the endpoint, or raise --cli-read-timeout / "
+            "--cli-connect-timeout (ECRLOGIN_CLI_READ_TIMEOUT / ECRLOGIN_CLI_CONNECT_TIMEOUT).",
         )
     if isinstance(exc, bex.ProxyConnectionError):
         return EndpointError(

@@ -33,6 +33,10 @@ ACTIONS = ("get", "list", "store", "erase", "version")
 # A server URL is at most a few hundred bytes; `store` gets a small JSON object.
 MAX_INPUT = 64 * 1024
 _EXAMPLE = "123456789012.dkr.ecr.us-west-2.amazonaws.com"
+# A client waits on the helper before every pull and push: a hung endpoint must
+# not hold it for botocore's 60 s per attempt. The CLI's environment variables
+# for --cli-connect-timeout / --cli-read-timeout override these.
+TIMEOUTS = {"ECRLOGIN_CLI_CONNECT_TIMEOUT": 5.0, "ECRLOGIN_CLI_READ_TIMEOUT": 15.0}
 
 
 class Failure(Exception):
@@ -276,11 +280,14 @@ def _fetch(target: Target, *, use_cache: bool) -> tuple[str, str]:
     errors.handle_signals()
 
     registry = target.registry
+    connect_timeout, read_timeout = (_timeout(name) for name in TIMEOUTS)
     options = ClientOptions(
         region=registry.region,
         profile=target.profile,
         use_fips=_flag(registry.fips),
         use_dualstack=_flag(registry.dualstack),
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
     )
     try:
         tokens = core.fetch_tokens(
@@ -289,6 +296,21 @@ def _fetch(target: Target, *, use_cache: bool) -> tuple[str, str]:
     except Exception as exc:  # noqa: BLE001 - mapped to the protocol's failure below
         raise _failure(exc) from None
     return tokens[0].username, tokens[0].password
+
+
+def _timeout(name: str) -> float:
+    """Seconds from the environment variable `name`, else the helper's default."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return TIMEOUTS[name]
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        detail = f"{name}={_quote(text)} is not a number of seconds; set e.g. 10, or unset it."
+        raise Failure(detail, detail)
+    return seconds
 
 
 def _failure(exc: BaseException) -> Failure:
