@@ -116,6 +116,12 @@ def _is_dns_name(name: str) -> bool:
     return True
 
 
+def authority(url: str) -> str:
+    """The `host[:port]` part of a URL or image reference: no scheme, user, path or digest."""
+    _, sep, rest = url.partition("://")
+    return (rest if sep else url).split("/", 1)[0].rsplit("@", 1)[-1]
+
+
 def server_host(server_url: str) -> str | None:
     """Reduce a server URL or image reference to a lower-case `host[:port]`, or None.
 
@@ -125,10 +131,7 @@ def server_host(server_url: str) -> str | None:
     text = server_url.strip()
     if not text or len(text) > _MAX_URL or not text.isprintable():
         return None
-    _, sep, rest = text.partition("://")
-    if not sep:
-        rest = text
-    host = rest.split("/", 1)[0].rsplit("@", 1)[-1].lower()
+    host = authority(text).lower()
     if host.endswith(":"):
         host = host[:-1]
     name, colon, port = host.partition(":")

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ecrlogin.errors import ResponseError
+from ecrlogin.hosts import authority
 
 PUBLIC_PROXY_ENDPOINT = "https://public.ecr.aws"
 _BAD_RESPONSE_FIX = "Check that --endpoint-url / AWS_ENDPOINT_URL_ECR points at Amazon ECR."
@@ -28,8 +29,7 @@ class AuthToken:
     @property
     def host(self) -> str:
         """The registry host name, without scheme or path."""
-        _, _, rest = self.proxy_endpoint.rpartition("://")
-        return rest.split("/", 1)[0]
+        return authority(self.proxy_endpoint)
 
     @classmethod
     def from_authorization_data(
