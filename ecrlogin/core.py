@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _REGISTRY_ID = re.compile(r"^[0-9]{12}$")
+# A GetAuthorizationToken response and its decoded tokens.
+Answer = tuple[dict[str, Any], list[AuthToken]]
 _FIX_ENDPOINT = "Check that --endpoint-url / AWS_ENDPOINT_URL_ECR points at Amazon ECR."
 
 
@@ -54,6 +56,13 @@ def get_authorization_token(
     `use_cache` (and ECRLOGIN_NO_CACHE unset), the shared token cache answers while
     its entry is fresh.
     """
+    return _answer(options, registry_ids, public=public, use_cache=use_cache)[0]
+
+
+def _answer(
+    options: ClientOptions, registry_ids: Sequence[str], *, public: bool, use_cache: bool
+) -> Answer:
+    """The response and its decoded tokens, from the cache or one API call."""
     ids = validate_registry_ids(registry_ids)
     if public and ids:
         raise ParameterError(
@@ -67,7 +76,7 @@ def get_authorization_token(
     return _call(options, ids, public=public)
 
 
-def _call(options: ClientOptions, ids: list[str], *, public: bool) -> dict[str, Any]:
+def _call(options: ClientOptions, ids: list[str], *, public: bool) -> Answer:
     service = "ecr-public" if public else "ecr"
     debug = logging.getLogger("ecrlogin").isEnabledFor(logging.DEBUG)
     try:
@@ -80,11 +89,11 @@ def _call(options: ClientOptions, ids: list[str], *, public: bool) -> dict[str, 
     for entry in _entries(response, public=public):
         if isinstance(entry, dict):
             logs.register_secret(entry.get("authorizationToken"))
-    # Validate here too, so `get-authorization-token` never prints a token that
-    # cannot be used (an empty list, not base64, no ':') with exit 0.
-    decode_tokens(response, public=public)
+    # Decoded here, for every command, so `get-authorization-token` never prints a
+    # token that cannot be used (an empty list, not base64, no ':') with exit 0.
+    tokens = decode_tokens(response, public=public)
     log.debug("GetAuthorizationToken answered for %s", service)
-    return response
+    return response, tokens
 
 
 def decode_tokens(response: dict[str, Any], *, public: bool = False) -> list[AuthToken]:
@@ -115,8 +124,7 @@ def fetch_tokens(
 
     With `use_cache`, a token from the shared cache is served while fresh.
     """
-    response = get_authorization_token(options, registry_ids, public=public, use_cache=use_cache)
-    return decode_tokens(response, public=public)
+    return _answer(options, registry_ids, public=public, use_cache=use_cache)[1]
 
 
 def cache_key(options: ClientOptions, registry_ids: Sequence[str], *, public: bool) -> str:
@@ -134,37 +142,36 @@ def cache_key(options: ClientOptions, registry_ids: Sequence[str], *, public: bo
     )
 
 
-def _through_cache(options: ClientOptions, ids: list[str], *, public: bool) -> dict[str, Any]:
+def _through_cache(options: ClientOptions, ids: list[str], *, public: bool) -> Answer:
     from ecrlogin import cache
 
     key = cache_key(options, ids, public=public)
-    fetched: list[dict[str, Any]] = []
+    fetched: list[Answer] = []
 
     def fetch() -> cache.Entry:
-        response = _call(options, ids, public=public)
-        fetched.append(response)
-        return cache_entry(key, response, options, public=public)
+        response, tokens = _call(options, ids, public=public)
+        fetched.append((response, tokens))
+        return cache_entry(key, response, tokens, options)
 
     entry = cache.fetch_through(key, fetch)
     if fetched:
         return fetched[0]
     try:
         response = json.loads(entry.response)
-        decode_tokens(response, public=public)  # validates, and registers the secrets
+        tokens = decode_tokens(response, public=public)  # validates, and registers the secrets
     except (ValueError, ResponseError) as exc:
         log.debug("Ignoring an unusable cached response (%s); fetching", exc)
         return _call(options, ids, public=public)
     log.debug("GetAuthorizationToken answered from the token cache")
-    return dict(response)
+    return dict(response), tokens
 
 
 def cache_entry(
-    key: str, response: dict[str, Any], options: ClientOptions, *, public: bool
+    key: str, response: dict[str, Any], tokens: Sequence[AuthToken], options: ClientOptions
 ) -> Entry:
     """The cache entry for a fresh response: served until half the earliest token's validity."""
     from ecrlogin.cache import Entry
 
-    tokens = decode_tokens(response, public=public)
     hosts = [token.host for token in tokens]
     region = options.region or next(
         (registry.region for registry in map(parse_registry, hosts) if registry), ""
