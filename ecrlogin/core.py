@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 _REGISTRY_ID = re.compile(r"^[0-9]{12}$")
 # A GetAuthorizationToken response and its decoded tokens.
 Answer = tuple[dict[str, Any], list[AuthToken]]
-_FIX_ENDPOINT = "Check that --endpoint-url / AWS_ENDPOINT_URL_ECR points at Amazon ECR."
 
 
 def validate_registry_ids(registry_ids: Sequence[str]) -> list[str]:
@@ -100,7 +99,7 @@ def decode_tokens(response: dict[str, Any], *, public: bool = False) -> list[Aut
     """Decode every entry of a GetAuthorizationToken response; never an IndexError."""
     entries = _entries(response, public=public)
     if not entries:
-        raise ResponseError("The response holds no authorizationData", _FIX_ENDPOINT)
+        raise ResponseError("The response holds no authorizationData")
     tokens = [
         AuthToken.from_authorization_data(
             entry, default_endpoint=PUBLIC_PROXY_ENDPOINT if public else None

@@ -95,10 +95,17 @@ class ServiceError(EcrloginError):
         super().__init__(cause, fix)
 
 
+ENDPOINT_FIX = "Check that --endpoint-url / AWS_ENDPOINT_URL_ECR points at Amazon ECR."
+
+
 class ResponseError(EcrloginError):
     """The service answered with something that cannot be used (exit 255)."""
 
     exit_code = GENERAL
+
+    def __init__(self, cause: str, fix: str | None = ENDPOINT_FIX) -> None:
+        # Whoever answered was most likely not ECR: the fix is nearly always the same.
+        super().__init__(cause, fix)
 
 
 class EndpointError(EcrloginError):
@@ -150,7 +157,6 @@ def handle_signals() -> None:
 
 
 _CONFIG_FIX = "Run `aws configure`, set AWS_PROFILE, or pass --profile."
-_ENDPOINT_FIX = "Check that --endpoint-url / AWS_ENDPOINT_URL_ECR points at Amazon ECR."
 _SERVICE_FIXES = {
     "AccessDeniedException": (
         "Grant the identity ecr:GetAuthorizationToken (and ecr-public:GetAuthorizationToken "
@@ -283,7 +289,7 @@ def _translate_botocore(exc: BaseException) -> EcrloginError | None:
     if isinstance(exc, ResponseParserError) or _raised_in(exc, "botocore.parsers"):
         # botocore's parser fails with AttributeError or TypeError on a body of the
         # wrong shape (e.g. a list where ECR Public sends an object).
-        return ResponseError("The endpoint's answer is not an ECR response", _ENDPOINT_FIX)
+        return ResponseError("The endpoint's answer is not an ECR response")
     if isinstance(exc, ValueError) and any(
         word in str(exc).lower() for word in ("endpoint", "url")
     ):
@@ -323,7 +329,7 @@ def _client_error(exc: Any) -> ServiceError:
         if status is not None and status >= 500:
             failing = "The service or a proxy in front of it is failing; retry later."
         else:
-            failing = _ENDPOINT_FIX + " Check HTTPS_PROXY if a proxy is in the way."
+            failing = ENDPOINT_FIX + " Check HTTPS_PROXY if a proxy is in the way."
         return ServiceError(f"{operation} failed with HTTP {code}{reason}", failing, code=code)
     fix = _SERVICE_FIXES.get(code)
     if fix is None and status is not None and status >= 500:

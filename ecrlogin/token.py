@@ -13,7 +13,6 @@ from ecrlogin.errors import ResponseError
 from ecrlogin.hosts import authority
 
 PUBLIC_PROXY_ENDPOINT = "https://public.ecr.aws"
-_BAD_RESPONSE_FIX = "Check that --endpoint-url / AWS_ENDPOINT_URL_ECR points at Amazon ECR."
 
 
 @dataclass(frozen=True)
@@ -37,24 +36,20 @@ class AuthToken:
     ) -> AuthToken:
         """Decode one `authorizationData` entry, raising ResponseError if it is unusable."""
         if not isinstance(data, Mapping):
-            raise ResponseError("The authorization data is not an object", _BAD_RESPONSE_FIX)
+            raise ResponseError("The authorization data is not an object")
         raw = data.get("authorizationToken")
         if not isinstance(raw, str) or not raw:
-            raise ResponseError("The response holds no authorization token", _BAD_RESPONSE_FIX)
+            raise ResponseError("The response holds no authorization token")
         try:
             decoded = base64.b64decode(raw, validate=True).decode("utf-8")
         except (binascii.Error, ValueError):
-            raise ResponseError(
-                "The authorization token is not valid base64 text", _BAD_RESPONSE_FIX
-            ) from None
+            raise ResponseError("The authorization token is not valid base64 text") from None
         username, sep, password = decoded.partition(":")
         if not sep or not username or not password:
-            raise ResponseError(
-                "The authorization token is not of the form USER:PASSWORD", _BAD_RESPONSE_FIX
-            )
+            raise ResponseError("The authorization token is not of the form USER:PASSWORD")
         endpoint = data.get("proxyEndpoint", default_endpoint)
         if not isinstance(endpoint, str) or not endpoint:
-            raise ResponseError("The response holds no proxy endpoint", _BAD_RESPONSE_FIX)
+            raise ResponseError("The response holds no proxy endpoint")
         return cls(
             username=username,
             password=password,
@@ -82,4 +77,4 @@ def parse_expiry(value: object) -> datetime:
                 return parse_expiry(parsed)
     except (ValueError, OverflowError, OSError):
         pass
-    raise ResponseError("The token's expiresAt is missing or not a time", _BAD_RESPONSE_FIX)
+    raise ResponseError("The token's expiresAt is missing or not a time")
