@@ -130,7 +130,12 @@ _GLOBAL_OPTIONS: list[tuple[str, Any, Any]] = [
         ),
     ),
 ]
-_GLOBAL_NAMES = [name for name, _, _ in _GLOBAL_OPTIONS]
+# What each global option is when not given: a plain flag is False, anything else
+# (a value, or an on/off pair such as --cache/--no-cache) is None.
+_GLOBAL_DEFAULTS: dict[str, Any] = {
+    name: False if kind is bool else None for name, kind, _ in _GLOBAL_OPTIONS
+}
+_GLOBAL_NAMES = list(_GLOBAL_DEFAULTS)
 
 
 def _global_parameters() -> list[inspect.Parameter]:
@@ -138,7 +143,7 @@ def _global_parameters() -> list[inspect.Parameter]:
         inspect.Parameter(
             name,
             inspect.Parameter.KEYWORD_ONLY,
-            default=False if kind is bool else None,
+            default=_GLOBAL_DEFAULTS[name],
             annotation=Annotated[kind, info],
         )
         for name, kind, info in _GLOBAL_OPTIONS
@@ -146,13 +151,12 @@ def _global_parameters() -> list[inspect.Parameter]:
 
 
 def _merge_globals(ctx: typer.Context, given: dict[str, Any]) -> GlobalOptions:
+    # An option given after the command name wins over the same one before it.
     root = ctx.find_root().params
     merged = {
-        name: given.get(name) if given.get(name) not in (None, False) else root.get(name)
-        for name in _GLOBAL_NAMES
+        name: root.get(name) if given.get(name) == default else given.get(name)
+        for name, default in _GLOBAL_DEFAULTS.items()
     }
-    if given.get("cache") is not None:  # --no-cache after the command name wins too
-        merged["cache"] = given["cache"]
     client = ClientOptions(
         region=merged["region"],
         profile=merged["profile"],
@@ -325,10 +329,11 @@ def main(argv: list[str] | None = None) -> None:
     # SIGINT (130) and SIGTERM (143) raise errors.Signalled wherever we are;
     # run_guarded or the handler below turns it into one line and the code.
     errors.handle_signals()
-    debug = "--debug" in (sys.argv if argv is None else argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in given
     try:
         _load_commands()
-        args = expand_multi_value(list(sys.argv[1:] if argv is None else argv))
+        args = expand_multi_value(given)
         # Not standalone: usage errors and anything that escapes a command come
         # back here, so Typer's multi-line panels and "Aborted!" never win.
         status = app(args=args, prog_name="ecrlogin", standalone_mode=False)
