@@ -14,12 +14,12 @@ import fcntl
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ecrlogin import files
 from ecrlogin.errors import ConfigurationError
 
 DOCKER = "docker"
@@ -266,25 +266,4 @@ def _read(path: Path) -> tuple[dict[str, Any], bool]:
 
 def _write(path: Path, data: dict[str, Any]) -> None:
     text = json.dumps(data, indent="\t", ensure_ascii=False) + "\n"
-    # mkstemp creates the file 0600 before anything is written to it.
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(temp)
-        raise
-    try:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+    files.write_private(str(path), text.encode("utf-8"))

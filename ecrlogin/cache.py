@@ -18,6 +18,8 @@ import stat
 import sys
 import time
 
+from ecrlogin import files
+from ecrlogin.files import TEMP_SUFFIX
 from ecrlogin.record import Record
 
 TYPE_CHECKING = False  # typing itself is too costly to import on the helper's path
@@ -28,7 +30,6 @@ if TYPE_CHECKING:
 FORMAT = "ecrlogin-token-cache 1"
 ENTRY_SUFFIX = ".token"
 LOCK_SUFFIX = ".lock"
-TEMP_SUFFIX = ".tmp"
 # Derived data the helper would otherwise recompute on every call (the parsed config file).
 MEMO_SUFFIX = ".memo"
 MEMO_FORMAT = "ecrlogin-memo 1"
@@ -57,10 +58,7 @@ def cache_dir() -> str:
     explicit = os.environ.get("ECRLOGIN_CACHE_DIR")
     if explicit:
         return os.path.expanduser(explicit)
-    base = os.environ.get("XDG_CACHE_HOME")
-    if not base or not os.path.isabs(base):  # the XDG spec says to ignore relative paths
-        base = os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "ecrlogin")
+    return os.path.join(files.xdg_home("XDG_CACHE_HOME", ".cache"), "ecrlogin")
 
 
 def _debug(message: str) -> None:
@@ -304,29 +302,10 @@ class Store:
         return self._write_private(self._path(entry.key, ENTRY_SUFFIX), data)
 
     def _write_private(self, final: str, data: bytes) -> bool:
-        temp = os.path.join(
-            self.directory,
-            f".{os.path.basename(final)}.{os.getpid()}.{os.urandom(4).hex()}{TEMP_SUFFIX}",
-        )
         try:
             self._ensure_directory()
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-            fd = os.open(temp, flags, 0o600)
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(temp, final)
-        except BaseException as exc:  # an OSError, or a signal (errors.Signalled) mid-write
-            import contextlib
-
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            if not isinstance(exc, OSError):
-                raise
+            files.write_private(final, data)
+        except OSError as exc:
             _unwritable(self.directory, exc)
             return False
         self._sweep()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 
+from ecrlogin import files
 from ecrlogin.hosts import (
     Registry,
     is_account,
@@ -127,10 +128,7 @@ def config_file() -> str:
     explicit = os.environ.get("ECRLOGIN_CONFIG")
     if explicit:
         return os.path.expanduser(explicit)
-    base = os.environ.get("XDG_CONFIG_HOME")
-    if not base or not os.path.isabs(base):  # the XDG spec says to ignore relative paths
-        base = os.path.join(os.path.expanduser("~"), ".config")
-    return os.path.join(base, "ecrlogin", "config.toml")
+    return os.path.join(files.xdg_home("XDG_CONFIG_HOME", ".config"), "ecrlogin", "config.toml")
 
 
 def config_path() -> Path:
