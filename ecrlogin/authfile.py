@@ -8,8 +8,6 @@ with mode 0600. Keys are bare `host[:port]`, which podman requires.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import fcntl
 import json
 import os
@@ -19,7 +17,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ecrlogin import files
+from ecrlogin import basicauth, files
 from ecrlogin.errors import ConfigurationError
 
 DOCKER = "docker"
@@ -57,7 +55,7 @@ def default_path(fmt: str) -> Path:
 
 def basic_auth(username: str, password: str) -> str:
     """The `auth` value of an `auths` entry: base64 of `user:password`."""
-    return base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+    return basicauth.encode(username, password)
 
 
 # Pure changes on the parsed file (a dict), shared by the file functions and the tests.
@@ -130,8 +128,8 @@ def _is_ours(entry: object, username: str) -> bool:
     if not isinstance(entry, dict) or set(entry) != {"auth"} or not isinstance(entry["auth"], str):
         return False
     try:
-        decoded = base64.b64decode(entry["auth"], validate=True).decode("utf-8")
-    except (binascii.Error, ValueError):
+        decoded = basicauth.decode_text(entry["auth"])
+    except basicauth.NotBase64:
         return False
     return decoded.partition(":")[0] == username
 

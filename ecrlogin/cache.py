@@ -18,7 +18,7 @@ import stat
 import sys
 import time
 
-from ecrlogin import files
+from ecrlogin import basicauth, files
 from ecrlogin.files import TEMP_SUFFIX
 from ecrlogin.record import Record
 
@@ -42,7 +42,6 @@ _TEMP_MAX_AGE = 600.0
 _ENTRY_MAX_AGE = 13 * 3600.0  # ECR tokens live 12 hours
 _NAME_LENGTH = 32  # hex digits of the key in a file name
 
-_BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 
 _warned_unwritable = False
 
@@ -152,20 +151,11 @@ class Entry(Record):
 
     def credentials(self, index: int = 0) -> tuple[str, str]:
         """The username and password of token `index`; ValueError if it does not decode."""
-        import binascii
-
         token = self.tokens[index] if index < len(self.tokens) else ""
-        # a2b_base64 would skip stray characters; a token must be clean base64.
-        if not token or len(token) % 4 or not set(token) <= _BASE64:
-            raise ValueError("unusable token: not base64")
         try:
-            text = binascii.a2b_base64(token.encode("ascii")).decode("utf-8")
-        except (UnicodeError, binascii.Error) as exc:
-            raise ValueError(f"unusable token: {type(exc).__name__}") from None
-        username, sep, password = text.partition(":")
-        if not sep or not username or not password:
-            raise ValueError("the token is not USER:PASSWORD")
-        return username, password
+            return basicauth.decode(token)
+        except ValueError as exc:
+            raise ValueError(f"unusable token: {exc}") from None
 
     def dumps(self) -> str:
         """The file form: one `name value` line per field, closed by `end`."""

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from ecrlogin import basicauth
 from ecrlogin.errors import ResponseError
 from ecrlogin.hosts import authority
 
@@ -41,12 +40,13 @@ class AuthToken:
         if not isinstance(raw, str) or not raw:
             raise ResponseError("The response holds no authorization token")
         try:
-            decoded = base64.b64decode(raw, validate=True).decode("utf-8")
-        except (binascii.Error, ValueError):
+            username, password = basicauth.decode(raw)
+        except basicauth.NotBase64:
             raise ResponseError("The authorization token is not valid base64 text") from None
-        username, sep, password = decoded.partition(":")
-        if not sep or not username or not password:
-            raise ResponseError("The authorization token is not of the form USER:PASSWORD")
+        except basicauth.NotUserPassword:
+            raise ResponseError(
+                "The authorization token is not of the form USER:PASSWORD"
+            ) from None
         endpoint = data.get("proxyEndpoint", default_endpoint)
         if not isinstance(endpoint, str) or not endpoint:
             raise ResponseError("The response holds no proxy endpoint")

@@ -63,6 +63,8 @@ def test_any_user_and_password_round_trip(username: str, password: str) -> None:
     [
         (entry("not base64!"), "The authorization token is not valid base64 text"),
         (entry(base64.b64encode(b"\xff\xfe:x").decode()), "not valid base64 text"),
+        # Strict base64, as docker's own decoder: no padding beyond the last quad.
+        (entry(b64("AWS:pw") + "="), "not valid base64 text"),
         (entry(b64("AWS-no-colon")), "is not of the form USER:PASSWORD"),
         (entry(b64(":password")), "is not of the form USER:PASSWORD"),
         (entry(b64("AWS:")), "is not of the form USER:PASSWORD"),
