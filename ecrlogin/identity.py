@@ -100,33 +100,30 @@ def cache_key(
 
     The partition is derived from the region here, so no two callers can disagree on it.
     """
-    from hashlib import sha256
-
     env = os.environ if environ is None else environ
-    digest = sha256(KEY_VERSION)
-
-    def add(label: str, value: bytes) -> None:
-        # Length-prefixed, so no two different inputs can concatenate alike.
-        digest.update(b"%d:%s=%d:" % (len(label), label.encode(), len(value)) + value)
 
     def text(value: object) -> bytes:
         return b"" if value is None else str(value).encode("utf-8", "surrogateescape")
 
-    add("service", text(service))
-    add("partition", text(partition_of_region(region) if region else None))
-    add("region", text(region))
-    add("registry-ids", text(",".join(registry_ids)))
-    add("endpoint-url", text(endpoint_url))
-    add("fips", text(use_fips))
-    add("dualstack", text(use_dualstack))
-    add("profile", text(profile))
+    # Label, value, label, value...: digest() length-prefixes each part, so no two
+    # different inputs can run together alike.
+    parts = [
+        b"service", text(service),
+        b"partition", text(partition_of_region(region) if region else None),
+        b"region", text(region),
+        b"registry-ids", text(",".join(registry_ids)),
+        b"endpoint-url", text(endpoint_url),
+        b"fips", text(use_fips),
+        b"dualstack", text(use_dualstack),
+        b"profile", text(profile),
+    ]  # fmt: skip
     for name in identity_variables(env, explicit_region=bool(region)):
-        add("env:" + name, text(env[name]))
+        parts += [b"env:" + name.encode(), text(env[name])]
     for label, path in zip(("aws-config", "aws-credentials"), aws_files(env), strict=True):
-        add(label + "-path", text(path))
+        parts += [label.encode() + b"-path", text(path)]
         try:
             with open(path, "rb") as handle:
-                add(label, handle.read())
+                parts += [label.encode(), handle.read()]
         except OSError as exc:
-            add(label + "-missing", text(exc.errno))
-    return digest.hexdigest()
+            parts += [label.encode() + b"-missing", text(exc.errno)]
+    return digest(*parts)
