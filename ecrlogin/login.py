@@ -20,7 +20,7 @@ from pathlib import Path
 from ecrlogin import authfile, clients
 from ecrlogin.awsclient import ClientOptions
 from ecrlogin.config import Config, Target, resolve
-from ecrlogin.errors import EcrloginError, ParameterError, translate
+from ecrlogin.errors import EcrloginError, ParameterError, one_line, translate
 from ecrlogin.hosts import parse_registry
 from ecrlogin.token import AuthToken
 
@@ -415,10 +415,5 @@ def summary(results: Sequence[RegistryResult]) -> str:
     if not failed:
         return ""
     noun = "registry" if len(results) == 1 else "registries"
-    reasons = "; ".join(f"{r.name} ({_short(r.error.cause)})" for r in failed if r.error)
+    reasons = "; ".join(f"{r.name} ({one_line(r.error.cause, 120)})" for r in failed if r.error)
     return f"{len(failed)} of {len(results)} {noun} failed: {reasons}"
-
-
-def _short(text: str, limit: int = 120) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
