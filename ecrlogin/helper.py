@@ -138,22 +138,9 @@ def _write(sink: BinaryIO | None, text: str) -> None:
 
 def _say(level: str, message: str) -> None:
     """One line on stderr, in the CLI's own format (Rich only on a terminal)."""
-    stream = sys.stderr
-    try:
-        terminal = stream is not None and stream.isatty()
-    except (AttributeError, ValueError):
-        terminal = False
-    if terminal:
-        from ecrlogin import ui
+    from ecrlogin import ui  # only when there is something to say
 
-        ui.say(level, message)
-        return
-    try:
-        if stream is not None:
-            stream.write(f"ecrlogin: {level}: {message}\n")
-            stream.flush()
-    except (OSError, ValueError):
-        pass
+    ui.say(level, message)
 
 
 def _quote(text: str, limit: int = 40) -> str:

@@ -8,15 +8,15 @@ and Rich is never imported on the non-interactive path.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import cache
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing itself is costly; the credential helper reports through here
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from rich.console import Console
 
 _STYLES = {"error": "bold red", "warning": "yellow", "note": "cyan", "ok": "green"}
+_console: Console | None = None
 
 
 def stderr_is_terminal() -> bool:
@@ -27,12 +27,14 @@ def stderr_is_terminal() -> bool:
         return False
 
 
-@cache
 def console() -> Console:
     """The Rich console on stderr (created on first use)."""
-    from rich.console import Console
+    global _console
+    if _console is None:
+        from rich.console import Console
 
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+        _console = Console(stderr=True, highlight=False, soft_wrap=True)
+    return _console
 
 
 def say(level: str, message: str) -> None:
@@ -51,7 +53,7 @@ def say(level: str, message: str) -> None:
     try:
         sys.stderr.write(f"ecrlogin: {level}: {message}\n")
         sys.stderr.flush()
-    except (OSError, ValueError):
+    except (AttributeError, OSError, ValueError):  # no stderr, or it is closed
         pass
 
 
@@ -75,11 +77,10 @@ def ok(message: str) -> None:
     say("ok", message)
 
 
-@contextmanager
-def status(message: str) -> Iterator[None]:
+def status(message: str) -> AbstractContextManager[object]:
     """A spinner on stderr while waiting (terminal only; nothing otherwise)."""
     if not stderr_is_terminal():
-        yield
-        return
-    with console().status(message):
-        yield
+        import contextlib
+
+        return contextlib.nullcontext()
+    return console().status(message)
