@@ -131,13 +131,6 @@ def config_file() -> str:
     return os.path.join(files.xdg_home("XDG_CONFIG_HOME", ".config"), "ecrlogin", "config.toml")
 
 
-def config_path() -> Path:
-    """Where the configuration file is looked for."""
-    from pathlib import Path
-
-    return Path(config_file())
-
-
 def read_bytes(path: str | os.PathLike[str] | None = None) -> bytes | None:
     """The configuration file's bytes, or None when there is no file."""
     name = os.fspath(path) if path is not None else config_file()

@@ -43,13 +43,13 @@ def test_location_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     monkeypatch.delenv("ECRLOGIN_CONFIG", raising=False)
-    assert config.config_path() == tmp_path / "home/.config/ecrlogin/config.toml"
+    assert Path(config.config_file()) == tmp_path / "home/.config/ecrlogin/config.toml"
     monkeypatch.setenv("XDG_CONFIG_HOME", "relative/ignored")
-    assert config.config_path() == tmp_path / "home/.config/ecrlogin/config.toml"
+    assert Path(config.config_file()) == tmp_path / "home/.config/ecrlogin/config.toml"
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    assert config.config_path() == tmp_path / "xdg/ecrlogin/config.toml"
+    assert Path(config.config_file()) == tmp_path / "xdg/ecrlogin/config.toml"
     monkeypatch.setenv("ECRLOGIN_CONFIG", str(tmp_path / "explicit.toml"))
-    assert config.config_path() == tmp_path / "explicit.toml"
+    assert Path(config.config_file()) == tmp_path / "explicit.toml"
     assert config.config_file() == str(tmp_path / "explicit.toml")
 
 
