@@ -1,4 +1,7 @@
-"""Helpers for the login tests: a recording stand-in client.
+"""Helpers for the login tests: a counting token fetcher and a recording stand-in client.
+
+The counting fetcher stands in for core.fetch_tokens where the core is called
+with plain arguments: it records each call's options and answers per region.
 
 The stand-in replaces a container client (docker has no daemon here) and records
 exactly what ecrlogin handed it: argv, environment and stdin. Where moto cannot
@@ -8,11 +11,50 @@ region refusing while another answers) the tests use tests/faultserver.py.
 
 from __future__ import annotations
 
+import base64
 import json
 import stat
 import sys
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from ecrlogin.awsclient import ClientOptions
+from ecrlogin.errors import ServiceError
+from ecrlogin.token import AuthToken
+from tests.conftest import ACCOUNT
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+
+
+def token(region: str = "us-east-1", *, expires: datetime = NOW + timedelta(hours=12)) -> AuthToken:
+    """A token of `region` whose password is "password-REGION"."""
+    password = f"password-{region}"
+    return AuthToken(
+        username="AWS",
+        password=password,
+        proxy_endpoint=f"https://{ACCOUNT}.dkr.ecr.{region}.amazonaws.com",
+        expires_at=expires,
+        token=base64.b64encode(f"AWS:{password}".encode()).decode(),
+    )
+
+
+class CountingFetcher:
+    """Stands in for core.fetch_tokens: records each call's options, answers per region."""
+
+    def __init__(self, refuse: set[str] | None = None) -> None:
+        self.calls: list[tuple[ClientOptions, bool, bool]] = []
+        self.refuse = refuse or set()
+
+    def __call__(
+        self, options: ClientOptions, *, public: bool = False, use_cache: bool = False
+    ) -> list[AuthToken]:
+        self.calls.append((options, public, use_cache))
+        region = options.region or "us-east-1"
+        if region in self.refuse:
+            raise ServiceError("GetAuthorizationToken was refused with AccessDenied", "Grant it.")
+        return [token(region)]
+
 
 _RECORDER = """#!{python}
 import json, os, sys, time

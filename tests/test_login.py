@@ -20,46 +20,15 @@ import pytest
 from ecrlogin import login as flow
 from ecrlogin.awsclient import ClientOptions
 from ecrlogin.config import Config, RegistryConfig
-from ecrlogin.errors import ConfigurationError, ServiceError
-from ecrlogin.token import AuthToken
+from ecrlogin.errors import ConfigurationError
 from tests import faultserver as fs
 from tests.conftest import ACCOUNT, MOTO_PASSWORD, ecrlogin
 from tests.faultserver import FaultServer
+from tests.login_support import NOW, CountingFetcher, token
 
 EU = "111122223333.dkr.ecr.eu-west-1.amazonaws.com"
 EU2 = "444455556666.dkr.ecr.eu-west-1.amazonaws.com"
 US = "111122223333.dkr.ecr.us-west-2.amazonaws.com"
-NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
-
-
-def token(region: str = "us-east-1", *, expires: datetime = NOW + timedelta(hours=12)) -> AuthToken:
-    password = f"password-{region}"
-    return AuthToken(
-        username="AWS",
-        password=password,
-        proxy_endpoint=f"https://{ACCOUNT}.dkr.ecr.{region}.amazonaws.com",
-        expires_at=expires,
-        token=base64.b64encode(f"AWS:{password}".encode()).decode(),
-    )
-
-
-class CountingFetcher:
-    """Stands in for core.fetch_tokens: records each call's options, answers per region."""
-
-    def __init__(self, refuse: set[str] | None = None) -> None:
-        self.calls: list[tuple[ClientOptions, bool, bool]] = []
-        self.refuse = refuse or set()
-
-    def __call__(
-        self, options: ClientOptions, *, public: bool = False, use_cache: bool = False
-    ) -> list[AuthToken]:
-        self.calls.append((options, public, use_cache))
-        region = options.region or "us-east-1"
-        if region in self.refuse:
-            raise ServiceError("GetAuthorizationToken was refused with AccessDenied", "Grant it.")
-        return [token(region)]
-
-
 # Resolving targets.
 
 
