@@ -321,7 +321,7 @@ def expand_multi_value(argv: list[str]) -> list[str]:
 
 def _load_commands() -> None:
     # Each command module registers itself on `app` when imported.
-    from ecrlogin.commands import cache, helper, login, tokens  # noqa: F401
+    from ecrlogin.commands import cache, helper, login, pullsecret, tokens  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> None:

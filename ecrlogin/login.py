@@ -263,7 +263,7 @@ def write_config(
         results,
         path,
         "config",
-        lambda ready: authfile.store_passwords(path, _credentials(ready), fmt=fmt),
+        lambda ready: authfile.store_passwords(path, credentials(ready), fmt=fmt),
         needs_token=True,
     )
 
@@ -310,7 +310,8 @@ def _hosts(ready: Sequence[RegistryResult]) -> list[str]:
     return [r.host for r in ready if r.host]
 
 
-def _credentials(ready: Sequence[RegistryResult]) -> dict[str, tuple[str, str]]:
+def credentials(ready: Sequence[RegistryResult]) -> dict[str, tuple[str, str]]:
+    """(username, password) per host of every result that has a token, in order."""
     return {r.host: (r.token.username, r.token.password) for r in ready if r.host and r.token}
 
 
@@ -406,6 +407,8 @@ def describe(result: RegistryResult, *, logout: bool = False, now: datetime | No
         return f"{host}: password written to {result.where}, {expiry}"
     if result.method == "helper":
         return f"{host}: credential helper {HELPER_NAME} set in {result.where}, {expiry}"
+    if result.method == "secret":
+        return f"{host}: password in {result.where}, {expiry}"
     return f"{host}: logged in with {result.method}, {expiry}"
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from ecrlogin import basicauth
 from ecrlogin.errors import ParameterError
 from ecrlogin.token import AuthToken
 
@@ -162,3 +164,65 @@ def login_json(results: Sequence[dict[str, Any]]) -> str:
         for item in results
     ]
     return json.dumps(items, indent=4, ensure_ascii=False) + "\n"
+
+
+# Go's encoding/json (what kubectl writes) escapes these inside strings, so HTML
+# cannot be smuggled through JSON; the same escapes give kubectl's exact bytes.
+_GO_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+
+
+def go_json(value: Any) -> str:
+    """Compact JSON as Go's json.Marshal writes it (keys in the order given)."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    # Only strings can hold these characters, so replacing them everywhere is safe.
+    for char, escape in _GO_ESCAPES.items():
+        text = text.replace(char, escape)
+    return text
+
+
+def docker_config_json(credentials: Mapping[str, tuple[str, str]]) -> str:
+    """The `.dockerconfigjson` of a pull secret, as `kubectl create secret docker-registry`
+    writes it: hosts sorted (Go sorts map keys), then username, password, auth."""
+    auths = {
+        host: {
+            "username": username,
+            "password": password,
+            "auth": basicauth.encode(username, password),
+        }
+        for host, (username, password) in sorted(credentials.items())
+    }
+    return go_json({"auths": auths})
+
+
+def pull_secret(
+    name: str, namespaces: Sequence[str], credentials: Mapping[str, tuple[str, str]]
+) -> str:
+    """`pull-secret`: a `kubernetes.io/dockerconfigjson` Secret, or a v1 List of one per namespace.
+
+    Laid out as `kubectl create secret docker-registry --dry-run=client -o json` prints
+    it, less its meaningless `creationTimestamp: null`; no namespace means kubectl's
+    current one, as with `kubectl create secret`.
+    """
+    data = binascii.b2a_base64(docker_config_json(credentials).encode(), newline=False).decode()
+
+    def secret(namespace: str | None) -> dict[str, Any]:
+        metadata = {"name": name} if namespace is None else {"name": name, "namespace": namespace}
+        return {
+            "kind": "Secret",
+            "apiVersion": "v1",
+            "metadata": metadata,
+            "data": {".dockerconfigjson": data},
+            "type": "kubernetes.io/dockerconfigjson",
+        }
+
+    if len(namespaces) <= 1:
+        document = secret(namespaces[0] if namespaces else None)
+    else:
+        document = {"apiVersion": "v1", "kind": "List", "items": [secret(ns) for ns in namespaces]}
+    return json.dumps(document, indent=4) + "\n"

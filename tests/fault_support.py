@@ -220,6 +220,14 @@ def _config_written(result: subprocess.CompletedProcess[bytes], home: Path) -> N
     assert auth == FAULT_TOKEN
 
 
+def _pull_secret_printed(result: subprocess.CompletedProcess[bytes], home: Path) -> None:
+    secret = json.loads(result.stdout)
+    assert (secret["kind"], secret["metadata"]) == ("Secret", {"name": "regcred"})
+    config = json.loads(base64.b64decode(secret["data"][".dockerconfigjson"], validate=True))
+    entry = {"username": "AWS", "password": FAULT_PASSWORD, "auth": FAULT_TOKEN}
+    assert config == {"auths": {PRIVATE_HOST: entry}}
+
+
 FETCHERS: Sequence[Fetcher] = (
     Fetcher(
         "get-login-password",
@@ -257,6 +265,7 @@ FETCHERS: Sequence[Fetcher] = (
         check_ok=_config_written,
         credential_stores=("login-config.json",),
     ),
+    Fetcher("pull-secret", ("pull-secret", "regcred"), check_ok=_pull_secret_printed),
     Fetcher(
         "credential-helper-get",
         ("get",),
