@@ -23,7 +23,7 @@ from ecrlogin.errors import ParameterError, shorten
 from tests import faultserver as fs
 from tests.conftest import ACCOUNT, MOTO_PASSWORD, ecrlogin
 from tests.faultserver import FaultServer
-from tests.kube_support import kubectl, kubectl_objects
+from tests.kube_support import decoded_config, kubectl, kubectl_objects, readme_commands
 from tests.login_support import CountingFetcher
 
 EU = "111122223333.dkr.ecr.eu-west-1.amazonaws.com"
@@ -34,11 +34,6 @@ DEFAULT = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
 
 def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
-
-
-def decoded_config(secret: dict[str, Any]) -> bytes:
-    """The raw bytes of a Secret's `.dockerconfigjson`."""
-    return base64.b64decode(secret["data"][".dockerconfigjson"], validate=True)
 
 
 # Kubernetes' name rules, checked before any call.
@@ -416,32 +411,8 @@ def test_cli_output_is_what_kubectl_reads(env: dict[str, str], tmp_path: Path) -
 
 # The README's commands, as written there.
 
-README = Path(__file__).resolve().parent.parent / "README.md"
 
-
-def readme_commands(section: str) -> list[str]:
-    """The `$ ` command lines of a README section, continuation lines joined."""
-    text = README.read_text()
-    body = text[text.index(f"## {section}") :]
-    body = body[: body.find("\n## ", 1)]
-    commands: list[str] = []
-    current: str | None = None
-    for line in body.splitlines():
-        if current is not None:
-            current += " " + line.strip()
-        elif line.startswith("$ "):
-            current = line[2:]
-        else:
-            continue
-        if current.endswith("\\"):
-            current = current[:-1]
-        else:
-            commands.append(" ".join(current.split()))
-            current = None
-    return commands
-
-
-SECTION = "Kubernetes pull secrets: `ecrlogin pull-secret`"
+SECTION = "## Kubernetes pull secrets: `ecrlogin pull-secret`"
 
 
 def test_the_readme_pipelines_work_as_shown(env: dict[str, str], tmp_path: Path) -> None:
