@@ -22,7 +22,6 @@ from ecrlogin.errors import ConfigurationError
 
 DOCKER = "docker"
 CONTAINERS = "containers"
-FORMATS = (DOCKER, CONTAINERS)
 
 R = TypeVar("R")
 

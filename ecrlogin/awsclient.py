@@ -8,32 +8,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ecrlogin import __version__
 from ecrlogin.errors import ConfigurationError
+from ecrlogin.hosts import PUBLIC_REGION
+from ecrlogin.options import ClientOptions
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
-
-# ECR Public's token API lives in us-east-1 only.
-PUBLIC_REGION = "us-east-1"
-
-
-@dataclass(frozen=True)
-class ClientOptions:
-    """What selects the endpoint and the identity; the AWS CLI's global options."""
-
-    region: str | None = None
-    profile: str | None = None
-    endpoint_url: str | None = None
-    verify_ssl: bool = True
-    ca_bundle: str | None = None
-    read_timeout: float | None = None
-    connect_timeout: float | None = None
-    use_fips: bool | None = None
-    use_dualstack: bool | None = None
 
 
 def _wire_timestamp(value: Any) -> Any:
@@ -46,6 +30,13 @@ def _iso_timestamp(value: Any) -> str:
     from botocore.utils import parse_timestamp
 
     return str(parse_timestamp(value).isoformat())
+
+
+def json_default(value: object) -> str:
+    """`json.dumps(default=...)` for a parsed response: its timestamps as ISO 8601."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def timestamp_parser(cli_timestamp_format: str | None) -> Callable[[Any], Any]:

@@ -26,6 +26,10 @@ TYPE_CHECKING = False  # typing itself is too costly to import on the helper's p
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from types import TracebackType
+    from typing import TypeAlias
+
+    # What the cache has to tell a person; the command layer reports it (see render).
+    CacheWarning: TypeAlias = "Unwritable | ServedStale"
 
 FORMAT = "ecrlogin-token-cache 1"
 ENTRY_SUFFIX = ".token"
@@ -41,9 +45,6 @@ _MAX_ENTRY_BYTES = 1 << 20
 _TEMP_MAX_AGE = 600.0
 _ENTRY_MAX_AGE = 13 * 3600.0  # ECR tokens live 12 hours
 _NAME_LENGTH = 32  # hex digits of the key in a file name
-
-
-_warned_unwritable = False
 
 
 def disabled() -> bool:
@@ -69,35 +70,27 @@ def _debug(message: str) -> None:
         logging.getLogger(__name__).debug("%s", message)
 
 
-def _warn(message: str) -> None:
-    from ecrlogin import ui
+class Unwritable(Record):
+    """A warning: the cache directory cannot be written, so the run goes on without it."""
 
-    ui.warn(message)
+    __slots__ = ("directory", "reason")
+    directory: str
+    reason: str
 
-
-def _unwritable(directory: str, exc: OSError) -> None:
-    global _warned_unwritable
-    if _warned_unwritable:
-        return
-    _warned_unwritable = True
-    reason = exc.strerror or str(exc)
-    _warn(
-        f"The token cache directory {directory} cannot be written ({reason}); continuing "
-        "without the cache. Fix its permissions or set ECRLOGIN_CACHE_DIR "
-        "(ECRLOGIN_NO_CACHE=1 turns the cache off)."
-    )
+    def __init__(self, directory: str, reason: str) -> None:
+        self._set(directory=directory, reason=reason)
 
 
-def describe_duration(seconds: float) -> str:
-    """A short human duration such as `5h 59m`, `12m` or `40s`."""
-    seconds = max(0, int(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{minutes}m"
-    return f"{secs}s"
+class ServedStale(Record):
+    """A warning: the API failed with `cause`, so a cached token still valid is served."""
+
+    __slots__ = ("hosts", "cause", "seconds_left")  # noqa: RUF023 - the repr's order
+    hosts: tuple[str, ...]
+    cause: str
+    seconds_left: float
+
+    def __init__(self, hosts: Iterable[str], cause: str, seconds_left: float) -> None:
+        self._set(hosts=tuple(hosts), cause=cause, seconds_left=seconds_left)
 
 
 class Entry(Record):
@@ -221,6 +214,13 @@ class Store:
 
     def __init__(self, directory: str | None = None) -> None:
         self.directory = directory or cache_dir()
+        # What went wrong that the caller should tell a person (once each).
+        self.warnings: list[CacheWarning] = []
+
+    def _unwritable(self, exc: OSError) -> None:
+        warning = Unwritable(self.directory, exc.strerror or str(exc))
+        if warning not in self.warnings:
+            self.warnings.append(warning)
 
     def _path(self, key: str, suffix: str) -> str:
         return os.path.join(self.directory, key[:_NAME_LENGTH] + suffix)
@@ -283,7 +283,7 @@ class Store:
             os.chmod(self.directory, 0o700)
 
     def write(self, entry: Entry) -> bool:
-        """Store `entry` atomically; on failure warn once and return False, never raise."""
+        """Store `entry` atomically; on failure note a warning and return False, never raise."""
         try:
             data = entry.dumps().encode("utf-8")
         except (ValueError, UnicodeError) as exc:
@@ -296,7 +296,7 @@ class Store:
             self._ensure_directory()
             files.write_private(final, data)
         except OSError as exc:
-            _unwritable(self.directory, exc)
+            self._unwritable(exc)
             return False
         self._sweep()
         return True
@@ -334,7 +334,7 @@ class Store:
             return None
 
     def write_memo(self, digest: str, text: str) -> bool:
-        """Memoize `text` under `digest`, atomically; False (warned once) if it cannot."""
+        """Memoize `text` under `digest`, atomically; False (with a warning noted) if it cannot."""
         body = text if not text or text.endswith("\n") else text + "\n"
         data = f"{MEMO_FORMAT}\nsource {digest}\n{body}end\n".encode()
         return self._write_private(self._path(digest, MEMO_SUFFIX), data)
@@ -406,7 +406,7 @@ class Lock:
             self.store._ensure_directory()
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
         except OSError as exc:
-            _unwritable(self.store.directory, exc)
+            self.store._unwritable(exc)
             return self
         deadline = time.monotonic() + LOCK_TIMEOUT
         delay = 0.002
@@ -441,14 +441,15 @@ class Lock:
 
 def fetch_through(
     key: str, fetch: Callable[[], Entry], *, store: Store | None = None, now: float | None = None
-) -> Entry:
-    """The entry for `key`: from the cache while fresh, else from `fetch()` (one process at a
-    time per key), stored unless already expired. If `fetch()` fails while a cached token is
-    still valid, that token is served with a warning."""
+) -> tuple[Entry, list[CacheWarning]]:
+    """The entry for `key` and the warnings for a person: from the cache while fresh, else
+    from `fetch()` (one process at a time per key), stored unless already expired. If
+    `fetch()` fails while a cached token is still valid, that token is served with a
+    ServedStale warning."""
     store = store or Store()
     cached = store.read(key)
     if cached is not None and cached.fresh(time.time() if now is None else now):
-        return cached
+        return cached, store.warnings
     from ecrlogin.errors import EcrloginError, Interrupted
 
     with store.lock(key):
@@ -456,20 +457,16 @@ def fetch_through(
         cached = store.read(key)
         moment = time.time() if now is None else now
         if cached is not None and cached.fresh(moment):
-            return cached
+            return cached, store.warnings
         try:
             entry = fetch()
         except EcrloginError as exc:
             if isinstance(exc, Interrupted) or cached is None or not cached.usable(moment):
                 raise
-            _warn(
-                f"Could not refresh the cached token for {', '.join(cached.hosts)}: {exc.message} "
-                f"Serving the cached one, still valid for "
-                f"{describe_duration(cached.expires - moment)}."
-            )
-            return cached
+            stale = ServedStale(cached.hosts, exc.message, cached.expires - moment)
+            return cached, [*store.warnings, stale]
         if entry.expires > (time.time() if now is None else now):
             store.write(entry)
         else:
             _debug("Not caching a token that has already expired")
-        return entry
+        return entry, store.warnings

@@ -1,255 +1,114 @@
-"""The command line: parses arguments, calls the core, writes stdout, maps errors.
+"""The `ecrlogin` program: builds the command tree, runs it, and is its one error edge.
 
-Commands stay thin: each declares its own options, gets the shared AWS
-options through `@aws_command`, calls the token core and hands the rendered
-bytes to `emit()`. `aws_command` is also the one edge where an
-`EcrloginError` becomes a stderr line and an exit code.
+Every command is registered here, explicitly, by name (the tables below); the
+command modules know nothing of this module. A command's module is imported and
+its parameters converted only when that command runs, or when a `--help` lists
+it, so `ecrlogin get-login-password` pays for one command's options and nothing
+else. `main()` is the one place where an exception becomes a stderr line and an
+exit code.
 """
 
-import functools
+import importlib
 import inspect
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from collections.abc import Iterator, Mapping, MutableMapping
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from ecrlogin import __version__, errors, ui
-from ecrlogin.awsclient import ClientOptions
+from ecrlogin.commands.common import emit, with_global_options
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-AWS_PANEL = "AWS options (also accepted before the command name)"
-
-
-@dataclass(frozen=True)
-class GlobalOptions:
-    """The options every command takes, merged from before and after the command name."""
-
-    client: ClientOptions
-    debug: bool = False
-    # --cache / --no-cache; None means the command's default (helper: on, CLI: off).
-    cache: bool | None = None
-
-
-# The AWS CLI's global options, declared once and added to the root callback and
-# to every command, so `ecrlogin --region X cmd` and `ecrlogin cmd --region X` agree.
-_GLOBAL_OPTIONS: list[tuple[str, Any, Any]] = [
-    (
-        "region",
-        str | None,
-        typer.Option(
-            "--region",
-            help="AWS region (default: AWS_REGION / the profile).",
-            rich_help_panel=AWS_PANEL,
-            show_default=False,
-        ),
-    ),
-    (
-        "profile",
-        str | None,
-        typer.Option(
-            "--profile",
-            help="Named profile from the AWS config files.",
-            rich_help_panel=AWS_PANEL,
-            show_default=False,
-        ),
-    ),
-    (
-        "endpoint_url",
-        str | None,
-        typer.Option(
-            "--endpoint-url",
-            help="Use this URL instead of the service endpoint.",
-            rich_help_panel=AWS_PANEL,
-            show_default=False,
-        ),
-    ),
-    (
-        "no_verify_ssl",
-        bool,
-        typer.Option(
-            "--no-verify-ssl",
-            help="Do not verify the endpoint's TLS certificate.",
-            rich_help_panel=AWS_PANEL,
-        ),
-    ),
-    (
-        "ca_bundle",
-        str | None,
-        typer.Option(
-            "--ca-bundle",
-            help="CA bundle to verify the endpoint's certificate with.",
-            rich_help_panel=AWS_PANEL,
-            show_default=False,
-        ),
-    ),
-    (
-        "cli_read_timeout",
-        float | None,
-        typer.Option(
-            "--cli-read-timeout",
-            help="Socket read timeout in seconds (0: none; default 60).",
-            envvar="ECRLOGIN_CLI_READ_TIMEOUT",
-            rich_help_panel=AWS_PANEL,
-            show_default=False,
-            min=0,
-        ),
-    ),
-    (
-        "cli_connect_timeout",
-        float | None,
-        typer.Option(
-            "--cli-connect-timeout",
-            help="Connect timeout in seconds (0: none; default 60).",
-            envvar="ECRLOGIN_CLI_CONNECT_TIMEOUT",
-            rich_help_panel=AWS_PANEL,
-            show_default=False,
-            min=0,
-        ),
-    ),
-    (
-        "debug",
-        bool,
-        typer.Option(
-            "--debug",
-            help="Log botocore's debug output on stderr, secrets redacted.",
-            rich_help_panel=AWS_PANEL,
-        ),
-    ),
-    (
-        "cache",
-        bool | None,
-        typer.Option(
-            "--cache/--no-cache",
-            help="Serve the token from the shared token cache while it is fresh (default: a "
-            "fresh token each call, as the AWS CLI does). ECRLOGIN_NO_CACHE=1 overrides.",
-            rich_help_panel=AWS_PANEL,
-            show_default=False,
-        ),
-    ),
-]
-# What each global option is when not given: a plain flag is False, anything else
-# (a value, or an on/off pair such as --cache/--no-cache) is None.
-_GLOBAL_DEFAULTS: dict[str, Any] = {
-    name: False if kind is bool else None for name, kind, _ in _GLOBAL_OPTIONS
+_TOKENS = "ecrlogin.commands.tokens"
+_LOGIN = "ecrlogin.commands.login"
+_CACHE = "ecrlogin.commands.cache"
+# Each group's commands, in the order `--help` lists them: name -> "module:function".
+_ECR_COMMANDS = {
+    "get-login-password": f"{_TOKENS}:get_login_password",
+    "get-login": f"{_TOKENS}:get_login",
+    "get-authorization-token": f"{_TOKENS}:get_authorization_token",
 }
-_GLOBAL_NAMES = list(_GLOBAL_DEFAULTS)
+ROOT_COMMANDS = {
+    **_ECR_COMMANDS,
+    "login": f"{_LOGIN}:login",
+    "logout": f"{_LOGIN}:logout",
+    "pull-secret": "ecrlogin.commands.pullsecret:pull_secret",
+    "credential-helper": "ecrlogin.commands.helper:credential_helper",
+}
+ECR_COMMANDS = _ECR_COMMANDS
+PUBLIC_COMMANDS = {
+    "get-login-password": f"{_TOKENS}:public_get_login_password",
+    "get-authorization-token": f"{_TOKENS}:public_get_authorization_token",
+}
+CACHE_COMMANDS = {
+    "list": f"{_CACHE}:list_entries",
+    "clear": f"{_CACHE}:clear",
+}
 
 
-def _global_parameters() -> list[inspect.Parameter]:
-    return [
-        inspect.Parameter(
-            name,
-            inspect.Parameter.KEYWORD_ONLY,
-            default=_GLOBAL_DEFAULTS[name],
-            annotation=Annotated[kind, info],
-        )
-        for name, kind, info in _GLOBAL_OPTIONS
-    ]
+def load_command(name: str, target: str) -> Any:
+    """Import the function `target` names and build its click command (and only its)."""
+    module_name, _, function = target.partition(":")
+    func = getattr(importlib.import_module(module_name), function)
+    one = typer.Typer(add_completion=False)
+    one.command(name)(func)
+    return typer.main.get_command(one)
 
 
-def _merge_globals(ctx: typer.Context, given: dict[str, Any]) -> GlobalOptions:
-    # An option given after the command name wins over the same one before it.
-    root = ctx.find_root().params
-    merged = {
-        name: root.get(name) if given.get(name) == default else given.get(name)
-        for name, default in _GLOBAL_DEFAULTS.items()
-    }
-    client = ClientOptions(
-        region=merged["region"],
-        profile=merged["profile"],
-        endpoint_url=merged["endpoint_url"],
-        verify_ssl=not merged["no_verify_ssl"],
-        ca_bundle=merged["ca_bundle"],
-        read_timeout=merged["cli_read_timeout"],
-        connect_timeout=merged["cli_connect_timeout"],
-    )
-    return GlobalOptions(client=client, debug=bool(merged["debug"]), cache=merged["cache"])
+class _Commands(MutableMapping[str, Any]):
+    """A group's commands: every name known at once, each command built on first use."""
+
+    def __init__(self, eager: Mapping[str, Any], lazy: Mapping[str, str]) -> None:
+        self._lazy = dict(lazy)
+        self._built = dict(eager)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            if name not in self._lazy:
+                raise KeyError(name)
+            self._built[name] = load_command(name, self._lazy[name])
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        self._lazy.pop(name, None)
+        del self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._lazy
+        yield from (name for name in self._built if name not in self._lazy)
+
+    def __len__(self) -> int:
+        return len(self._lazy.keys() | self._built.keys())
 
 
-def run_guarded(debug: bool, body: Callable[[], None]) -> None:
-    """Run a command body; the one place errors become a stderr line and an exit code."""
-    try:
-        body()
-    except (typer.Exit, typer.Abort):
-        raise
-    except (Exception, KeyboardInterrupt, errors.Signalled) as exc:  # noqa: BLE001 - all of them
-        raise typer.Exit(fail(exc, debug=debug)) from None
+class LazyGroup(TyperGroup):
+    """A Typer group whose commands (the class's `lazy` table) load only when used.
 
-
-def fail(exc: BaseException, *, debug: bool = False) -> int:
-    """Report `exc` as one stderr line and return its exit code.
-
-    With --debug an unexpected error's traceback goes to the debug log, which
-    redacts secrets, rather than raw to stderr.
+    `list_commands` names every command without loading one; `get_command`
+    imports and builds only the one asked for (click's documented lazy group).
     """
-    error = errors.translate(exc)
-    if debug and isinstance(exc, Exception) and not isinstance(exc, errors.EcrloginError):
-        import logging
 
-        logging.getLogger("ecrlogin").debug("Unexpected error", exc_info=exc)
-    ui.error(error.message)
-    return error.exit_code
+    lazy: Mapping[str, str] = {}
 
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _Commands(self.commands, self.lazy)
 
-def aws_command(func: F) -> F:
-    """Give a command the AWS global options and the error edge.
+    def list_commands(self, ctx: Any) -> list[str]:
+        """Every command's name, in the table's order, then the sub-groups."""
+        return list(self.commands)
 
-    The wrapped function receives `ctx` and `opts: GlobalOptions` in place of the
-    individual global options.
-    """
-    signature = inspect.signature(func)
-    own = [p for p in signature.parameters.values() if p.name != "opts"]
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        given = {name: kwargs.pop(name, None) for name in _GLOBAL_NAMES}
-        ctx: typer.Context = kwargs["ctx"]
-        opts = _merge_globals(ctx, given)
-        if opts.debug:
-            from ecrlogin import logs
-
-            logs.enable_debug()
-        run_guarded(opts.debug, lambda: func(*args, opts=opts, **kwargs))
-
-    wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[*own, *_global_parameters()]
-    )
-    return wrapper  # type: ignore[return-value]
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """The command `cmd_name`, imported and built now; None if there is none."""
+        return self.commands.get(cmd_name)
 
 
-def emit(text: str) -> None:
-    """Write a command's whole payload to stdout at once."""
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # The reader went away (e.g. `| head`); nothing more to say.
-        sys.stderr.close()
-
-
-app = typer.Typer(
-    name="ecrlogin",
-    help="Log container tools into Amazon ECR: a fast, leak-free drop-in for `aws ecr`.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_show_locals=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-ecr_app = typer.Typer(
-    name="ecr",
-    help="The same commands under `ecr`, so `aws ecr ...` becomes `ecrlogin ecr ...`.",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-)
-public_app = typer.Typer(
-    name="ecr-public",
-    help="Amazon ECR Public (public.ecr.aws); its token API is in us-east-1.",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-)
+def _lazy_group(table: Mapping[str, str]) -> type[LazyGroup]:
+    return type("LazyGroup", (LazyGroup,), {"lazy": table})
 
 
 def _version(value: bool) -> None:
@@ -271,28 +130,39 @@ def _root(
     """Log container tools into Amazon ECR."""
 
 
-_root.__signature__ = inspect.signature(_root).replace(  # type: ignore[attr-defined]
-    parameters=[
-        *(p for p in inspect.signature(_root).parameters.values() if p.name != "_"),
-        *_global_parameters(),
+def build_app() -> Any:
+    """The click command tree of `ecrlogin`: every group, and every command's name."""
+    app = typer.Typer(
+        name="ecrlogin",
+        cls=_lazy_group(ROOT_COMMANDS),
+        help="Log container tools into Amazon ECR: a fast, leak-free drop-in for `aws ecr`.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_show_locals=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    signature = inspect.signature(_root)
+    root = signature.replace(parameters=[p for p in signature.parameters.values() if p.name != "_"])
+    app.callback()(with_global_options(_root, root))
+    groups = [
+        (
+            "ecr",
+            ECR_COMMANDS,
+            "The same commands under `ecr`, so `aws ecr ...` becomes `ecrlogin ecr ...`.",
+        ),
+        (
+            "ecr-public",
+            PUBLIC_COMMANDS,
+            "Amazon ECR Public (public.ecr.aws); its token API is in us-east-1.",
+        ),
+        ("cache", CACHE_COMMANDS, "The shared token cache of the credential helper and `--cache`."),
     ]
-)
-app.callback()(_root)
+    for name, table, help_text in groups:
+        app.add_typer(
+            typer.Typer(name=name, cls=_lazy_group(table), help=help_text, no_args_is_help=True)
+        )
+    return typer.main.get_command(app)
 
-
-def command(*apps: typer.Typer, name: str) -> Callable[[F], F]:
-    """Register one command function under several apps (e.g. `ecrlogin X` and `ecrlogin ecr X`)."""
-
-    def register(func: F) -> F:
-        for target in apps:
-            target.command(name)(func)
-        return func
-
-    return register
-
-
-app.add_typer(ecr_app)
-app.add_typer(public_app)
 
 # Options that take several values after one flag, as the AWS CLI's nargs='+'.
 _MULTI_VALUE_OPTIONS = ("--registry-ids",)
@@ -319,31 +189,42 @@ def expand_multi_value(argv: list[str]) -> list[str]:
     return out
 
 
-def _load_commands() -> None:
-    # Each command module registers itself on `app` when imported.
-    from ecrlogin.commands import cache, helper, login, pullsecret, tokens  # noqa: F401
-
-
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the `ecrlogin` console script."""
-    # SIGINT (130) and SIGTERM (143) raise errors.Signalled wherever we are;
-    # run_guarded or the handler below turns it into one line and the code.
+    """Entry point of the `ecrlogin` console script, and its one error edge."""
+    # SIGINT (130) and SIGTERM (143) raise errors.Signalled wherever we are; the
+    # edge below turns it into one line and the code.
     errors.handle_signals()
     given = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in given
     try:
-        _load_commands()
-        args = expand_multi_value(given)
-        # Not standalone: usage errors and anything that escapes a command come
-        # back here, so Typer's multi-line panels and "Aborted!" never win.
-        status = app(args=args, prog_name="ecrlogin", standalone_mode=False)
-    except _CLICK_ERROR as exc:
-        status = _usage_error(exc)
-    except typer.Abort:
-        status = fail(errors.Interrupted("Aborted"))
-    except (Exception, KeyboardInterrupt, errors.Signalled) as exc:  # noqa: BLE001 - all of them
-        status = fail(exc, debug=debug)
+        # Not standalone: usage errors and everything a command raises come back
+        # here, so Typer's multi-line panels and "Aborted!" never win.
+        status = build_app().main(
+            args=expand_multi_value(given), prog_name="ecrlogin", standalone_mode=False
+        )
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the edge: every failure, one line
+        status = fail(exc)
     sys.exit(status if isinstance(status, int) else 0)
+
+
+def fail(exc: BaseException) -> int:
+    """Report `exc` as one stderr line and return its exit code: the one mapping.
+
+    With --debug an unexpected error's traceback goes to the debug log, which
+    redacts secrets, rather than raw to stderr.
+    """
+    if isinstance(exc, _CLICK_ERROR):
+        return _usage_error(exc)
+    if isinstance(exc, typer.Abort):
+        exc = errors.Interrupted("Aborted")
+    error = errors.translate(exc)
+    if error is not exc and isinstance(exc, Exception) and "logging" in sys.modules:
+        import logging
+
+        logging.getLogger("ecrlogin").debug("Unexpected error", exc_info=exc)
+    ui.error(error.message)
+    return error.exit_code
 
 
 # click's ClickException (vendored inside newer Typer releases), found from a class

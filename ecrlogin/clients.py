@@ -13,6 +13,7 @@ import signal
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import Enum
 
 from ecrlogin.errors import GENERAL, ClientLoginError
 
@@ -34,20 +35,22 @@ class Client:
         return [*self.prefix, "logout", *extra, host]
 
 
-CLIENTS = {
-    client.name: client
-    for client in (
-        Client("docker"),
-        Client("podman"),
-        Client("nerdctl"),
-        Client("finch"),
-        Client("buildah"),
-        Client("skopeo"),
-        Client("helm", ("registry",)),
-        Client("oras"),
-    )
-}
-NAMES = tuple(CLIENTS)
+class ClientName(str, Enum):
+    """The clients whose own login `login --client` runs: the one list of their names."""
+
+    docker = "docker"
+    podman = "podman"
+    nerdctl = "nerdctl"
+    finch = "finch"
+    buildah = "buildah"
+    skopeo = "skopeo"
+    helm = "helm"
+    oras = "oras"
+
+
+# Words a client wants between its name and `login` / `logout`.
+_PREFIXES = {ClientName.helm: ("registry",)}
+CLIENTS = {name.value: Client(name.value, _PREFIXES.get(name, ())) for name in ClientName}
 
 
 def login(

@@ -17,10 +17,8 @@ from ecrlogin.hosts import (
     is_account,
     is_region,
     parse_registry,
+    partition_of_region,
     server_host,
-)
-from ecrlogin.hosts import (
-    partition_of_region as partition_of_region,  # re-exported: part of this module's API
 )
 from ecrlogin.record import Record
 

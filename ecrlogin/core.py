@@ -1,7 +1,8 @@
 """The token core: every command gets its tokens from here.
 
-It never prints and never imports Typer or Rich; it returns values or raises
-an `EcrloginError`.
+It never prints and never imports Typer or Rich; it returns an `Answer` (the
+response, its tokens and the warnings a person should read) or raises an
+`EcrloginError`.
 """
 
 from __future__ import annotations
@@ -9,32 +10,38 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import time
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ecrlogin import logs
-from ecrlogin.awsclient import ClientOptions, create_client
+from ecrlogin import identity, logs
+from ecrlogin.awsclient import create_client, json_default
 from ecrlogin.errors import ParameterError, ResponseError, shorten, translate
-from ecrlogin.hosts import parse_registry
+from ecrlogin.hosts import is_account, parse_registry
+from ecrlogin.options import ClientOptions
 from ecrlogin.token import PUBLIC_PROXY_ENDPOINT, AuthToken
 
 if TYPE_CHECKING:
-    from ecrlogin.cache import Entry
+    from ecrlogin.cache import CacheWarning, Entry
 
 log = logging.getLogger(__name__)
 
-_REGISTRY_ID = re.compile(r"^[0-9]{12}$")
-# A GetAuthorizationToken response and its decoded tokens.
-Answer = tuple[dict[str, Any], list[AuthToken]]
+
+@dataclass(frozen=True)
+class Answer:
+    """One GetAuthorizationToken answer: the response without its metadata, its decoded
+    tokens, and what a person should be told about how it was got (cache warnings)."""
+
+    response: dict[str, Any] = field(repr=False)
+    tokens: list[AuthToken]
+    warnings: tuple[CacheWarning, ...] = ()
 
 
 def validate_registry_ids(registry_ids: Sequence[str]) -> list[str]:
     """Return the IDs unchanged, or raise ParameterError naming the first bad one."""
     for registry_id in registry_ids:
-        if not _REGISTRY_ID.match(registry_id):
+        if not is_account(registry_id):
             raise ParameterError(
                 f"Invalid registry ID {shorten(registry_id)}: it must be a 12-digit AWS account ID",
                 "Pass the account ID that owns the registry, e.g. 123456789012.",
@@ -42,26 +49,19 @@ def validate_registry_ids(registry_ids: Sequence[str]) -> list[str]:
     return list(registry_ids)
 
 
-def get_authorization_token(
+def fetch(
     options: ClientOptions,
     registry_ids: Sequence[str] = (),
     *,
     public: bool = False,
     use_cache: bool = False,
-) -> dict[str, Any]:
-    """Call GetAuthorizationToken once and return the validated response without its metadata.
+) -> Answer:
+    """Call GetAuthorizationToken once for the given registries (the caller's own by default).
 
     `registryIds` is sent only when IDs are given (ECR Public takes none). With
     `use_cache` (and ECRLOGIN_NO_CACHE unset), the shared token cache answers while
     its entry is fresh.
     """
-    return _answer(options, registry_ids, public=public, use_cache=use_cache)[0]
-
-
-def _answer(
-    options: ClientOptions, registry_ids: Sequence[str], *, public: bool, use_cache: bool
-) -> Answer:
-    """The response and its decoded tokens, from the cache or one API call."""
     ids = validate_registry_ids(registry_ids)
     if public and ids:
         raise ParameterError(
@@ -92,7 +92,7 @@ def _call(options: ClientOptions, ids: list[str], *, public: bool) -> Answer:
     # token that cannot be used (an empty list, not base64, no ':') with exit 0.
     tokens = decode_tokens(response, public=public)
     log.debug("GetAuthorizationToken answered for %s", service)
-    return response, tokens
+    return Answer(response, tokens)
 
 
 def decode_tokens(response: dict[str, Any], *, public: bool = False) -> list[AuthToken]:
@@ -112,49 +112,20 @@ def decode_tokens(response: dict[str, Any], *, public: bool = False) -> list[Aut
     return tokens
 
 
-def fetch_tokens(
-    options: ClientOptions,
-    registry_ids: Sequence[str] = (),
-    *,
-    public: bool = False,
-    use_cache: bool = False,
-) -> list[AuthToken]:
-    """Fetch and decode the tokens for the given registries (the caller's own by default).
-
-    With `use_cache`, a token from the shared cache is served while fresh.
-    """
-    return _answer(options, registry_ids, public=public, use_cache=use_cache)[1]
-
-
-def cache_key(options: ClientOptions, registry_ids: Sequence[str], *, public: bool) -> str:
-    """The token cache key of this request (the helper computes the same one without botocore)."""
-    from ecrlogin import identity
-
-    return identity.cache_key(
-        service="ecr-public" if public else "ecr",
-        region=options.region,
-        registry_ids=registry_ids,
-        endpoint_url=options.endpoint_url,
-        use_fips=options.use_fips,
-        use_dualstack=options.use_dualstack,
-        profile=options.profile,
-    )
-
-
 def _through_cache(options: ClientOptions, ids: list[str], *, public: bool) -> Answer:
     from ecrlogin import cache
 
-    key = cache_key(options, ids, public=public)
+    key = identity.cache_key(options, ids, public=public)
     fetched: list[Answer] = []
 
     def fetch() -> cache.Entry:
-        response, tokens = _call(options, ids, public=public)
-        fetched.append((response, tokens))
-        return cache_entry(key, response, tokens, options)
+        answer = _call(options, ids, public=public)
+        fetched.append(answer)
+        return cache_entry(key, answer, options)
 
-    entry = cache.fetch_through(key, fetch)
+    entry, warnings = cache.fetch_through(key, fetch)
     if fetched:
-        return fetched[0]
+        return Answer(fetched[0].response, fetched[0].tokens, tuple(warnings))
     try:
         response = json.loads(entry.response)
         tokens = decode_tokens(response, public=public)  # validates, and registers the secrets
@@ -162,14 +133,14 @@ def _through_cache(options: ClientOptions, ids: list[str], *, public: bool) -> A
         log.debug("Ignoring an unusable cached response (%s); fetching", exc)
         return _call(options, ids, public=public)
     log.debug("GetAuthorizationToken answered from the token cache")
-    return dict(response), tokens
+    return Answer(dict(response), tokens, tuple(warnings))
 
 
-def cache_entry(
-    key: str, response: dict[str, Any], tokens: Sequence[AuthToken], options: ClientOptions
-) -> Entry:
-    """The cache entry for a fresh response: served until half the earliest token's validity."""
+def cache_entry(key: str, answer: Answer, options: ClientOptions) -> Entry:
+    """The cache entry for a fresh answer: served until half the earliest token's validity."""
     from ecrlogin.cache import Entry
+
+    tokens = answer.tokens
 
     hosts = [token.host for token in tokens]
     region = options.region or next(
@@ -186,14 +157,8 @@ def cache_entry(
         profile=profile or "",
         hosts=hosts,
         tokens=[token.token for token in tokens],
-        response=json.dumps(response, separators=(",", ":"), default=_json_default),
+        response=json.dumps(answer.response, separators=(",", ":"), default=json_default),
     )
-
-
-def _json_default(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot store {type(value).__name__} in the token cache")
 
 
 def _entries(response: dict[str, Any], *, public: bool) -> list[Any]:

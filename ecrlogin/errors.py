@@ -18,10 +18,10 @@ It imports botocore lazily so the cache-hit path never pays for it.
 
 from __future__ import annotations
 
-import re
-from typing import Any
+TYPE_CHECKING = False  # the credential helper quotes with shorten(): keep this import cheap
+if TYPE_CHECKING:
+    from typing import Any
 
-USAGE = 2
 PARAMETER = 252
 CONFIGURATION = 253
 SERVICE = 254
@@ -120,6 +120,21 @@ class ClientLoginError(EcrloginError):
     def __init__(self, cause: str, fix: str | None = None, *, exit_code: int = GENERAL) -> None:
         self.exit_code = exit_code
         super().__init__(cause, fix)
+
+
+class RegistriesFailed(EcrloginError):
+    """`login`/`logout` failed for some registries: `line` names them (the per-registry
+    lines are already out); the exit code is the first failure's."""
+
+    def __init__(self, line: str, *, exit_code: int) -> None:
+        self.line = line
+        self.exit_code = exit_code
+        super().__init__(line)
+
+    @property
+    def message(self) -> str:
+        """The summary line, as built (it already names every cause)."""
+        return self.line
 
 
 class Interrupted(EcrloginError):
@@ -343,11 +358,11 @@ def _client_error(exc: Any) -> ServiceError:
     )
 
 
-_SSL_NOISE = re.compile(r"\[[A-Za-z0-9_: ]+\]\s*|\s*\(_ssl\.c:\d+\)")
-
-
 def _ssl_error(endpoint: object, error: str) -> EndpointError:
-    reason = _SSL_NOISE.sub("", error).strip().rstrip(".")
+    import re
+
+    # OpenSSL's "[SSL: CERTIFICATE_VERIFY_FAILED]" and "(_ssl.c:1006)" say nothing to a person.
+    reason = re.sub(r"\[[A-Za-z0-9_: ]+\]\s*|\s*\(_ssl\.c:\d+\)", "", error).strip().rstrip(".")
     reason = reason.removeprefix("certificate verify failed: ")
     if "CERTIFICATE_VERIFY_FAILED" in error or "certificate verify failed" in error:
         return EndpointError(

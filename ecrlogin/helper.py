@@ -7,9 +7,10 @@ and exit 1, plus one line on stderr that names the cause and the fix; a host
 this helper cannot serve gets exactly `credentials not found in native
 keychain`, so the client falls back to its usual behaviour.
 
-A cache hit imports only this module, `hosts`, `config`, `identity` and
-`cache`: not botocore, Typer, Rich, `json`, `re` or `typing`, so it answers
-in about the time the interpreter takes to start.
+A cache hit imports only this module, `hosts`, `config`, `options`,
+`identity` and `cache`: not botocore, Typer, Rich, `json`, `re` or `typing`,
+so it answers in about the time the interpreter takes to start. `run()` is
+this program's one error edge.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ import sys
 import time
 
 from ecrlogin import cache, config, identity
+from ecrlogin.options import ClientOptions
 
 TYPE_CHECKING = False  # typing itself is too costly to import on the cache-hit path
 if TYPE_CHECKING:
     from typing import BinaryIO
 
+    from ecrlogin.cache import CacheWarning
     from ecrlogin.config import Target
-    from ecrlogin.errors import EcrloginError
 
 PROGRAM = "docker-credential-ecrlogin"
 NOT_FOUND = "credentials not found in native keychain"
@@ -40,9 +42,10 @@ TIMEOUTS = {"ECRLOGIN_CLI_CONNECT_TIMEOUT": 5.0, "ECRLOGIN_CLI_READ_TIMEOUT": 15
 
 
 class Failure(Exception):
-    """A protocol failure: `reply` goes to stdout, `detail` is the one line on stderr."""
+    """A protocol failure: `reply` goes to stdout (None: nothing), `detail` is the one line
+    on stderr."""
 
-    def __init__(self, reply: str, detail: str, exit_code: int = 1) -> None:
+    def __init__(self, reply: str | None, detail: str, exit_code: int = 1) -> None:
         super().__init__(detail)
         self.reply = reply
         self.detail = detail
@@ -55,51 +58,72 @@ def main() -> None:
 
 
 def run(args: list[str], stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:
-    """Perform one protocol action; returns the exit status."""
+    """Perform one protocol action; returns the exit status. The program's one error edge."""
     if os.environ.get("ECRLOGIN_DEBUG", "") not in ("", "0"):
         from ecrlogin import logs
 
         logs.enable_debug()
     source = stdin if stdin is not None else _std_stream(sys.stdin)
     sink = stdout if stdout is not None else _std_stream(sys.stdout)
+    warnings: list[CacheWarning] = []
     try:
-        reply = _dispatch(args, source)
-    except Failure as failure:
-        _write(sink, failure.reply + "\n")
+        reply = _dispatch(args, source, warnings)
+    except BaseException as exc:  # the edge: a reply and a line, never a traceback
+        _report(warnings)
+        failure = _failure(exc)
+        if failure is None:
+            raise
+        if failure.reply is not None:
+            _write(sink, failure.reply + "\n")
         _say("error", failure.detail)
         return failure.exit_code
-    except KeyboardInterrupt:
-        _say("error", "Interrupted.")
-        return 130
-    except Exception as exc:  # the protocol's edge: a line, never a traceback
-        if "logging" in sys.modules:
-            import logging
-
-            logging.getLogger("ecrlogin").debug("Unexpected error", exc_info=exc)
-        detail = (
-            f"Unexpected {type(exc).__name__} in {PROGRAM}. "
-            "Re-run with ECRLOGIN_DEBUG=1 for details, and report it."
-        )
-        _write(sink, detail + "\n")
-        _say("error", detail)
-        return 1
-    except BaseException as exc:
-        from ecrlogin import errors
-
-        if not isinstance(exc, errors.Signalled):
-            raise
-        # SIGINT/SIGTERM while fetching (see _fetch): 130/143 and one line, like the CLI.
-        _say("error", errors.translate(exc).message)
-        return exc.exit_code
+    _report(warnings)
     _write(sink, reply)
     return 0
 
 
-def _dispatch(args: list[str], source: BinaryIO | None) -> str:
-    """Run the action named by `args`; its stdout text, or a Failure."""
+def _failure(exc: BaseException) -> Failure | None:
+    """How `exc` ends the protocol action: the one mapping (None: not ours to handle)."""
+    if isinstance(exc, Failure):
+        return exc
+    if isinstance(exc, KeyboardInterrupt):
+        return Failure(None, "Interrupted.", 130)
+    from ecrlogin import errors
+
+    if isinstance(exc, errors.Signalled):
+        # SIGINT/SIGTERM while fetching (see _fetch): 130/143 and one line, like the CLI.
+        return Failure(None, errors.translate(exc).message, exc.exit_code)
+    if isinstance(exc, errors.EcrloginError):
+        exit_code = exc.exit_code if isinstance(exc, errors.Interrupted) else 1
+        return Failure(exc.message, exc.message, exit_code)
+    if not isinstance(exc, Exception):
+        return None
+    if "logging" in sys.modules:
+        import logging
+
+        logging.getLogger("ecrlogin").debug("Unexpected error", exc_info=exc)
+    detail = (
+        f"Unexpected {type(exc).__name__} in {PROGRAM}. "
+        "Re-run with ECRLOGIN_DEBUG=1 for details, and report it."
+    )
+    return Failure(detail, detail)
+
+
+def _report(warnings: list[CacheWarning]) -> None:
+    """Tell a person what the token cache met, each warning once."""
+    if warnings:
+        from ecrlogin import render
+
+        for warning in dict.fromkeys(warnings):
+            _say("warning", render.cache_warning(warning))
+
+
+def _dispatch(args: list[str], source: BinaryIO | None, warnings: list[CacheWarning]) -> str:
+    """Run the action named by `args`; its stdout text, or a Failure. Warnings for a person
+    are added to `warnings`."""
     action = args[0] if len(args) == 1 else None
     if action == "get":
-        return _get(source)
+        return _get(source, warnings)
     if action == "list":
         return _list()
     if action == "store":
@@ -143,11 +167,10 @@ def _say(level: str, message: str) -> None:
     ui.say(level, message)
 
 
-def _quote(text: str, limit: int = 40) -> str:
-    shown = text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
-    if len(shown) > limit:
-        shown = shown[: limit - 3] + "..."
-    return f"'{shown}'"
+def _quote(text: str) -> str:
+    from ecrlogin.errors import shorten  # only when there is something to say
+
+    return shorten(text)
 
 
 def _read(source: BinaryIO | None) -> bytes:
@@ -181,12 +204,12 @@ def _read_server_url(source: BinaryIO | None) -> str:
     return text
 
 
-def _resolve(server_url: str) -> Target | None:
+def _resolve(server_url: str, warnings: list[CacheWarning]) -> Target | None:
     """The target for `server_url` under the configuration file, if there is one."""
-    return config.resolve(server_url, _settings())
+    return config.resolve(server_url, _settings(warnings))
 
 
-def _settings() -> config.Config:
+def _settings(warnings: list[CacheWarning]) -> config.Config:
     """The configuration, parsed once per content: later calls read the cache's memo of it,
     because importing `tomllib` alone costs more than a whole cache-hit answer."""
     name = config.config_file()
@@ -207,6 +230,7 @@ def _settings() -> config.Config:
             pass  # not what dumps() wrote: parse the file again and replace it
     settings = config.parse(data, name)  # a bad file raises and is never memoized
     store.write_memo(digest, settings.dumps())
+    warnings.extend(store.warnings)
     return settings
 
 
@@ -215,32 +239,24 @@ def _registry_ids(target: Target) -> tuple[str, ...]:
     return () if registry.public or not registry.account else (registry.account,)
 
 
-def _flag(host_says: bool) -> bool | None:
-    # A FIPS or dual-stack host asks for that endpoint; otherwise the AWS
-    # configuration (AWS_USE_FIPS_ENDPOINT, ...) decides, as for the CLI.
-    return True if host_says else None
-
-
-def _cache_key(target: Target) -> str:
-    """The key core.cache_key gives for the same request, computed without botocore."""
+def _options(target: Target) -> ClientOptions:
+    """The options of the token call that serves `target` (timeouts aside: see _fetch)."""
     registry = target.registry
-    return identity.cache_key(
-        service=registry.service,
-        region=registry.region,
-        registry_ids=_registry_ids(target),
-        endpoint_url=None,
-        use_fips=_flag(registry.fips),
-        use_dualstack=_flag(registry.dualstack),
-        profile=target.profile,
+    return ClientOptions().aimed_at(
+        registry.region, target.profile, fips=registry.fips, dualstack=registry.dualstack
     )
 
 
-def _get(source: BinaryIO | None) -> str:
+def _cache_key(target: Target) -> str:
+    """The key the token core uses for the same call, computed without botocore."""
+    return identity.cache_key(
+        _options(target), _registry_ids(target), public=target.registry.public
+    )
+
+
+def _get(source: BinaryIO | None, warnings: list[CacheWarning]) -> str:
     server_url = _read_server_url(source)
-    try:
-        target = _resolve(server_url)
-    except Exception as exc:  # noqa: BLE001 - config errors are EcrloginErrors, imported lazily
-        raise _failure(exc) from None
+    target = _resolve(server_url, warnings)
     if target is None:
         raise Failure(NOT_FOUND, _not_found_detail(server_url))
     use_cache = not cache.disabled()
@@ -253,36 +269,25 @@ def _get(source: BinaryIO | None) -> str:
                 pass  # an unusable token: fetch a new one below, which replaces it
             else:
                 return _credentials_reply(server_url, username, password)
-    username, password = _fetch(target, use_cache=use_cache)
+    username, password = _fetch(target, warnings, use_cache=use_cache)
     return _credentials_reply(server_url, username, password)
 
 
-def _fetch(target: Target, *, use_cache: bool) -> tuple[str, str]:
+def _fetch(target: Target, warnings: list[CacheWarning], *, use_cache: bool) -> tuple[str, str]:
     """The cache-miss path: the token core, which takes the lock and calls the API once."""
     from ecrlogin import core, errors
-    from ecrlogin.awsclient import ClientOptions
 
     # Only here, where the wait can be long: a SIGTERM then unwinds (temporary
     # files removed, 143) instead of killing the process mid-write.
     errors.handle_signals()
 
-    registry = target.registry
     connect_timeout, read_timeout = (_timeout(name) for name in TIMEOUTS)
-    options = ClientOptions(
-        region=registry.region,
-        profile=target.profile,
-        use_fips=_flag(registry.fips),
-        use_dualstack=_flag(registry.dualstack),
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
+    options = _options(target).replace(connect_timeout=connect_timeout, read_timeout=read_timeout)
+    answer = core.fetch(
+        options, _registry_ids(target), public=target.registry.public, use_cache=use_cache
     )
-    try:
-        tokens = core.fetch_tokens(
-            options, _registry_ids(target), public=registry.public, use_cache=use_cache
-        )
-    except Exception as exc:  # noqa: BLE001 - mapped to the protocol's failure below
-        raise _failure(exc) from None
-    return tokens[0].username, tokens[0].password
+    warnings.extend(answer.warnings)
+    return answer.tokens[0].username, answer.tokens[0].password
 
 
 def _timeout(name: str) -> float:
@@ -298,14 +303,6 @@ def _timeout(name: str) -> float:
         detail = f"{name}={_quote(text)} is not a number of seconds; set e.g. 10, or unset it."
         raise Failure(detail, detail)
     return seconds
-
-
-def _failure(exc: BaseException) -> Failure:
-    from ecrlogin import errors
-
-    error: EcrloginError = errors.translate(exc)
-    exit_code = error.exit_code if isinstance(error, errors.Interrupted) else 1
-    return Failure(error.message, error.message, exit_code)
 
 
 def _not_found_detail(server_url: str) -> str:
@@ -369,7 +366,7 @@ def _erase(source: BinaryIO | None) -> None:
         return
     keys, hosts = [], [host]
     try:
-        target = _resolve(server_url)
+        target = _resolve(server_url, [])
     except Exception:  # noqa: BLE001 - a broken config still lets the host's entries go
         target = None
     if target is not None:

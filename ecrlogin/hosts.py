@@ -10,6 +10,7 @@ from __future__ import annotations
 from ecrlogin.record import Record
 
 PUBLIC_HOSTS = ("public.ecr.aws", "ecr-public.aws.com")
+# ECR Public's token API lives in us-east-1 only.
 PUBLIC_REGION = "us-east-1"
 
 # DNS suffix -> partition, for the IPv4 (`dkr.ecr`) host names.

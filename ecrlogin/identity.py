@@ -24,6 +24,8 @@ TYPE_CHECKING = False  # typing itself is too costly to import on the helper's p
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
+    from ecrlogin.options import ClientOptions
+
 KEY_VERSION = b"ecrlogin-cache-key 1"
 
 # AWS_* variables that change neither the identity nor the endpoint; everything
@@ -86,21 +88,22 @@ def digest(*parts: bytes) -> str:
 
 
 def cache_key(
-    *,
-    service: str,
-    region: str | None,
+    options: ClientOptions,
     registry_ids: Iterable[str],
-    endpoint_url: str | None,
-    use_fips: bool | None,
-    use_dualstack: bool | None,
-    profile: str | None,
+    *,
+    public: bool,
     environ: Mapping[str, str] | None = None,
 ) -> str:
-    """The hex digest naming one cache entry; equal inputs give equal keys.
+    """The hex digest naming the cache entry of one token call; equal inputs give equal keys.
 
-    The partition is derived from the region here, so no two callers can disagree on it.
+    The one derivation, for the CLI and the credential helper alike (the helper
+    computes it without botocore). The partition is derived from the region here,
+    so no two callers can disagree on it; timeouts and TLS settings are not part
+    of it, since they do not change the answer.
     """
     env = os.environ if environ is None else environ
+    service = "ecr-public" if public else "ecr"
+    region = options.region
 
     def text(value: object) -> bytes:
         return b"" if value is None else str(value).encode("utf-8", "surrogateescape")
@@ -112,10 +115,10 @@ def cache_key(
         b"partition", text(partition_of_region(region) if region else None),
         b"region", text(region),
         b"registry-ids", text(",".join(registry_ids)),
-        b"endpoint-url", text(endpoint_url),
-        b"fips", text(use_fips),
-        b"dualstack", text(use_dualstack),
-        b"profile", text(profile),
+        b"endpoint-url", text(options.endpoint_url),
+        b"fips", text(options.use_fips),
+        b"dualstack", text(options.use_dualstack),
+        b"profile", text(options.profile),
     ]  # fmt: skip
     for name in identity_variables(env, explicit_region=bool(region)):
         parts += [b"env:" + name.encode(), text(env[name])]

@@ -14,23 +14,54 @@ import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
+from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from ecrlogin import authfile, clients
-from ecrlogin.awsclient import ClientOptions
 from ecrlogin.config import Config, Target, resolve
-from ecrlogin.errors import EcrloginError, ParameterError, one_line, translate
+from ecrlogin.errors import EcrloginError, ParameterError, translate
 from ecrlogin.hosts import parse_registry
+from ecrlogin.options import ClientOptions
 from ecrlogin.token import AuthToken
+
+if TYPE_CHECKING:
+    from ecrlogin.cache import CacheWarning
+    from ecrlogin.core import Answer
 
 DEFAULT_TARGET = "default registry"
 HELPER_NAME = "ecrlogin"
 
-# The signature of core.fetch_tokens, so tests can count or stub the calls.
-Fetcher = Callable[..., list[AuthToken]]
-# (region, profile, partition, fips, dualstack, public); None for the default registry.
-GroupKey = tuple[str | None, str | None, str | None, bool, bool, bool]
+# The signature of core.fetch, so tests can count or stub the calls.
+Fetcher = Callable[..., "Answer"]
+
+
+class Method(str, Enum):
+    """How a registry is logged in: a client's own login, a config file entry, or the helper."""
+
+    CLIENT = "client"
+    CONFIG = "config"
+    HELPER = "helper"
+    # pull-secret: the password goes into a Kubernetes Secret on stdout.
+    SECRET = "secret"  # noqa: S105 - a method's name, not a password
+
+
+class GroupKey(NamedTuple):
+    """What selects one token call; targets with equal keys share one token.
+
+    All None/False for the default registry, whose host is unknown until asked.
+    """
+
+    region: str | None
+    profile: str | None
+    partition: str | None
+    fips: bool
+    dualstack: bool
+    public: bool
+
+
+_DEFAULT_GROUP = GroupKey(None, None, None, False, False, False)
 
 
 @dataclass(frozen=True)
@@ -42,7 +73,10 @@ class RegistryResult:
     host: str | None = None
     region: str | None = None
     token: AuthToken | None = field(default=None, repr=False)
-    method: str | None = None
+    method: Method | None = None
+    # The container client that logged in or out (method CLIENT).
+    client: str | None = None
+    # The file that was changed (methods CONFIG and HELPER).
     where: str | None = None
     error: EcrloginError | None = None
     # logout: False when there was nothing of ours to remove.
@@ -61,7 +95,7 @@ class RegistryResult:
     @property
     def expires_at(self) -> datetime | None:
         """When the stored password stops working (None: it never expires)."""
-        if self.method == "helper" or self.token is None:
+        if self.method is Method.HELPER or self.token is None:
             return None
         return self.token.expires_at
 
@@ -105,9 +139,9 @@ def resolve_targets(texts: Sequence[str], config: Config) -> list[RegistryResult
 def group_key(target: Target | None, base: ClientOptions) -> GroupKey:
     """What one token call is shared by: targets with the same key share one token."""
     if target is None:
-        return (None, None, None, False, False, False)
+        return _DEFAULT_GROUP
     registry = target.registry
-    return (
+    return GroupKey(
         registry.region,
         target.profile or base.profile,
         registry.partition,
@@ -120,16 +154,9 @@ def group_key(target: Target | None, base: ClientOptions) -> GroupKey:
 def group_options(key: GroupKey, base: ClientOptions) -> ClientOptions:
     """The client options of one group: its region and profile, FIPS/dual-stack when the host
     says so (otherwise the AWS configuration decides)."""
-    region, profile, _, fips, dualstack, _ = key
-    if region is None:
+    if key.region is None:
         return base
-    return dataclasses.replace(
-        base,
-        region=region,
-        profile=profile,
-        use_fips=True if fips else base.use_fips,
-        use_dualstack=True if dualstack else base.use_dualstack,
-    )
+    return base.aimed_at(key.region, key.profile, fips=key.fips, dualstack=key.dualstack)
 
 
 def fetch(
@@ -139,8 +166,9 @@ def fetch(
     *,
     use_cache: bool = False,
     tokens_needed: bool = True,
-) -> list[RegistryResult]:
-    """Give each pending result its token (one call per group) or that call's error.
+) -> tuple[list[RegistryResult], list[CacheWarning]]:
+    """Give each pending result its token (one call per group) or that call's error; return
+    the results and the calls' warnings (each once).
 
     With `tokens_needed=False` (helper set-up, logout) only the default registry,
     whose host is unknown until asked, costs a call.
@@ -151,22 +179,20 @@ def fetch(
             continue
         pending.setdefault(group_key(result.target, base), []).append(index)
     answers = _call_groups(
-        {
-            key: (group_options(key, base), bool(key[5]))
-            for key in pending  # key[5]: public
-        },
-        fetcher,
-        use_cache=use_cache,
+        {key: group_options(key, base) for key in pending}, fetcher, use_cache=use_cache
     )
     out = list(results)
+    warnings: dict[CacheWarning, None] = {}
     for key, indexes in pending.items():
         answer = answers[key]
+        if not isinstance(answer, EcrloginError):
+            warnings.update(dict.fromkeys(answer.warnings))
         for index in indexes:
             if isinstance(answer, EcrloginError):
                 out[index] = out[index].failed(answer)
             else:
-                out[index] = _with_token(out[index], answer[0], group_options(key, base))
-    return out
+                out[index] = _with_token(out[index], answer.tokens[0], group_options(key, base))
+    return out, list(warnings)
 
 
 def _with_token(result: RegistryResult, token: AuthToken, options: ClientOptions) -> RegistryResult:
@@ -179,26 +205,24 @@ def _with_token(result: RegistryResult, token: AuthToken, options: ClientOptions
 
 
 def _call_groups(
-    groups: Mapping[GroupKey, tuple[ClientOptions, bool]], fetcher: Fetcher, *, use_cache: bool
-) -> dict[GroupKey, list[AuthToken] | EcrloginError]:
-    answers: dict[GroupKey, list[AuthToken] | EcrloginError] = {}
+    groups: Mapping[GroupKey, ClientOptions], fetcher: Fetcher, *, use_cache: bool
+) -> dict[GroupKey, Answer | EcrloginError]:
+    answers: dict[GroupKey, Answer | EcrloginError] = {}
 
-    def call(key: GroupKey, options: ClientOptions, public: bool) -> None:
+    def call(key: GroupKey, options: ClientOptions) -> None:
         try:
-            answers[key] = fetcher(options, public=public, use_cache=use_cache)
+            answers[key] = fetcher(options, public=key.public, use_cache=use_cache)
         except Exception as exc:  # noqa: BLE001 - per group: one bad group must not stop the others
             answers[key] = translate(exc)
 
     if len(groups) <= 1:
-        for key, (options, public) in groups.items():
-            call(key, options, public)
+        for key, options in groups.items():
+            call(key, options)
         return answers
     # Daemon threads: regions answer in parallel, and Ctrl-C is not held up by a slow one.
     threads = [
-        threading.Thread(
-            target=call, args=(key, options, public), name=f"token-{key[0]}", daemon=True
-        )
-        for key, (options, public) in groups.items()
+        threading.Thread(target=call, args=(key, options), name=f"token-{key.region}", daemon=True)
+        for key, options in groups.items()
     ]
     for thread in threads:
         thread.start()
@@ -231,9 +255,9 @@ def client_login(
                 client, result.host, result.token.username, result.token.password, extra_args
             )
         except EcrloginError as exc:
-            out.append(dataclasses.replace(result, method=client, error=exc))
+            out.append(dataclasses.replace(result, method=Method.CLIENT, client=client, error=exc))
             continue
-        out.append(dataclasses.replace(result, method=client, where=client))
+        out.append(dataclasses.replace(result, method=Method.CLIENT, client=client))
     return out
 
 
@@ -249,9 +273,9 @@ def client_logout(
         try:
             clients.logout(client, result.host, extra_args)
         except EcrloginError as exc:
-            out.append(dataclasses.replace(result, method=client, error=exc))
+            out.append(dataclasses.replace(result, method=Method.CLIENT, client=client, error=exc))
             continue
-        out.append(dataclasses.replace(result, method=client, where=client))
+        out.append(dataclasses.replace(result, method=Method.CLIENT, client=client))
     return out
 
 
@@ -262,7 +286,7 @@ def write_config(
     return _file_step(
         results,
         path,
-        "config",
+        Method.CONFIG,
         lambda ready: authfile.store_passwords(path, credentials(ready), fmt=fmt),
         needs_token=True,
     )
@@ -275,7 +299,7 @@ def remove_config(
     return _file_step(
         results,
         path,
-        "config",
+        Method.CONFIG,
         lambda ready: authfile.remove_passwords(path, _hosts(ready)),
         removal=True,
     )
@@ -288,7 +312,7 @@ def set_helper(
     return _file_step(
         results,
         path,
-        "helper",
+        Method.HELPER,
         lambda ready: authfile.set_helpers(path, _hosts(ready), HELPER_NAME, fmt=fmt),
     )
 
@@ -300,7 +324,7 @@ def remove_helper(
     return _file_step(
         results,
         path,
-        "helper",
+        Method.HELPER,
         lambda ready: authfile.remove_helpers(path, _hosts(ready), HELPER_NAME),
         removal=True,
     )
@@ -318,7 +342,7 @@ def credentials(ready: Sequence[RegistryResult]) -> dict[str, tuple[str, str]]:
 def _file_step(
     results: Sequence[RegistryResult],
     path: Path,
-    method: str,
+    method: Method,
     change: Callable[[list[RegistryResult]], list[str]],
     *,
     needs_token: bool = False,
@@ -359,64 +383,3 @@ def _file_step(
 def exit_code(results: Sequence[RegistryResult]) -> int:
     """0 when every registry succeeded, else the first failure's exit code."""
     return next((r.error.exit_code for r in results if r.error is not None), 0)
-
-
-def remaining(expires_at: datetime, now: datetime | None = None) -> str:
-    """How long until `expires_at`, as "in 11 h 59 m", or "expired"."""
-    now = now or datetime.now(timezone.utc)
-    minutes = int((expires_at - now).total_seconds() // 60)
-    if (expires_at - now).total_seconds() <= 0:
-        return "expired"
-    if minutes < 1:
-        return "in under a minute"
-    hours, minutes = divmod(minutes, 60)
-    return f"in {hours} h {minutes} m" if hours else f"in {minutes} m"
-
-
-def local_time(moment: datetime) -> str:
-    """`moment` in the local time zone, e.g. "2026-11-28 09:41 CET"."""
-    local = moment.astimezone()
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or local.strftime('%z')}"
-
-
-def expiry_text(expires_at: datetime | None, now: datetime | None = None) -> str:
-    """The expiry part of a result line."""
-    if expires_at is None:
-        return "never expires"
-    left = remaining(expires_at, now)
-    if left == "expired":
-        return f"expired {local_time(expires_at)}"
-    return f"expires {local_time(expires_at)} ({left})"
-
-
-def describe(result: RegistryResult, *, logout: bool = False, now: datetime | None = None) -> str:
-    """The stderr line a person reads for one registry that did not fail."""
-    host = result.name
-    if logout:
-        if result.method == "config":
-            if not result.changed:
-                return f"{host}: no password of ecrlogin's in {result.where}; nothing removed"
-            return f"{host}: password removed from {result.where}"
-        if result.method == "helper":
-            if not result.changed:
-                return f"{host}: no ecrlogin credential helper in {result.where}; nothing removed"
-            return f"{host}: credential helper removed from {result.where}"
-        return f"{host}: logged out with {result.method}"
-    expiry = expiry_text(result.expires_at, now)
-    if result.method == "config":
-        return f"{host}: password written to {result.where}, {expiry}"
-    if result.method == "helper":
-        return f"{host}: credential helper {HELPER_NAME} set in {result.where}, {expiry}"
-    if result.method == "secret":
-        return f"{host}: password in {result.where}, {expiry}"
-    return f"{host}: logged in with {result.method}, {expiry}"
-
-
-def summary(results: Sequence[RegistryResult]) -> str:
-    """One line naming every registry that failed and why ("" when none did)."""
-    failed = [r for r in results if r.error is not None]
-    if not failed:
-        return ""
-    noun = "registry" if len(results) == 1 else "registries"
-    reasons = "; ".join(f"{r.name} ({one_line(r.error.cause, 120)})" for r in failed if r.error)
-    return f"{len(failed)} of {len(results)} {noun} failed: {reasons}"

@@ -12,11 +12,15 @@ import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ecrlogin import login as flow
-from ecrlogin.awsclient import ClientOptions
 from ecrlogin.config import Config
 from ecrlogin.errors import ParameterError, shorten
+from ecrlogin.options import ClientOptions
+
+if TYPE_CHECKING:
+    from ecrlogin.cache import CacheWarning
 
 # Kubernetes' own rules (apimachinery's IsDNS1123Subdomain and IsDNS1123Label):
 # kubectl checks neither on the client, so a bad name would only fail at apply time.
@@ -25,7 +29,6 @@ _SUBDOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 _NAMESPACE = re.compile(_LABEL)
 MAX_NAME = 253
 MAX_NAMESPACE = 63
-METHOD = "secret"
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class PullSecret:
     name: str
     namespaces: tuple[str, ...]
     results: tuple[flow.RegistryResult, ...]
+    # What the token calls met that a person should be told (the token cache's warnings).
+    warnings: tuple[CacheWarning, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -89,7 +94,7 @@ def fetch(
     """Check the names first (a bad one costs no call), then fetch as `login` does."""
     secret_name = check_name(name)
     secret_namespaces = check_namespaces(namespaces)
-    results = flow.fetch(
+    results, warnings = flow.fetch(
         flow.resolve_targets(targets, config), options, fetcher, use_cache=use_cache
     )
     where = f"Secret {secret_name}"
@@ -100,7 +105,10 @@ def fetch(
         name=secret_name,
         namespaces=secret_namespaces,
         results=tuple(
-            dataclasses.replace(result, method=METHOD, where=where) if result.ok else result
+            dataclasses.replace(result, method=flow.Method.SECRET, where=where)
+            if result.ok
+            else result
             for result in results
         ),
+        warnings=tuple(warnings),
     )

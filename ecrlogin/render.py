@@ -1,16 +1,26 @@
-"""Renderers: turn tokens and responses into the exact text a command prints on stdout."""
+"""Renderers: every byte a command prints on stdout, and every sentence a person reads.
+
+Commands hand what the core returned (tokens, responses, per-registry results,
+cache warnings) to these functions and write the text: stdout through
+`emit()`, stderr through `ecrlogin.ui`. Nothing here writes anything.
+"""
 
 from __future__ import annotations
 
 import binascii
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecrlogin import basicauth
-from ecrlogin.errors import ParameterError
+from ecrlogin.awsclient import json_default
+from ecrlogin.errors import ParameterError, one_line
 from ecrlogin.token import AuthToken
+
+if TYPE_CHECKING:
+    from ecrlogin.cache import CacheWarning, Entry
+    from ecrlogin.login import RegistryResult
 
 
 def password(tokens: Sequence[AuthToken]) -> str:
@@ -55,12 +65,6 @@ def get_login_json(tokens: Sequence[AuthToken], *, include_email: bool) -> str:
     return json.dumps(items, indent=4, ensure_ascii=False) + "\n"
 
 
-def _json_default(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot render {type(value).__name__} as JSON")
-
-
 def api_response(response: Any, *, output: str, query: str | None) -> str:
     """Render an API response as `aws --output json|text [--query ...]` does."""
     data = response
@@ -78,7 +82,7 @@ def api_response(response: Any, *, output: str, query: str | None) -> str:
     if output == "json":
         if data == {}:
             return ""
-        return json.dumps(data, indent=4, ensure_ascii=False, default=_json_default) + "\n"
+        return json.dumps(data, indent=4, ensure_ascii=False, default=json_default) + "\n"
     lines: list[str] = []
     _text(data, lines, identifier=None, scalar_keys=None)
     return "".join(line + "\n" for line in lines)
@@ -152,18 +156,28 @@ def github_masks(secrets: Sequence[str]) -> str:
     return "".join(f"::add-mask::{secret}\n" for secret in secrets)
 
 
-def login_json(results: Sequence[dict[str, Any]]) -> str:
+def login_json(results: Sequence[RegistryResult]) -> str:
     """`login --output json`: a list of {registry, region, method, expiresAt}."""
     items = [
         {
-            "registry": item["registry"],
-            "region": item["region"],
-            "method": item["method"],
-            "expiresAt": iso_utc(item["expiresAt"]) if item["expiresAt"] else None,
+            "registry": result.host,
+            "region": result.region,
+            "method": method_name(result),
+            "expiresAt": iso_utc(result.expires_at) if result.expires_at else None,
         }
-        for item in results
+        for result in results
     ]
     return json.dumps(items, indent=4, ensure_ascii=False) + "\n"
+
+
+def method_name(result: RegistryResult) -> str | None:
+    """How a registry was logged in, as `login --output json` names it: the client's name,
+    "config" or "helper"."""
+    from ecrlogin.login import Method  # login's modules load only for login's lines
+
+    if result.method is Method.CLIENT:
+        return result.client
+    return result.method.value if result.method is not None else None
 
 
 # Go's encoding/json (what kubectl writes) escapes these inside strings, so HTML
@@ -226,3 +240,113 @@ def pull_secret(
     else:
         document = {"apiVersion": "v1", "kind": "List", "items": [secret(ns) for ns in namespaces]}
     return json.dumps(document, indent=4) + "\n"
+
+
+# The sentences a person reads on stderr.
+
+
+def duration(seconds: float) -> str:
+    """A short duration such as `5h 59m`, `12m` or `40s`: the one form every message uses."""
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m"
+    return f"{secs}s"
+
+
+def local_time(moment: datetime) -> str:
+    """`moment` in the local time zone, e.g. "2026-11-28 09:41 CET"."""
+    local = moment.astimezone()
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or local.strftime('%z')}"
+
+
+def expiry_text(expires_at: datetime | None, now: datetime | None = None) -> str:
+    """The expiry part of a result line: "expires 2026-11-28 09:41 CET (in 11h 59m)"."""
+    if expires_at is None:
+        return "never expires"
+    left = (expires_at - (now or datetime.now(timezone.utc))).total_seconds()
+    if left <= 0:
+        return f"expired {local_time(expires_at)}"
+    return f"expires {local_time(expires_at)} (in {duration(left)})"
+
+
+def registry_line(
+    result: RegistryResult, *, logout: bool = False, now: datetime | None = None
+) -> str:
+    """The stderr line for one registry that did not fail."""
+    from ecrlogin.login import HELPER_NAME, Method
+
+    host = result.name
+    if logout:
+        if result.method is Method.CONFIG:
+            if not result.changed:
+                return f"{host}: no password of ecrlogin's in {result.where}; nothing removed"
+            return f"{host}: password removed from {result.where}"
+        if result.method is Method.HELPER:
+            if not result.changed:
+                return f"{host}: no ecrlogin credential helper in {result.where}; nothing removed"
+            return f"{host}: credential helper removed from {result.where}"
+        return f"{host}: logged out with {result.client}"
+    expiry = expiry_text(result.expires_at, now)
+    if result.method is Method.CONFIG:
+        return f"{host}: password written to {result.where}, {expiry}"
+    if result.method is Method.HELPER:
+        return f"{host}: credential helper {HELPER_NAME} set in {result.where}, {expiry}"
+    if result.method is Method.SECRET:
+        return f"{host}: password in {result.where}, {expiry}"
+    return f"{host}: logged in with {result.client}, {expiry}"
+
+
+def failed_line(result: RegistryResult) -> str:
+    """The stderr line for one registry that failed."""
+    message = result.error.message if result.error is not None else "failed"
+    return f"{result.name}: {message}"
+
+
+def summary(results: Sequence[RegistryResult]) -> str:
+    """One line naming every registry that failed and why ("" when none did)."""
+    failed = [r for r in results if r.error is not None]
+    if not failed:
+        return ""
+    noun = "registry" if len(results) == 1 else "registries"
+    reasons = "; ".join(f"{r.name} ({one_line(r.error.cause, 120)})" for r in failed if r.error)
+    return f"{len(failed)} of {len(results)} {noun} failed: {reasons}"
+
+
+def cache_warning(warning: CacheWarning) -> str:
+    """The warning line for something the token cache met."""
+    from ecrlogin.cache import ServedStale
+
+    if isinstance(warning, ServedStale):
+        return (
+            f"Could not refresh the cached token for {', '.join(warning.hosts)}: "
+            f"{warning.cause} Serving the cached one, still valid for "
+            f"{duration(warning.seconds_left)}."
+        )
+    return (
+        f"The token cache directory {warning.directory} cannot be written ({warning.reason}); "
+        "continuing without the cache. Fix its permissions or set ECRLOGIN_CACHE_DIR "
+        "(ECRLOGIN_NO_CACHE=1 turns the cache off)."
+    )
+
+
+def cache_rows(entries: Iterable[Entry], now: float) -> list[tuple[str, str, str, str]]:
+    """`cache list`: one row per cached registry, region and profile (the longest-lived token
+    of several identities or requests): host, region, profile and time left; never a secret."""
+    longest: dict[tuple[str, str, str], float] = {}
+    for entry in entries:
+        for host in entry.hosts:
+            shown = (host, entry.region or "-", entry.profile or "-")
+            longest[shown] = max(entry.expires, longest.get(shown, entry.expires))
+    return [
+        (*shown, duration(expires - now) if expires > now else "expired")
+        for shown, expires in sorted(longest.items())
+    ]
+
+
+def cache_list(rows: Iterable[Sequence[str]]) -> str:
+    """`cache list` on a pipe: the rows as tab-separated lines."""
+    return "".join("\t".join(row) + "\n" for row in rows)

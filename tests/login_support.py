@@ -1,6 +1,6 @@
 """Helpers for the login tests: a counting token fetcher and a recording stand-in client.
 
-The counting fetcher stands in for core.fetch_tokens where the core is called
+The counting fetcher stands in for core.fetch where the core is called
 with plain arguments: it records each call's options and answers per region.
 
 The stand-in replaces a container client (docker has no daemon here) and records
@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from ecrlogin.awsclient import ClientOptions
+from ecrlogin.core import Answer
 from ecrlogin.errors import ServiceError
+from ecrlogin.options import ClientOptions
 from ecrlogin.token import AuthToken
 from tests.conftest import ACCOUNT
 
@@ -40,7 +41,7 @@ def token(region: str = "us-east-1", *, expires: datetime = NOW + timedelta(hour
 
 
 class CountingFetcher:
-    """Stands in for core.fetch_tokens: records each call's options, answers per region."""
+    """Stands in for core.fetch: records each call's options, answers per region."""
 
     def __init__(self, refuse: set[str] | None = None) -> None:
         self.calls: list[tuple[ClientOptions, bool, bool]] = []
@@ -48,12 +49,12 @@ class CountingFetcher:
 
     def __call__(
         self, options: ClientOptions, *, public: bool = False, use_cache: bool = False
-    ) -> list[AuthToken]:
+    ) -> Answer:
         self.calls.append((options, public, use_cache))
         region = options.region or "us-east-1"
         if region in self.refuse:
             raise ServiceError("GetAuthorizationToken was refused with AccessDenied", "Grant it.")
-        return [token(region)]
+        return Answer({}, [token(region)])
 
 
 _RECORDER = """#!{python}

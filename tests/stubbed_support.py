@@ -20,6 +20,7 @@ import pytest
 from botocore.stub import Stubber
 
 from ecrlogin import awsclient, core
+from ecrlogin.options import ClientOptions
 from tests.conftest import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 
 FUTURE = datetime(2030, 1, 1, tzinfo=timezone.utc)
@@ -73,7 +74,7 @@ class StubbedAws:
     def create_client(
         self,
         service: str,
-        options: awsclient.ClientOptions,
+        options: ClientOptions,
         *,
         on_secret: Callable[[str], None] | None = None,
     ) -> Any:

@@ -14,11 +14,11 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from ecrlogin import cache, core, helper, identity
-from ecrlogin.awsclient import ClientOptions
-from ecrlogin.cache import Entry, Store, fetch_through
+from ecrlogin import helper, identity, render
+from ecrlogin.cache import Entry, ServedStale, Store, Unwritable, fetch_through
 from ecrlogin.config import Config, RegistryConfig, resolve
 from ecrlogin.errors import Interrupted, ServiceError
+from ecrlogin.options import ClientOptions
 from tests import faultserver as fs
 from tests.conftest import ACCOUNT, BIN, MOTO_PASSWORD, basic_token, ecrlogin
 from tests.faultserver import FAULT_PASSWORD, FAULT_TOKEN, FaultServer
@@ -43,11 +43,6 @@ def entry(
         tokens=[basic_token("AWS", password)],
         response='{"authorizationData":[]}',
     )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_warning_state(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cache, "_warned_unwritable", False)
 
 
 # --- the entry -------------------------------------------------------------------------
@@ -166,7 +161,7 @@ def test_unusable_files_are_ignored_with_a_debug_note_and_replaced(
         calls.append(1)
         return entry(issued=time.time())
 
-    served = fetch_through("k" * 64, fetch, store=store)
+    served, _ = fetch_through("k" * 64, fetch, store=store)
     assert calls == [1]
     assert store.read("k" * 64) == served
 
@@ -225,20 +220,21 @@ def test_a_miss_fetches_once_and_a_hit_does_not_fetch(tmp_path: Path) -> None:
     second = fetch_through("k" * 64, fetch, store=store)
     assert len(calls) == 1
     assert first == second
+    assert first[1] == []
 
 
 def test_past_half_life_it_fetches_again(tmp_path: Path) -> None:
     store = Store(str(tmp_path))
     store.write(entry(issued=NOW - 7 * HOUR))
     renewed = entry(issued=NOW)
-    assert fetch_through("k" * 64, lambda: renewed, store=store, now=NOW) == renewed
+    assert fetch_through("k" * 64, lambda: renewed, store=store, now=NOW) == (renewed, [])
     assert store.read("k" * 64) == renewed
 
 
 def test_an_already_expired_token_is_returned_but_not_cached(tmp_path: Path) -> None:
     store = Store(str(tmp_path))
     expired = entry(issued=NOW - 13 * HOUR)
-    assert fetch_through("k" * 64, lambda: expired, store=store, now=NOW) == expired
+    assert fetch_through("k" * 64, lambda: expired, store=store, now=NOW) == (expired, [])
     assert list(tmp_path.glob("*.token")) == []
 
 
@@ -253,13 +249,15 @@ def test_api_failure_serves_a_still_valid_token_with_a_warning(
     stale = entry(issued=NOW - 8 * HOUR)
     store.write(stale)
     error = ServiceError("GetAuthorizationToken was refused with ThrottlingException", code="x")
-    assert fetch_through("k" * 64, lambda: failing(error), store=store, now=NOW) == stale
-    err = capsys.readouterr().err
-    assert err.startswith("ecrlogin: warning: Could not refresh the cached token for ")
-    assert "ThrottlingException" in err
-    assert "still valid for 4h 00m" in err
-    assert err.count("\n") == 1
-    assert SECRET not in err
+    served, warnings = fetch_through("k" * 64, lambda: failing(error), store=store, now=NOW)
+    assert served == stale
+    assert warnings == [ServedStale(stale.hosts, error.message, 4 * HOUR)]
+    assert capsys.readouterr().err == ""  # the cache reports; the command layer says it
+    line = render.cache_warning(warnings[0])
+    assert line.startswith("Could not refresh the cached token for ")
+    assert "ThrottlingException" in line
+    assert "still valid for 4h 00m" in line
+    assert SECRET not in line
 
 
 @pytest.mark.parametrize(
@@ -293,14 +291,15 @@ def test_an_unwritable_directory_means_no_cache_and_one_warning(
         return entry(issued=time.time())
 
     for _ in range(3):
-        assert fetch_through("k" * 64, fetch, store=store).credentials() == ("AWS", SECRET)
+        served, warnings = fetch_through("k" * 64, fetch, store=store)
+        assert served.credentials() == ("AWS", SECRET)
     assert len(calls) == 3
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1
-    assert err.startswith(
-        f"ecrlogin: warning: The token cache directory {tmp_path}/file/ecrlogin cannot be written"
-    )
-    assert "ECRLOGIN_CACHE_DIR" in err
+    assert capsys.readouterr().err == ""  # the cache reports; the command layer says it
+    [warning] = warnings
+    assert isinstance(warning, Unwritable)
+    line = render.cache_warning(warning)
+    assert line.startswith(f"The token cache directory {tmp_path}/file/ecrlogin cannot be written")
+    assert "ECRLOGIN_CACHE_DIR" in line
 
 
 def test_threads_missing_together_fetch_once(tmp_path: Path) -> None:
@@ -317,7 +316,7 @@ def test_threads_missing_together_fetch_once(tmp_path: Path) -> None:
 
     def worker() -> None:
         start.wait()
-        results.append(fetch_through("k" * 64, fetch, store=Store(str(tmp_path))))
+        results.append(fetch_through("k" * 64, fetch, store=Store(str(tmp_path)))[0])
 
     threads = [threading.Thread(target=worker) for _ in range(8)]
     for thread in threads:
@@ -360,7 +359,19 @@ def key(env: dict[str, str], **changes: object) -> str:
         "profile": "prod",
     }
     request.update(changes)
-    return identity.cache_key(environ=env, **request)  # type: ignore[arg-type]
+    options = ClientOptions(
+        region=request["region"],  # type: ignore[arg-type]
+        profile=request["profile"],  # type: ignore[arg-type]
+        endpoint_url=request["endpoint_url"],  # type: ignore[arg-type]
+        use_fips=request["use_fips"],  # type: ignore[arg-type]
+        use_dualstack=request["use_dualstack"],  # type: ignore[arg-type]
+    )
+    return identity.cache_key(
+        options,
+        request["registry_ids"],  # type: ignore[arg-type]
+        public=request["service"] == "ecr-public",
+        environ=env,
+    )
 
 
 @pytest.mark.parametrize(
@@ -476,7 +487,10 @@ def test_the_helper_computes_the_cores_key_without_botocore(
 ) -> None:
     target = resolve(host, SETTINGS)
     assert target is not None
-    assert helper._cache_key(target) == core.cache_key(options, ids, public=public)
+    # The helper aims the same options at the host as a cache miss would call with...
+    assert helper._options(target) == options
+    # ...and derives the key the one way the core does.
+    assert helper._cache_key(target) == identity.cache_key(options, ids, public=public)
 
 
 # --- the CLI: --cache, ECRLOGIN_NO_CACHE, cache list / clear --------------------------------

@@ -1,7 +1,7 @@
 """`login` / `logout`: targets, grouping, results and what a person sees.
 
 The core tests call `ecrlogin.login` with plain arguments and a counting
-fetcher (the seam `core.fetch_tokens` fills in the CLI); the CLI tests run the
+fetcher (the seam `core.fetch` fills in the CLI); the CLI tests run the
 installed `ecrlogin` against the suite's moto server.
 """
 
@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 
 from ecrlogin import login as flow
-from ecrlogin.awsclient import ClientOptions
+from ecrlogin import render
 from ecrlogin.config import Config, RegistryConfig
 from ecrlogin.errors import ConfigurationError
+from ecrlogin.options import ClientOptions
 from tests import faultserver as fs
 from tests.conftest import ACCOUNT, MOTO_PASSWORD, ecrlogin
 from tests.faultserver import FaultServer
@@ -74,7 +75,7 @@ def test_an_unknown_target_fails_alone_with_the_fix() -> None:
 def test_no_target_is_the_default_registry_named_by_the_token() -> None:
     fetcher = CountingFetcher()
     results = flow.resolve_targets([], Config())
-    results = flow.fetch(results, ClientOptions(region="eu-central-1"), fetcher)
+    results, _ = flow.fetch(results, ClientOptions(region="eu-central-1"), fetcher)
     assert [(r.host, r.region) for r in results] == [
         (f"{ACCOUNT}.dkr.ecr.eu-central-1.amazonaws.com", "eu-central-1")
     ]
@@ -87,7 +88,7 @@ def test_no_target_is_the_default_registry_named_by_the_token() -> None:
 def test_one_token_call_per_region_serves_every_account_there() -> None:
     fetcher = CountingFetcher()
     results = flow.resolve_targets([EU, US, EU2], Config())
-    results = flow.fetch(results, ClientOptions(region="us-east-1", profile="dev"), fetcher)
+    results, _ = flow.fetch(results, ClientOptions(region="us-east-1", profile="dev"), fetcher)
     assert sorted(options.region or "" for options, _, _ in fetcher.calls) == [
         "eu-west-1",
         "us-west-2",
@@ -134,17 +135,17 @@ def test_fips_dualstack_public_and_profiles_split_groups() -> None:
 
 def test_a_refused_group_fails_only_its_registries() -> None:
     fetcher = CountingFetcher(refuse={"us-west-2"})
-    results = flow.fetch(flow.resolve_targets([EU, US], Config()), ClientOptions(), fetcher)
+    results, _ = flow.fetch(flow.resolve_targets([EU, US], Config()), ClientOptions(), fetcher)
     assert [r.ok for r in results] == [True, False]
     assert flow.exit_code(results) == 254
-    assert flow.summary(results) == (
+    assert render.summary(results) == (
         f"1 of 2 registries failed: {US} (GetAuthorizationToken was refused with AccessDenied)"
     )
 
 
 def test_helper_setup_needs_no_token_for_named_targets() -> None:
     fetcher = CountingFetcher()
-    results = flow.fetch(
+    results, _ = flow.fetch(
         flow.resolve_targets([EU, US], Config()), ClientOptions(), fetcher, tokens_needed=False
     )
     assert fetcher.calls == []
@@ -152,7 +153,7 @@ def test_helper_setup_needs_no_token_for_named_targets() -> None:
 
 
 def test_passwords_lists_each_secret_once() -> None:
-    results = flow.fetch(
+    results, _ = flow.fetch(
         flow.resolve_targets([EU, EU2, US], Config()), ClientOptions(), CountingFetcher()
     )
     eu, us = token("eu-west-1"), token("us-west-2")
@@ -165,16 +166,21 @@ def test_passwords_lists_each_secret_once() -> None:
 @pytest.mark.parametrize(
     ("left", "text"),
     [
-        (timedelta(hours=12), "in 12 h 0 m"),
-        (timedelta(hours=11, minutes=59, seconds=59), "in 11 h 59 m"),
-        (timedelta(minutes=5, seconds=30), "in 5 m"),
-        (timedelta(seconds=30), "in under a minute"),
-        (timedelta(0), "expired"),
-        (-timedelta(days=4000), "expired"),
+        (timedelta(hours=12), "12h 00m"),
+        (timedelta(hours=11, minutes=59, seconds=59), "11h 59m"),
+        (timedelta(minutes=5, seconds=30), "5m"),
+        (timedelta(seconds=30), "30s"),
+        (timedelta(0), "0s"),
+        (-timedelta(days=4000), "0s"),
     ],
 )
-def test_remaining(left: timedelta, text: str) -> None:
-    assert flow.remaining(NOW + left, NOW) == text
+def test_one_duration_form(left: timedelta, text: str) -> None:
+    assert render.duration(left.total_seconds()) == text
+
+
+def test_an_expired_token_says_when_it_expired() -> None:
+    assert render.expiry_text(NOW, NOW) == f"expired {render.local_time(NOW)}"
+    assert render.expiry_text(NOW + timedelta(seconds=30), NOW).endswith("(in 30s)")
 
 
 def test_expiry_text_in_local_time(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -183,13 +189,13 @@ def test_expiry_text_in_local_time(monkeypatch: pytest.MonkeyPatch) -> None:
 
     time.tzset()
     try:
-        assert flow.expiry_text(NOW + timedelta(hours=11, minutes=59), NOW) == (
-            "expires 2026-11-28 00:59 CET (in 11 h 59 m)"
+        assert render.expiry_text(NOW + timedelta(hours=11, minutes=59), NOW) == (
+            "expires 2026-11-28 00:59 CET (in 11h 59m)"
         )
-        assert flow.expiry_text(datetime(2015, 1, 1, tzinfo=timezone.utc), NOW) == (
+        assert render.expiry_text(datetime(2015, 1, 1, tzinfo=timezone.utc), NOW) == (
             "expired 2015-01-01 01:00 CET"
         )
-        assert flow.expiry_text(None, NOW) == "never expires"
+        assert render.expiry_text(None, NOW) == "never expires"
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
@@ -197,11 +203,17 @@ def test_expiry_text_in_local_time(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_describe_each_method() -> None:
     base = flow.RegistryResult(requested=EU, host=EU, region="eu-west-1", token=token("eu-west-1"))
-    expiry = "expires 2026-11-28 00:00 UTC (in 12 h 0 m)"
+    expiry = "expires 2026-11-28 00:00 UTC (in 12h 00m)"
     lines = [
-        flow.describe(dataclasses.replace(base, method="podman"), now=NOW),
-        flow.describe(dataclasses.replace(base, method="config", where="/c.json"), now=NOW),
-        flow.describe(dataclasses.replace(base, method="helper", where="/c.json"), now=NOW),
+        render.registry_line(
+            dataclasses.replace(base, method=flow.Method.CLIENT, client="podman"), now=NOW
+        ),
+        render.registry_line(
+            dataclasses.replace(base, method=flow.Method.CONFIG, where="/c.json"), now=NOW
+        ),
+        render.registry_line(
+            dataclasses.replace(base, method=flow.Method.HELPER, where="/c.json"), now=NOW
+        ),
     ]
     assert lines == [
         f"{EU}: logged in with podman, {expiry}",
@@ -212,7 +224,7 @@ def test_describe_each_method() -> None:
 
 def test_file_errors_fail_every_registry_of_that_file(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text("[]")
-    results = flow.fetch(
+    results, _ = flow.fetch(
         flow.resolve_targets([EU, US], Config()), ClientOptions(), CountingFetcher()
     )
     results, warnings = flow.write_config(results, tmp_path / "config.json", fmt="docker")
@@ -392,7 +404,7 @@ def test_expiry_in_the_future_reads_in_hours_and_minutes(
     assert result.returncode == 0, result.stderr
     line = result.stderr.decode()
     assert line.startswith(f"ecrlogin: ok: {EU}: password written to {tmp_path / 'config.json'}")
-    assert line.endswith("(in 11 h 59 m)\n")
+    assert line.endswith("(in 11h 59m)\n")
     auth = json.loads((tmp_path / "config.json").read_text())["auths"][EU]
     assert auth == ours(fs.region_password("eu-west-1"))
 

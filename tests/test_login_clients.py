@@ -76,7 +76,7 @@ def test_one_token_call_per_region_and_each_registry_gets_its_regions_password(
         EU2: fs.region_password("eu-west-1") + "\n",
         US: fs.region_password("us-west-2") + "\n",
     }
-    assert "(in 11 h 59 m)" in result.stderr.decode()
+    assert "(in 11h 59m)" in result.stderr.decode()
 
 
 def test_a_refused_region_does_not_stop_the_other(

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from ecrlogin import pullsecret, render
-from ecrlogin.awsclient import ClientOptions
 from ecrlogin.config import Config, RegistryConfig
 from ecrlogin.errors import ParameterError, shorten
+from ecrlogin.options import ClientOptions
 from tests import faultserver as fs
 from tests.conftest import ACCOUNT, MOTO_PASSWORD, ecrlogin
 from tests.faultserver import FaultServer

@@ -139,7 +139,7 @@ def test_main_reports_a_signal_before_any_command_runs(
 
     # Keep pytest's own signal handlers; only the edge is under test here.
     monkeypatch.setattr(errors, "handle_signals", lambda: None)
-    monkeypatch.setattr(cli, "_load_commands", interrupted)
+    monkeypatch.setattr(cli, "build_app", interrupted)
     with pytest.raises(SystemExit) as exited:
         cli.main(["get-login-password"])
     assert exited.value.code == exit_code

@@ -316,7 +316,7 @@ def test_python_dash_m_is_the_same_command(aws_env: dict[str, str]) -> None:
 
 
 class _Root:
-    """What `_merge_globals` reads of Typer's context: the options given before the command."""
+    """What `merge_globals` reads of Typer's context: the options given before the command."""
 
     def __init__(self, params: dict[str, object]) -> None:
         self.params = params
@@ -328,9 +328,9 @@ class _Root:
 @pytest.mark.parametrize(
     ("before", "after", "read_timeout", "cache"),
     [
-        ({}, {"cli_read_timeout": 0.0}, 0.0, None),  # 0 (wait forever) is a value, not "unset"
-        ({"cli_read_timeout": 5.0}, {"cli_read_timeout": 0.0}, 0.0, None),
-        ({"cli_read_timeout": 5.0}, {}, 5.0, None),
+        ({}, {"cli_read_timeout": 0.0}, 0.0, False),  # 0 (wait forever) is a value, not "unset"
+        ({"cli_read_timeout": 5.0}, {"cli_read_timeout": 0.0}, 0.0, False),
+        ({"cli_read_timeout": 5.0}, {}, 5.0, False),
         ({"cache": True}, {"cache": False}, None, False),  # --no-cache after the command wins
         ({"cache": True}, {}, None, True),
     ],
@@ -338,7 +338,7 @@ class _Root:
 def test_an_option_after_the_command_wins_over_one_before_it(
     before: dict[str, object], after: dict[str, object], read_timeout: float | None, cache: bool
 ) -> None:
-    from ecrlogin.cli import _merge_globals
+    from ecrlogin.commands.common import merge_globals
 
-    opts = _merge_globals(_Root(before), after)  # type: ignore[arg-type]
-    assert (opts.client.read_timeout, opts.cache) == (read_timeout, cache)
+    opts = merge_globals(_Root(before), after)  # type: ignore[arg-type]
+    assert (opts.aws.read_timeout, opts.cache) == (read_timeout, cache)

@@ -5,10 +5,8 @@ from typing import Annotated
 import typer
 
 from ecrlogin import helper
-from ecrlogin.cli import app
 
 
-@app.command("credential-helper")
 def credential_helper(
     action: Annotated[
         str,
@@ -19,4 +17,5 @@ def credential_helper(
     ],
 ) -> None:
     """Speak the docker credential-helper protocol, as `docker-credential-ecrlogin ACTION` does."""
+    # The protocol has its own error edge (helper.run): its failures are protocol replies.
     raise typer.Exit(helper.run([action]))

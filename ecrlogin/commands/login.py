@@ -11,21 +11,10 @@ import typer
 
 from ecrlogin import authfile, config, core, render, ui
 from ecrlogin import login as flow
-from ecrlogin.cli import GlobalOptions, app, aws_command, command, emit
-from ecrlogin.errors import ParameterError
-
-
-class ClientName(str, Enum):
-    """The clients whose own login `--client` runs (their names in `ecrlogin.clients`)."""
-
-    docker = "docker"
-    podman = "podman"
-    nerdctl = "nerdctl"
-    finch = "finch"
-    buildah = "buildah"
-    skopeo = "skopeo"
-    helm = "helm"
-    oras = "oras"
+from ecrlogin.clients import ClientName
+from ecrlogin.commands.common import GlobalOptions, aws_command, emit, report
+from ecrlogin.errors import ParameterError, RegistriesFailed
+from ecrlogin.login import Method
 
 
 class FileFormat(str, Enum):
@@ -104,8 +93,8 @@ ConfigFile = Annotated[
 class Mode:
     """How registries are logged in: a client's login, a config file entry, or the helper."""
 
-    kind: str  # "client", "config" or "helper"
-    client: str = "docker"
+    kind: Method
+    client: str = ClientName.docker.value
     client_args: tuple[str, ...] = ()
     path: Path | None = None
     fmt: str = authfile.DOCKER
@@ -134,18 +123,17 @@ def _mode(
             )
         file_format = (fmt or FileFormat.docker).value
         path = config_file or authfile.default_path(file_format)
-        return Mode(kind="helper" if helper else "config", path=path, fmt=file_format)
+        return Mode(kind=Method.HELPER if helper else Method.CONFIG, path=path, fmt=file_format)
     if fmt is not None or config_file is not None:
         raise ParameterError(
             "--format/--config-file apply only with --write-config or --helper",
             "Add one of those, or pass the client its own option, e.g. "
             "--client-arg=--authfile=PATH.",
         )
-    name = client.value if client is not None else "docker"
-    return Mode(kind="client", client=name, client_args=tuple(client_args or ()))
+    name = (client or ClientName.docker).value
+    return Mode(kind=Method.CLIENT, client=name, client_args=tuple(client_args or ()))
 
 
-@command(app, name="login")
 @aws_command
 def login(
     ctx: typer.Context,
@@ -178,23 +166,24 @@ def login(
     mode = _mode(client, client_arg, write_config, helper, file_format, config_file)
     results = flow.resolve_targets(targets or [], config.load())
     with ui.status("Fetching ECR authorization tokens"):
-        results = flow.fetch(
+        results, fetch_warnings = flow.fetch(
             results,
-            opts.client,
-            core.fetch_tokens,
-            use_cache=bool(opts.cache),
-            tokens_needed=mode.kind != "helper",
+            opts.aws,
+            core.fetch,
+            use_cache=opts.cache,
+            tokens_needed=mode.kind is not Method.HELPER,
         )
+    report(fetch_warnings)
     if mask if mask is not None else os.environ.get("GITHUB_ACTIONS") == "true":
         secrets = flow.passwords(results)
         if secrets:
             # Before anything else reaches a log, so the runner hides every later copy.
             emit(render.github_masks(secrets))
     warnings: list[str] = []
-    if mode.kind == "client":
+    if mode.kind is Method.CLIENT:
         with ui.status(f"Running {mode.client} login"):
             results = flow.client_login(results, mode.client, mode.client_args)
-    elif mode.kind == "config" and mode.path is not None:
+    elif mode.kind is Method.CONFIG and mode.path is not None:
         results, warnings = flow.write_config(results, mode.path, fmt=mode.fmt)
     elif mode.path is not None:
         results, warnings = flow.set_helper(results, mode.path, fmt=mode.fmt)
@@ -202,22 +191,9 @@ def login(
             _check_helper_on_path()
     _report(results, warnings, mode)
     if output is LoginOutput.json:
-        emit(
-            render.login_json(
-                [
-                    {
-                        "registry": r.host,
-                        "region": r.region,
-                        "method": r.method,
-                        "expiresAt": r.expires_at,
-                    }
-                    for r in results
-                ]
-            )
-        )
+        emit(render.login_json(results))
 
 
-@command(app, name="logout")
 @aws_command
 def logout(
     ctx: typer.Context,
@@ -241,13 +217,14 @@ def logout(
     results = flow.resolve_targets(targets or [], config.load())
     if not targets:
         with ui.status("Finding your default registry"):
-            results = flow.fetch(
-                results, opts.client, core.fetch_tokens, use_cache=bool(opts.cache)
+            results, fetch_warnings = flow.fetch(
+                results, opts.aws, core.fetch, use_cache=opts.cache
             )
+        report(fetch_warnings)
     warnings: list[str] = []
-    if mode.kind == "client":
+    if mode.kind is Method.CLIENT:
         results = flow.client_logout(results, mode.client, mode.client_args)
-    elif mode.kind == "config" and mode.path is not None:
+    elif mode.kind is Method.CONFIG and mode.path is not None:
         results, warnings = flow.remove_config(results, mode.path)
     elif mode.path is not None:
         results, warnings = flow.remove_helper(results, mode.path)
@@ -257,21 +234,23 @@ def logout(
 def _report(
     results: list[flow.RegistryResult], warnings: list[str], mode: Mode, *, logout: bool = False
 ) -> None:
-    """One stderr line per registry, the warnings, then the summary and exit code on failure."""
+    """The file's warnings and one stderr line per registry; on failure, raise the error whose
+    line the program's error edge prints (the summary, or the one registry's failure)."""
     for warning in warnings:
         ui.warn(f"{mode.path}: {warning}" if mode.path else warning)
+    several = len(results) > 1
     for result in results:
         if result.error is not None:
-            ui.error(f"{result.name}: {result.error.message}")
+            if several:
+                ui.error(render.failed_line(result))
         elif logout and not result.changed:
-            ui.note(flow.describe(result, logout=True))
+            ui.note(render.registry_line(result, logout=True))
         else:
-            ui.ok(flow.describe(result, logout=logout))
+            ui.ok(render.registry_line(result, logout=logout))
     code = flow.exit_code(results)
     if code:
-        if len(results) > 1:
-            ui.error(flow.summary(results))
-        raise typer.Exit(code)
+        failed = render.summary(results) if several else render.failed_line(results[0])
+        raise RegistriesFailed(failed, exit_code=code)
 
 
 def _check_helper_on_path() -> None:

@@ -5,11 +5,10 @@ from typing import Annotated
 import typer
 
 from ecrlogin import config, core, pullsecret, render, ui
-from ecrlogin import login as flow
-from ecrlogin.cli import GlobalOptions, app, aws_command, command, emit
+from ecrlogin.commands.common import GlobalOptions, aws_command, emit, report
+from ecrlogin.errors import RegistriesFailed
 
 
-@command(app, name="pull-secret")
 @aws_command
 def pull_secret(
     ctx: typer.Context,
@@ -45,18 +44,24 @@ def pull_secret(
             namespaces or [],
             targets or [],
             config.load(),
-            opts.client,
-            core.fetch_tokens,
-            use_cache=bool(opts.cache),
+            opts.aws,
+            core.fetch,
+            use_cache=opts.cache,
         )
+    report(secret.warnings)
     if not secret.ok:
         # All or nothing: a Secret without one registry would break pulls that work now.
+        several = len(secret.results) > 1
+        if not several:
+            raise RegistriesFailed(
+                render.failed_line(secret.results[0]), exit_code=secret.exit_code
+            )
         for result in secret.results:
             if result.error is not None:
-                ui.error(f"{result.name}: {result.error.message}")
-        if len(secret.results) > 1:
-            ui.error(f"{flow.summary(secret.results)}; no Secret printed")
-        raise typer.Exit(secret.exit_code)
+                ui.error(render.failed_line(result))
+        raise RegistriesFailed(
+            f"{render.summary(secret.results)}; no Secret printed", exit_code=secret.exit_code
+        )
     emit(render.pull_secret(secret.name, secret.namespaces, secret.credentials()))
     for result in secret.results:
-        ui.ok(flow.describe(result))
+        ui.ok(render.registry_line(result))

@@ -1,4 +1,7 @@
-"""The token commands: get-login-password, get-login, get-authorization-token."""
+"""The token commands: get-login-password, get-login, get-authorization-token.
+
+Plain functions; `ecrlogin.cli` registers each under its name(s).
+"""
 
 import shlex
 from enum import Enum
@@ -7,8 +10,8 @@ from typing import Annotated
 import typer
 
 from ecrlogin import core, errors, render, ui
-from ecrlogin.awsclient import ClientOptions
-from ecrlogin.cli import GlobalOptions, app, aws_command, command, ecr_app, emit, public_app
+from ecrlogin.commands.common import GlobalOptions, aws_command, emit, report
+from ecrlogin.options import ClientOptions
 from ecrlogin.token import AuthToken
 
 
@@ -36,7 +39,6 @@ RegistryIds = Annotated[
 ]
 
 
-@command(app, ecr_app, name="get-login-password")
 @aws_command
 def get_login_password(
     ctx: typer.Context,
@@ -52,17 +54,19 @@ def get_login_password(
 ) -> None:
     """Print a password for `docker login --username AWS --password-stdin`."""
     ids = [registry_id] if registry_id else []
-    emit(render.password(core.fetch_tokens(opts.client, ids, use_cache=bool(opts.cache))))
+    answer = core.fetch(opts.aws, ids, use_cache=opts.cache)
+    report(answer.warnings)
+    emit(render.password(answer.tokens))
 
 
-@command(public_app, name="get-login-password")
 @aws_command
 def public_get_login_password(ctx: typer.Context, opts: GlobalOptions) -> None:
     """Print a password for `docker login --username AWS --password-stdin public.ecr.aws`."""
-    emit(render.password(core.fetch_tokens(opts.client, public=True, use_cache=bool(opts.cache))))
+    answer = core.fetch(opts.aws, public=True, use_cache=opts.cache)
+    report(answer.warnings)
+    emit(render.password(answer.tokens))
 
 
-@command(app, ecr_app, name="get-login")
 @aws_command
 def get_login(
     ctx: typer.Context,
@@ -80,7 +84,9 @@ def get_login(
     ] = LoginOutput.text,
 ) -> None:
     """Print a `docker login` command per registry (AWS CLI v1's get-login)."""
-    tokens = core.fetch_tokens(opts.client, registry_ids or [], use_cache=bool(opts.cache))
+    answer = core.fetch(opts.aws, registry_ids or [], use_cache=opts.cache)
+    report(answer.warnings)
+    tokens = answer.tokens
     if output is LoginOutput.json:
         emit(render.get_login_json(tokens, include_email=include_email))
         return
@@ -101,10 +107,10 @@ def _safe_login(
 ) -> str:
     """The pipeline that does what get-login's output does without exposing the password."""
     words = ["ecrlogin", "get-login-password"]
-    if opts.client.profile:
-        words += ["--profile", shlex.quote(opts.client.profile)]
-    if opts.client.region:
-        words += ["--region", shlex.quote(opts.client.region)]
+    if opts.aws.profile:
+        words += ["--profile", shlex.quote(opts.aws.profile)]
+    if opts.aws.region:
+        words += ["--region", shlex.quote(opts.aws.region)]
     if registry_ids:
         words += ["--registry-id", registry_ids[0]]
     words += ["|", "docker", "login", "--username", "AWS", "--password-stdin", tokens[0].host]
@@ -113,7 +119,6 @@ def _safe_login(
     return " ".join(words)
 
 
-@command(app, ecr_app, name="get-authorization-token")
 @aws_command
 def get_authorization_token(
     ctx: typer.Context,
@@ -135,14 +140,12 @@ def get_authorization_token(
     ] = None,
 ) -> None:
     """Print the GetAuthorizationToken response as `aws ecr get-authorization-token` does."""
-    fmt = output.value if output else _configured_output(opts.client)
-    response = core.get_authorization_token(
-        opts.client, registry_ids or [], use_cache=bool(opts.cache)
-    )
-    emit(render.api_response(response, output=fmt, query=query))
+    fmt = output.value if output else _configured_output(opts.aws)
+    answer = core.fetch(opts.aws, registry_ids or [], use_cache=opts.cache)
+    report(answer.warnings)
+    emit(render.api_response(answer.response, output=fmt, query=query))
 
 
-@command(public_app, name="get-authorization-token")
 @aws_command
 def public_get_authorization_token(
     ctx: typer.Context,
@@ -163,9 +166,10 @@ def public_get_authorization_token(
     ] = None,
 ) -> None:
     """Print the ECR Public GetAuthorizationToken response as the AWS CLI does."""
-    fmt = output.value if output else _configured_output(opts.client)
-    response = core.get_authorization_token(opts.client, public=True, use_cache=bool(opts.cache))
-    emit(render.api_response(response, output=fmt, query=query))
+    fmt = output.value if output else _configured_output(opts.aws)
+    answer = core.fetch(opts.aws, public=True, use_cache=opts.cache)
+    report(answer.warnings)
+    emit(render.api_response(answer.response, output=fmt, query=query))
 
 
 def _configured_output(client: ClientOptions) -> str:

@@ -1,0 +1,82 @@
+"""What selects the endpoint and the identity of a token call: the AWS CLI's global options.
+
+A plain value, importable on the credential helper's cache-hit path (which
+derives its cache key from the same options a cache miss would call with), so
+it builds on `Record`, not on `dataclasses`.
+"""
+
+from __future__ import annotations
+
+from ecrlogin.record import Record
+
+
+class ClientOptions(Record):
+    """Region, profile, endpoint, TLS, timeouts and FIPS/dual-stack of one token call."""
+
+    __slots__ = (  # noqa: RUF023 - the repr's order
+        "region",
+        "profile",
+        "endpoint_url",
+        "verify_ssl",
+        "ca_bundle",
+        "read_timeout",
+        "connect_timeout",
+        "use_fips",
+        "use_dualstack",
+    )
+    region: str | None
+    profile: str | None
+    endpoint_url: str | None
+    verify_ssl: bool
+    ca_bundle: str | None
+    read_timeout: float | None
+    connect_timeout: float | None
+    # None: the AWS configuration (AWS_USE_FIPS_ENDPOINT, use_dualstack_endpoint) decides.
+    use_fips: bool | None
+    use_dualstack: bool | None
+
+    def __init__(
+        self,
+        region: str | None = None,
+        profile: str | None = None,
+        endpoint_url: str | None = None,
+        verify_ssl: bool = True,
+        ca_bundle: str | None = None,
+        read_timeout: float | None = None,
+        connect_timeout: float | None = None,
+        use_fips: bool | None = None,
+        use_dualstack: bool | None = None,
+    ) -> None:
+        self._set(
+            region=region,
+            profile=profile,
+            endpoint_url=endpoint_url,
+            verify_ssl=verify_ssl,
+            ca_bundle=ca_bundle,
+            read_timeout=read_timeout,
+            connect_timeout=connect_timeout,
+            use_fips=use_fips,
+            use_dualstack=use_dualstack,
+        )
+
+    def replace(self, **changes: object) -> ClientOptions:
+        """A copy with `changes` applied (as `dataclasses.replace`)."""
+        values = {name: getattr(self, name) for name in self.__slots__}
+        values.update(changes)
+        return ClientOptions(**values)
+
+    def aimed_at(
+        self, region: str, profile: str | None, *, fips: bool, dualstack: bool
+    ) -> ClientOptions:
+        """These options for a call to `region` with `profile`, for a host that does or does
+        not name a FIPS or dual-stack endpoint.
+
+        The one place a host decides the endpoint: a FIPS or dual-stack host asks
+        for that endpoint; otherwise the AWS configuration decides, as for the CLI.
+        """
+        return self.replace(
+            region=region,
+            profile=profile,
+            use_fips=True if fips else self.use_fips,
+            use_dualstack=True if dualstack else self.use_dualstack,
+        )
