@@ -57,12 +57,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    """Wait until something listens on 127.0.0.1:port, or fail with the server's output."""
+def wait_for_port(
+    port: int, proc: subprocess.Popen[bytes], timeout: float = 30.0, log: Path | None = None
+) -> None:
+    """Wait until something listens on 127.0.0.1:port, or fail with the server's output
+    (its stdout pipe, or the `log` file it writes)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+            if log is not None:
+                out += log.read_text(errors="replace")
             pytest.fail(f"server exited early ({proc.returncode}):\n{out}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -84,15 +89,19 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
-def moto_url() -> Iterator[str]:
+def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A moto server on loopback: the ECR endpoint every fetching test talks to."""
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    wait_for_port(port, proc)
+    # A log file, not a pipe nobody reads: moto logs a line per request, and once a pipe's
+    # 64 KiB are full (about a thousand requests) the server blocks and every test hangs.
+    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    wait_for_port(port, proc, log=log)
     yield f"http://127.0.0.1:{port}"
     stop(proc)
 
@@ -178,12 +187,10 @@ def basic_token(username: str, password: str) -> str:
     return base64.b64encode(f"{username}:{password}".encode()).decode()
 
 
-@pytest.fixture(scope="session")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryServer]:
-    """Debian's `docker-registry` (the CNCF distribution registry) with htpasswd auth."""
+def start_registry(root: Path) -> tuple[RegistryServer, subprocess.Popen[bytes]]:
+    """Start Debian's `docker-registry` with its data and htpasswd file in `root`."""
     binary = require_tool("docker-registry")
     htpasswd = require_tool("htpasswd")
-    root = tmp_path_factory.mktemp("registry")
     subprocess.run(
         [htpasswd, "-Bbc", str(root / "htpasswd"), "AWS", MOTO_PASSWORD],
         check=True,
@@ -207,14 +214,142 @@ auth:
     path: {root / "htpasswd"}
 """
     )
-    proc = subprocess.Popen(
-        [binary, "serve", str(root / "config.yml")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    wait_for_port(port, proc)
-    yield RegistryServer(host=f"127.0.0.1:{port}", password=MOTO_PASSWORD, root=root)
+    # A log file, not a pipe: nobody reads a pipe while tests run, and a registry whose
+    # warnings fill it (docker's pushes and pulls make many) blocks and hangs every client.
+    log = root / "registry.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [binary, "serve", str(root / "config.yml")], stdout=out, stderr=subprocess.STDOUT
+        )
+    wait_for_port(port, proc, log=log)
+    return RegistryServer(host=f"127.0.0.1:{port}", password=MOTO_PASSWORD, root=root), proc
+
+
+@pytest.fixture(scope="session")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryServer]:
+    """Debian's `docker-registry` (the CNCF distribution registry) with htpasswd auth."""
+    server, proc = start_registry(tmp_path_factory.mktemp("registry"))
+    yield server
     stop(proc)
+
+
+@pytest.fixture(scope="session")
+def second_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryServer]:
+    """A second, separate registry like `registry`, for logins to two registries at once."""
+    server, proc = start_registry(tmp_path_factory.mktemp("registry2"))
+    yield server
+    stop(proc)
+
+
+@dataclass(frozen=True)
+class DockerDaemon:
+    """A running dockerd of this test session: its socket (`host`, for DOCKER_HOST) and log."""
+
+    host: str
+    root: Path
+    log: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The end of the daemon's log, for a failing test's report."""
+        try:
+            text = self.log.read_text(errors="replace")
+        except OSError as exc:
+            return f"(no log: {exc})"
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def _docker_ping(socket_path: Path) -> bool:
+    """True once the daemon answers `GET /_ping` on its unix socket."""
+    try:
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(2)
+            sock.connect(str(socket_path))
+            sock.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
+            return sock.recv(64).split(b"\r\n", 1)[0].endswith(b" 200 OK")
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def dockerd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DockerDaemon]:
+    """Debian's dockerd with its own data root, exec root, socket, pidfile and config, so it
+    touches nothing of the machine's docker; stopped and removed at the end of the session."""
+    binary = require_tool("dockerd")
+    require_tool("docker")
+    root = tmp_path_factory.mktemp("dockerd")
+    socket_path = root / "docker.sock"
+    (root / "daemon.json").write_text("{}\n")
+    log = root / "dockerd.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                binary,
+                f"--config-file={root / 'daemon.json'}",  # not /etc/docker/daemon.json
+                f"--data-root={root / 'data'}",
+                f"--exec-root={root / 'exec'}",
+                f"--host=unix://{socket_path}",
+                f"--pidfile={root / 'docker.pid'}",
+                # No networks, no firewall rules, no overlay mounts: nothing outside `root`.
+                "--iptables=false",
+                "--ip-masq=false",
+                "--bridge=none",
+                "--storage-driver=vfs",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={"PATH": os.environ.get("PATH", os.defpath), "HOME": str(root)},
+        )
+    daemon = DockerDaemon(host=f"unix://{socket_path}", root=root, log=log)
+    deadline = time.monotonic() + 60
+    while not _docker_ping(socket_path):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop(proc)
+            pytest.fail(f"dockerd did not start ({proc.returncode}):\n{daemon.log_tail()}")
+        time.sleep(0.1)
+    yield daemon
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)  # dockerd stops its containerd before it exits
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    for name in ("data", "exec"):
+        shutil.rmtree(root / name, ignore_errors=True)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip tests marked needs_root, with the reason, when the suite does not run as root."""
+    if item.get_closest_marker("needs_root") and os.geteuid() != 0:
+        pytest.skip("needs root: dockerd runs only as root (.ci/run runs the suite as root)")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Attach the dockerd log to the report of a failing test that used the daemon."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    daemon = getattr(item, "funcargs", {}).get("dockerd")
+    if report.failed and isinstance(daemon, DockerDaemon):
+        report.sections.append(("dockerd log (last 40 lines)", daemon.log_tail()))
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Which docker CLI and dockerd the end-to-end tests use (the first on PATH)."""
+    lines = []
+    for name in ("docker", "dockerd"):
+        path = shutil.which(name)
+        if path is None:
+            lines.append(f"{name}: not installed")
+            continue
+        try:
+            done = subprocess.run(
+                [path, "--version"], capture_output=True, text=True, timeout=30, check=False
+            )
+            version = done.stdout.strip() or done.stderr.strip()
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            version = f"cannot run: {exc}"
+        lines.append(f"{name}: {path}: {version}")
+    return lines
 
 
 def http_status(url: str, headers: Mapping[str, str] | None = None) -> int:

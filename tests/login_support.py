@@ -3,8 +3,9 @@
 The counting fetcher stands in for core.fetch where the core is called
 with plain arguments: it records each call's options and answers per region.
 
-The stand-in replaces a container client (docker has no daemon here) and records
-exactly what ecrlogin handed it: argv, environment and stdin. Where moto cannot
+The stand-in replaces a container client and records exactly what ecrlogin
+handed it: argv, environment and stdin (a real client cannot show that the
+password was on stdin only). Where moto cannot
 help (a token that expires in the future, counting token calls per region, one
 region refusing while another answers) the tests use tests/faultserver.py.
 """

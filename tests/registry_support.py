@@ -120,3 +120,16 @@ def list_tags(
         timeout=120,
         check=False,
     )
+
+
+def bash(script: str, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run `script` as `bash -o pipefail -c`, bounded in time."""
+    return subprocess.run(
+        ["bash", "-o", "pipefail", "-c", script],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )

@@ -10,31 +10,17 @@ from __future__ import annotations
 
 import json
 import shlex
-import subprocess
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import BIN, RegistryServer, basic_token, require_tool
+from tests.registry_support import bash
 
 pytestmark = pytest.mark.e2e
 
 ECRLOGIN = shlex.quote(str(BIN / "ecrlogin"))
 RECIPE = "--output text --query 'authorizationData[].authorizationToken'"
-
-
-def bash(script: str, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run `script` as `bash -o pipefail -c`, bounded in time."""
-    return subprocess.run(
-        ["bash", "-o", "pipefail", "-c", script],
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 @pytest.fixture

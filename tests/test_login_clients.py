@@ -1,7 +1,9 @@
 """`login --client`: each client's own login gets the password on stdin and nowhere else.
 
-docker has no daemon here (nor in CI), so a recording stand-in named after the
-client sits first on PATH and records argv, environment and stdin.
+A recording stand-in named after the client sits first on PATH and records
+argv, environment and stdin: the one thing a real client cannot show is that
+the password never reached its argv or environment. What the user sees with
+the real docker CLI and daemon is in tests/test_docker_e2e.py.
 """
 
 from __future__ import annotations
