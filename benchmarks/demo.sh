@@ -68,6 +68,32 @@ echo "A local ECR endpoint (moto) is at $AWS_ENDPOINT_URL and a registry at http
 echo "The registry accepts user AWS with the password ECR (here: moto) hands out."
 
 # 1. The pipeline every CI step uses: the password goes through a pipe, never argv.
+# With docker: the first docker CLI on PATH, into a dockerd of the demo's own (it needs
+# root), with its data, socket and config in the temp dir: the machine's docker is untouched.
+if command -v docker >/dev/null && command -v dockerd >/dev/null && [ "$(id -u)" = 0 ]; then
+    echo '{}' >"$work/daemon.json"
+    dockerd --config-file="$work/daemon.json" --data-root="$work/docker-data" \
+        --exec-root="$work/docker-exec" --host="unix://$work/docker.sock" \
+        --pidfile="$work/docker.pid" --iptables=false --ip-masq=false --bridge=none \
+        --storage-driver=vfs >"$work/dockerd.log" 2>&1 &
+    pids+=($!)
+    export DOCKER_HOST="unix://$work/docker.sock" DOCKER_CONFIG="$work/docker-config"
+    # One entry keeps the CLI on config.json; with none it would pick `pass` if installed.
+    mkdir -m 700 "$DOCKER_CONFIG"
+    echo '{"auths": {"unused.example.invalid": {}}}' >"$DOCKER_CONFIG/config.json"
+    for _ in $(seq 300); do docker version >/dev/null 2>&1 && break; sleep 0.1; done
+    docker version >/dev/null 2>&1 || { echo "demo: dockerd did not start:" >&2; cat "$work/dockerd.log" >&2; exit 1; }
+    echo "docker: $(command -v docker) ($(docker --version)), against the demo's own dockerd $(docker version --format '{{.Server.Version}}')."
+    show "ecrlogin get-login-password | docker login --username AWS --password-stdin $registry"
+    echo "hello from ecrlogin" >"$work/hello.txt"
+    tar -C "$work" -cf "$work/hello.tar" hello.txt
+    docker import "$work/hello.tar" "$registry/demo/hello:1" >/dev/null
+    show "docker push $registry/demo/hello:1"
+    docker rmi "$registry/demo/hello:1" >/dev/null
+    show "docker pull $registry/demo/hello:1"
+else
+    echo "demo: docker part skipped: it starts a dockerd of its own, which needs root and docker.io (bash .ci/setup installs it)." >&2
+fi
 show "ecrlogin get-login-password | skopeo login --authfile $work/auth.json --username AWS --password-stdin --tls-verify=false $registry"
 
 # 2. The ECR documentation's recipe for plain HTTP clients.

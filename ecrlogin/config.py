@@ -1,4 +1,4 @@
-"""ecrlogin's own configuration file: per-registry profiles and custom host names.
+"""ecrlogin's own configuration file: per-registry profiles, custom host names, the fallback store.
 
 `$ECRLOGIN_CONFIG`, else `$XDG_CONFIG_HOME/ecrlogin/config.toml`, else
 `~/.config/ecrlogin/config.toml`. A missing file is an empty configuration.
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from ecrlogin.errors import ConfigurationError
 
 _KEYS = ("account", "region", "profile")
+FALLBACK_VARIABLE = "ECRLOGIN_FALLBACK_STORE"
+_STORE_PREFIX = "docker-credential-"
 _KEY_FIX = {
     "account": "account is a 12-digit AWS account ID, in quotes.",
     "region": 'region is a region name such as "us-west-2".',
@@ -60,17 +62,22 @@ class RegistryConfig(Record):
 class Config(Record):
     """The parsed configuration file."""
 
-    __slots__ = ("source", "registries")  # noqa: RUF023 - the repr's order
+    __slots__ = ("source", "registries", "fallback")  # noqa: RUF023 - the repr's order
     source: str | None
     registries: Mapping[str, RegistryConfig]
+    # `[store] fallback`: the docker-credential-NAME store for hosts that are not ECR's.
+    fallback: str | None
 
     def __init__(
         self,
         path: Path | str | None = None,
         registries: Mapping[str, RegistryConfig] | None = None,
+        fallback: str | None = None,
     ) -> None:
         self._set(
-            source=None if path is None else os.fspath(path), registries=dict(registries or {})
+            source=None if path is None else os.fspath(path),
+            registries=dict(registries or {}),
+            fallback=fallback,
         )
 
     @property
@@ -88,7 +95,8 @@ class Config(Record):
 
     def dumps(self) -> str:
         """The validated tables as tab-separated lines, for the helper's memo of this file."""
-        return "".join(
+        store = f"store.fallback\t{self.fallback}\n" if self.fallback else ""
+        return store + "".join(
             f"{entry.host}\t{entry.account or ''}\t{entry.region or ''}\t{entry.profile or ''}\n"
             for entry in self.registries.values()
         )
@@ -97,12 +105,17 @@ class Config(Record):
     def loads(cls, text: str, path: str | None) -> Config:
         """The inverse of `dumps()`; ValueError if `text` is not its output."""
         registries = {}
+        fallback = None
         for line in text.splitlines():
-            host, account, region, profile = line.split("\t")
+            fields = line.split("\t")
+            if len(fields) == 2 and fields[0] == "store.fallback":
+                fallback = fields[1]
+                continue
+            host, account, region, profile = fields
             registries[host] = RegistryConfig(
                 host=host, account=account or None, region=region or None, profile=profile or None
             )
-        return cls(path=path, registries=registries)
+        return cls(path=path, registries=registries, fallback=fallback)
 
 
 class Target(Record):
@@ -172,18 +185,147 @@ def parse(data: bytes, name: str) -> Config:
         raise _error(
             f"{name}: not valid TOML: {exc}", "Fix the syntax at that line and column."
         ) from None
-    return Config(path=name, registries=_registries(name, text, document))
-
-
-def _registries(name: str, text: str, document: dict[str, Any]) -> dict[str, RegistryConfig]:
     where = _Locator(name, text)
-    unknown = sorted(set(document) - {"registries"})
+    unknown = sorted(set(document) - {"registries", "store"})
     if unknown:
         raise where.error(
             f"unknown key {unknown[0]!r}",
-            'Only [registries."HOST"] tables are read.',
+            'Only [registries."HOST"] tables and a [store] table are read.',
             table=unknown[0],
         )
+    return Config(
+        path=name,
+        registries=_registries(where, document),
+        fallback=_fallback(where, document.get("store", {})),
+    )
+
+
+def _fallback(where: _Locator, table: object) -> str | None:
+    """`[store] fallback`, checked: the name of a docker-credential-NAME program."""
+    if not isinstance(table, dict):
+        raise where.error(
+            "`store` must be a table", 'Write [store] with fallback = "pass".', key="store"
+        )
+    for key in table:
+        if key != "fallback":
+            raise where.error(
+                f"unknown key {key!r} in store", "Allowed key: fallback.", table="store", key=key
+            )
+    name = table.get("fallback")
+    if name is None:
+        return None
+    problem = store_name_problem(name)
+    if problem:
+        raise where.error(
+            f"store.fallback = {name!r} is not a credential store name: {problem}",
+            _STORE_FIX,
+            table="store",
+            key="fallback",
+        )
+    return str(name)
+
+
+_STORE_FIX = (
+    'Name the store as in docker-credential-NAME on PATH, e.g. fallback = "pass" '
+    '(or "secretservice", "osxkeychain", "wincred", "desktop").'
+)
+
+
+def store_name_problem(name: object) -> str | None:
+    """Why `name` cannot name a docker-credential-NAME store, or None when it can.
+
+    The name becomes part of a program name looked up on PATH: a path or an
+    option must never get there, and ecrlogin cannot fall back to itself.
+    """
+    if not isinstance(name, str) or not name:
+        return "it must be a non-empty string"
+    if "/" in name or "\\" in name:
+        return "it contains a path separator"
+    if name.startswith("-"):
+        return "it looks like a command-line option"
+    if not all(char.isascii() and (char.isalnum() or char in "._-") for char in name):
+        return "only letters, digits, '.', '_' and '-' are allowed"
+    if name == "ecrlogin":
+        return "that is ecrlogin itself, which would ask itself forever"
+    return None
+
+
+def fallback_store(settings: Config) -> tuple[str, str] | None:
+    """The fallback store's name and where it was set: ECRLOGIN_FALLBACK_STORE, else the
+    config file's `[store] fallback`; None when neither names one."""
+    name = os.environ.get(FALLBACK_VARIABLE, "")
+    if name:
+        problem = store_name_problem(name)
+        if problem:
+            raise _error(
+                f"{FALLBACK_VARIABLE}={name!r} is not a credential store name: {problem}",
+                f"Set it to the NAME of docker-credential-NAME on PATH, e.g. "
+                f"{FALLBACK_VARIABLE}=pass, or unset it.",
+            )
+        return name, FALLBACK_VARIABLE
+    if settings.fallback:
+        return settings.fallback, f"[store] fallback in {settings.source}"
+    return None
+
+
+def store_program(name: str) -> str:
+    """The program that serves the credential store `name`."""
+    return _STORE_PREFIX + name
+
+
+def with_fallback(data: bytes | None, name: str, source: str) -> bytes | None:
+    """The config file `source` (its bytes, None when missing) with `[store] fallback = name`
+    added; None when it already says so. Every other line stays as it is."""
+    text = "" if data is None else data.decode("utf-8", "replace")
+    if data is not None:
+        current = parse(data, source).fallback
+        if current == name:
+            return None
+        if current is not None:
+            raise _error(
+                f"{source} already names the fallback store {current!r}, and the store to keep "
+                f"is {name!r}",
+                "Set [store] fallback there to the one that holds your other registries' "
+                "credentials, then run this again.",
+            )
+    line = f'fallback = "{name}"\n'
+    lines = text.splitlines(keepends=True)
+    header = next((n for n, raw in enumerate(lines) if _header_names(raw.strip(), "store")), None)
+    if header is not None:
+        lines.insert(header + 1, line)
+        updated = "".join(lines)
+    else:
+        separator = (
+            "" if not text or text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
+        )
+        updated = f"{text}{separator}[store]\n{line}"
+    result = updated.encode("utf-8")
+    if parse(result, source).fallback != name:  # e.g. an inline `store = {}`: never guess
+        raise _error(
+            f"Cannot add [store] fallback = {name!r} to {source} safely",
+            f'Add it there yourself: [store] with fallback = "{name}".',
+        )
+    return result
+
+
+def write_fallback(name: str, path: str | None = None) -> bool:
+    """Add `[store] fallback = name` to the configuration file; False when it was there."""
+    target = os.path.expanduser(path) if path is not None else config_file()
+    updated = with_fallback(read_bytes(target), name, target)
+    if updated is None:
+        return False
+    try:
+        os.makedirs(os.path.dirname(target) or ".", mode=0o700, exist_ok=True)
+        files.write_private(os.path.realpath(target), updated)
+    except OSError as exc:
+        raise _error(
+            f"Cannot write the ecrlogin config file {target}: {exc.strerror or exc}",
+            "Fix its permissions, or point ECRLOGIN_CONFIG at another file.",
+        ) from None
+    return True
+
+
+def _registries(where: _Locator, document: dict[str, Any]) -> dict[str, RegistryConfig]:
     tables = document.get("registries", {})
     if not isinstance(tables, dict):
         raise where.error(

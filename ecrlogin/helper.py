@@ -7,6 +7,12 @@ and exit 1, plus one line on stderr that names the cause and the fix; a host
 this helper cannot serve gets exactly `credentials not found in native
 keychain`, so the client falls back to its usual behaviour.
 
+As `credsStore` it serves every registry: ECR hosts itself, every other host
+through a fallback store (`[store] fallback` or ECRLOGIN_FALLBACK_STORE, any
+docker-credential-NAME on PATH), whose answer and exit code pass through
+unchanged. Without one, `store` for such a host fails loudly rather than
+dropping the credentials.
+
 A cache hit imports only this module, `hosts`, `config`, `options`,
 `identity` and `cache`: not botocore, Typer, Rich, `json`, `re` or `typing`,
 so it answers in about the time the interpreter takes to start. `run()` is
@@ -39,6 +45,16 @@ _EXAMPLE = "123456789012.dkr.ecr.us-west-2.amazonaws.com"
 # not hold it for botocore's 60 s per attempt. The CLI's environment variables
 # for --cli-connect-timeout / --cli-read-timeout override these.
 TIMEOUTS = {"ECRLOGIN_CLI_CONNECT_TIMEOUT": 5.0, "ECRLOGIN_CLI_READ_TIMEOUT": 15.0}
+
+
+class Delegated:
+    """The fallback store's answer, passed on unchanged: its stdout and its exit code."""
+
+    __slots__ = ("exit_code", "stdout")
+
+    def __init__(self, stdout: bytes, exit_code: int) -> None:
+        self.stdout = stdout
+        self.exit_code = exit_code
 
 
 class Failure(Exception):
@@ -78,6 +94,9 @@ def run(args: list[str], stdin: BinaryIO | None = None, stdout: BinaryIO | None 
         _say("error", failure.detail)
         return failure.exit_code
     _report(warnings)
+    if isinstance(reply, Delegated):
+        _write_bytes(sink, reply.stdout)
+        return reply.exit_code
     _write(sink, reply)
     return 0
 
@@ -118,20 +137,20 @@ def _report(warnings: list[CacheWarning]) -> None:
             _say("warning", render.cache_warning(warning))
 
 
-def _dispatch(args: list[str], source: BinaryIO | None, warnings: list[CacheWarning]) -> str:
-    """Run the action named by `args`; its stdout text, or a Failure. Warnings for a person
-    are added to `warnings`."""
+def _dispatch(
+    args: list[str], source: BinaryIO | None, warnings: list[CacheWarning]
+) -> str | Delegated:
+    """Run the action named by `args`; its stdout text, the fallback store's answer, or a
+    Failure. Warnings for a person are added to `warnings`."""
     action = args[0] if len(args) == 1 else None
     if action == "get":
         return _get(source, warnings)
     if action == "list":
-        return _list()
+        return _list(warnings)
     if action == "store":
-        _read(source)  # the helper fetches its own tokens; what `docker login` stored is moot
-        return ""
+        return _store(source, warnings)
     if action == "erase":
-        _erase(source)
-        return ""
+        return _erase(source)
     if action == "version":
         from ecrlogin import __version__
 
@@ -151,10 +170,14 @@ def _std_stream(stream: object) -> BinaryIO | None:
 
 
 def _write(sink: BinaryIO | None, text: str) -> None:
-    if sink is None or not text:
+    _write_bytes(sink, text.encode("utf-8"))
+
+
+def _write_bytes(sink: BinaryIO | None, data: bytes) -> None:
+    if sink is None or not data:
         return
     try:
-        sink.write(text.encode("utf-8"))
+        sink.write(data)
         sink.flush()
     except (BrokenPipeError, ValueError):
         pass  # the client went away; nothing more to say
@@ -187,7 +210,10 @@ def _read(source: BinaryIO | None) -> bytes:
 
 
 def _read_server_url(source: BinaryIO | None) -> str:
-    data = _read(source)
+    return _server_url(_read(source))
+
+
+def _server_url(data: bytes) -> str:
     try:
         text = data.decode("utf-8").strip()
     except UnicodeDecodeError:
@@ -207,6 +233,12 @@ def _read_server_url(source: BinaryIO | None) -> str:
 def _resolve(server_url: str, warnings: list[CacheWarning]) -> Target | None:
     """The target for `server_url` under the configuration file, if there is one."""
     return config.resolve(server_url, _settings(warnings))
+
+
+def _fallback(warnings: list[CacheWarning]) -> tuple[str, str] | None:
+    """The fallback store's name and where it was set (ECRLOGIN_FALLBACK_STORE or the
+    config file), if any."""
+    return config.fallback_store(_settings(warnings))
 
 
 def _settings(warnings: list[CacheWarning]) -> config.Config:
@@ -254,10 +286,14 @@ def _cache_key(target: Target) -> str:
     )
 
 
-def _get(source: BinaryIO | None, warnings: list[CacheWarning]) -> str:
-    server_url = _read_server_url(source)
+def _get(source: BinaryIO | None, warnings: list[CacheWarning]) -> str | Delegated:
+    data = _read(source)
+    server_url = _server_url(data)
     target = _resolve(server_url, warnings)
     if target is None:
+        fallback = _fallback(warnings)
+        if fallback is not None:
+            return _delegate(fallback, "get", data)
         raise Failure(NOT_FOUND, _not_found_detail(server_url))
     use_cache = not cache.disabled()
     if use_cache:
@@ -335,11 +371,26 @@ def _credentials_reply(server_url: str, username: str, password: str) -> str:
     )
 
 
-def _list() -> str:
-    """`{server URL: username}` for every unexpired cached token; never the network."""
+def _list(warnings: list[CacheWarning]) -> str | Delegated:
+    """`{server URL: username}` for every unexpired cached token, merged with the fallback
+    store's list; never the network."""
     import json
 
     found: dict[str, str] = {}
+    fallback = _fallback(warnings)
+    if fallback is not None:
+        answer = _delegate(fallback, "list", b"")
+        if answer.exit_code:
+            return answer  # its failure, passed on (and said, by _delegate)
+        listed = _json_object(answer.stdout)
+        if listed is None or not all(isinstance(v, str) for v in listed.values()):
+            detail = (
+                f"The fallback credential store {config.store_program(fallback[0])} (set by "
+                f"{fallback[1]}) answered list with something that is not a JSON object of "
+                "server URL to user name; fix that store, or remove the fallback."
+            )
+            raise Failure(detail, detail)
+        found.update({key: str(value) for key, value in listed.items()})
     if not cache.disabled():
         now = time.time()
         for entry in cache.Store().entries():
@@ -353,22 +404,135 @@ def _list() -> str:
     return json.dumps(dict(sorted(found.items())), separators=(",", ":")) + "\n"
 
 
-def _erase(source: BinaryIO | None) -> None:
-    """Drop the cache entry that `get` would serve for this host (`docker logout`)."""
+def _json_object(data: bytes) -> dict[str, object] | None:
+    import json
+
     try:
-        server_url = _read_server_url(source)
-    except Failure:
-        return  # nothing that names a host: nothing to erase
+        value = json.loads(data)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _store(source: BinaryIO | None, warnings: list[CacheWarning]) -> str | Delegated:
+    """`docker login`'s credentials: nothing to keep for a host this helper serves (it fetches
+    its own tokens); any other host's go to the fallback store, or fail loudly."""
+    data = _read(source)
+    payload = _json_object(data)
+    server_url = payload.get("ServerURL") if payload is not None else None
+    if not isinstance(server_url, str) or not server_url.strip():
+        detail = (
+            f"{PROGRAM} store reads a JSON object with ServerURL, Username and Secret on "
+            "stdin, and got something else; nothing was saved."
+        )
+        raise Failure(detail, detail)
+    if _resolve(server_url, warnings) is not None:
+        return ""
+    fallback = _fallback(warnings)
+    if fallback is not None:
+        secret = payload.get("Secret") if payload is not None else None
+        return _delegate(fallback, "store", data, secret if isinstance(secret, str) else None)
     from ecrlogin.hosts import server_host
 
-    host = server_host(server_url)
-    if host is None or cache.disabled():
-        return
-    keys, hosts = [], [host]
+    host = server_host(server_url) or _quote(server_url)
+    detail = (
+        f"The credentials for {host} were not saved: {PROGRAM} keeps none for registries "
+        f'that are not Amazon ECR. Set a fallback store for them, [store] fallback = "pass" '
+        f"in {config.config_file()} or {config.FALLBACK_VARIABLE}=pass (any "
+        f"docker-credential-NAME on PATH), or name ecrlogin in credHelpers for the ECR "
+        f"registries only."
+    )
+    raise Failure(detail, detail)
+
+
+def _erase(source: BinaryIO | None) -> str | Delegated:
+    """Drop the cache entry that `get` would serve for this host (`docker logout`); another
+    host's credentials are erased by the fallback store."""
+    data = _read(source)
+    try:
+        server_url = _server_url(data)
+    except Failure:
+        return ""  # nothing that names a host: nothing to erase
+    from ecrlogin.hosts import server_host
+
     try:
         target = _resolve(server_url, [])
     except Exception:  # noqa: BLE001 - a broken config still lets the host's entries go
         target = None
+    else:
+        if target is None:
+            fallback = _fallback([])
+            if fallback is not None:
+                return _delegate(fallback, "erase", data)
+    host = server_host(server_url)
+    if host is None or cache.disabled():
+        return ""
+    keys, hosts = [], [host]
     if target is not None:
         keys.append(_cache_key(target))
     cache.Store().remove(keys=keys, hosts=hosts)
+    return ""
+
+
+def _delegate(
+    fallback: tuple[str, str], action: str, data: bytes, secret: str | None = None
+) -> Delegated:
+    """Run the fallback store's `action` with `data` on stdin; its stdout and exit code.
+
+    It is bounded by the helper's read timeout, like a token call. Its stderr is
+    never repeated as is: a failure is one line that names the store, with the
+    first line it printed, escaped and with any secret in play redacted.
+    """
+    import shutil
+    import subprocess
+
+    name, where = fallback
+    program = config.store_program(name)
+    path = shutil.which(program)
+    if path is None:
+        detail = (
+            f"The fallback credential store {program} (set by {where}) is not on PATH, so "
+            f"{action} cannot reach it; install it, or change {where}."
+        )
+        raise Failure(detail, detail)
+    seconds = _timeout("ECRLOGIN_CLI_READ_TIMEOUT")
+    try:
+        done = subprocess.run(
+            [path, action],
+            input=data,
+            capture_output=True,
+            timeout=seconds or None,  # 0: no limit, as for the token call
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        detail = (
+            f"The fallback credential store {program} did not answer {action} within "
+            f"{seconds:g} s (ECRLOGIN_CLI_READ_TIMEOUT); check that store, e.g. a locked "
+            "keyring or a passphrase prompt."
+        )
+        raise Failure(detail, detail) from None
+    except OSError as exc:
+        detail = f"The fallback credential store {program} could not be run: {exc.strerror or exc}."
+        raise Failure(detail, detail) from None
+    if done.returncode != 0:
+        secrets = [secret] if secret else []
+        if action == "get":
+            answer = _json_object(done.stdout)
+            if answer is not None and isinstance(answer.get("Secret"), str):
+                secrets.append(str(answer["Secret"]))
+        said = _first_line(done.stderr) or _first_line(done.stdout)
+        for value in secrets:
+            said = said.replace(value, "<redacted>")
+        from ecrlogin.errors import one_line
+
+        _say(
+            "error",
+            f"The fallback credential store {program} failed {action} (exit "
+            f"{done.returncode})" + (f": {one_line(said)}" if said else "."),
+        )
+    return Delegated(done.stdout, done.returncode)
+
+
+def _first_line(data: bytes) -> str:
+    text = data.decode("utf-8", "replace")
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")

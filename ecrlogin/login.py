@@ -20,8 +20,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from ecrlogin import authfile, clients
-from ecrlogin.config import Config, Target, resolve
-from ecrlogin.errors import EcrloginError, ParameterError, translate
+from ecrlogin.config import (
+    Config,
+    Target,
+    fallback_store,
+    resolve,
+    store_name_problem,
+    write_fallback,
+)
+from ecrlogin.errors import ConfigurationError, EcrloginError, ParameterError, translate
 from ecrlogin.hosts import parse_registry
 from ecrlogin.options import ClientOptions
 from ecrlogin.token import AuthToken
@@ -378,6 +385,83 @@ def _file_step(
         else r
         for r in results
     ], ([] if removal else answer)
+
+
+@dataclass(frozen=True)
+class StoreChange:
+    """What `login --helper --store` or its logout did to `credsStore` in docker's config.json."""
+
+    path: Path
+    before: str | None
+    after: str | None
+    # login: the store kept as the fallback (None: there was none to keep).
+    fallback: str | None = None
+    # login: hosts whose passwords in `auths` docker ignores once credsStore is set.
+    ignored: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        """False when the file already said what was asked."""
+        return self.before != self.after
+
+
+def set_store(path: Path, settings: Config, config_path: str | None = None) -> StoreChange:
+    """Make ecrlogin docker's `credsStore`, keeping the store named there before as
+    ecrlogin's fallback (written to the ecrlogin config first, so nothing is ever lost)."""
+    before = authfile.update(path, lambda data: data.get("credsStore"), create=False)
+    if before is not None and not isinstance(before, str):
+        raise ConfigurationError(
+            f"{path}: credsStore is not a string", "Fix or remove it, then run this again."
+        )
+    # Already ours, or nothing to keep: whatever fallback is configured (file or variable).
+    configured = fallback_store(settings)
+    fallback = configured[0] if configured else None
+    if before and before != HELPER_NAME:
+        problem = store_name_problem(before)
+        if problem:
+            raise ConfigurationError(
+                f"{path}: credsStore {before!r} cannot be kept as the fallback store: {problem}",
+                "Fix credsStore there, or remove it, then run this again.",
+            )
+        write_fallback(before, config_path)
+        fallback = before
+
+    def change(data: dict[str, object]) -> tuple[str, ...]:
+        data["credsStore"] = HELPER_NAME
+        auths = data.get("auths")
+        if not isinstance(auths, dict):
+            return ()
+        return tuple(
+            sorted(
+                host
+                for host, entry in auths.items()
+                if isinstance(entry, dict) and entry.get("auth")
+            )
+        )
+
+    ignored = authfile.update(path, change)
+    return StoreChange(
+        path=path, before=before, after=HELPER_NAME, fallback=fallback, ignored=ignored
+    )
+
+
+def remove_store(path: Path, settings: Config) -> StoreChange:
+    """Undo `set_store`: credsStore goes back to the fallback store (or away), if it is ours."""
+
+    def change(data: dict[str, object]) -> tuple[str | None, str | None]:
+        before = data.get("credsStore")
+        if before != HELPER_NAME:
+            return (before if isinstance(before, str) else None), None
+        if settings.fallback:
+            data["credsStore"] = settings.fallback
+        else:
+            del data["credsStore"]
+        return HELPER_NAME, settings.fallback
+
+    before, after = authfile.update(path, change, create=False)
+    if before != HELPER_NAME:
+        return StoreChange(path=path, before=before, after=before)
+    return StoreChange(path=path, before=before, after=after)
 
 
 def exit_code(results: Sequence[RegistryResult]) -> int:

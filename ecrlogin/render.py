@@ -20,7 +20,7 @@ from ecrlogin.token import AuthToken
 
 if TYPE_CHECKING:
     from ecrlogin.cache import CacheWarning, Entry
-    from ecrlogin.login import RegistryResult
+    from ecrlogin.login import RegistryResult, StoreChange
 
 
 def password(tokens: Sequence[AuthToken]) -> str:
@@ -314,6 +314,47 @@ def summary(results: Sequence[RegistryResult]) -> str:
     noun = "registry" if len(results) == 1 else "registries"
     reasons = "; ".join(f"{r.name} ({one_line(r.error.cause, 120)})" for r in failed if r.error)
     return f"{len(failed)} of {len(results)} {noun} failed: {reasons}"
+
+
+def store_line(change: StoreChange, *, logout: bool = False) -> str:
+    """The stderr line for `login --helper --store` or its logout."""
+    from ecrlogin.config import store_program
+    from ecrlogin.login import HELPER_NAME
+
+    if logout:
+        if not change.changed:
+            return f"no credsStore of ecrlogin's in {change.path}; nothing removed"
+        if change.after:
+            return f"credsStore in {change.path} is {change.after!r} again"
+        return f"credsStore {HELPER_NAME!r} removed from {change.path}"
+    if change.fallback:
+        other = f"every other registry goes to its fallback store {store_program(change.fallback)}"
+    else:
+        other = "there is no fallback store for other registries"
+    state = "set" if change.changed else "already set"
+    return (
+        f"credsStore {HELPER_NAME!r} {state} in {change.path}: ECR registries get tokens, {other}"
+    )
+
+
+def store_warnings(change: StoreChange, config_file: str) -> list[str]:
+    """What a person must know after `login --helper --store`: no fallback, ignored auths."""
+    from ecrlogin.config import FALLBACK_VARIABLE
+
+    warnings = []
+    if change.fallback is None:
+        warnings.append(
+            "docker login to a registry that is not ECR now fails (nothing is lost) until you "
+            f'set a fallback store: [store] fallback = "pass" in {config_file}, or '
+            f"{FALLBACK_VARIABLE}=pass (any docker-credential-NAME on PATH)."
+        )
+    if change.ignored:
+        shown = ", ".join(change.ignored[:3]) + (" ..." if len(change.ignored) > 3 else "")
+        warnings.append(
+            f"{change.path}: docker ignores the passwords in auths once credsStore is set "
+            f"({shown}); log in to those registries again to keep them in the store."
+        )
+    return warnings
 
 
 def cache_warning(warning: CacheWarning) -> str:

@@ -317,6 +317,45 @@ def dockerd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DockerDaemon]:
         shutil.rmtree(root / name, ignore_errors=True)
 
 
+GPG_USER = "ecrlogin-tests@example.invalid"
+
+
+def succeed(argv: list[str], env: Mapping[str, str], timeout: float = 120) -> None:
+    """Run a set-up command; it must succeed (its stderr is the failure's message)."""
+    done = subprocess.run(argv, env=dict(env), capture_output=True, timeout=timeout, check=False)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def gnupg_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A throw-away GnuPG home with one key without a passphrase, for `pass` stores; its
+    gpg-agent is stopped at the end of the session."""
+    gpg = require_tool("gpg")
+    home = tmp_path_factory.mktemp("gnupg")
+    home.chmod(0o700)
+    env = {"PATH": os.environ.get("PATH", os.defpath), "GNUPGHOME": str(home)}
+    succeed([gpg, "--batch", "--passphrase", "", "--quick-gen-key", GPG_USER, "default",
+             "default", "never"], env)  # fmt: skip
+    yield home
+    gpgconf = shutil.which("gpgconf")
+    if gpgconf:
+        subprocess.run([gpgconf, "--kill", "gpg-agent"], env=env, timeout=30, check=False)
+
+
+@pytest.fixture
+def pass_env(aws_env: dict[str, str], gnupg_home: Path, tmp_path: Path) -> dict[str, str]:
+    """aws_env with a fresh, initialised `pass` store of its own (docker-credential-pass
+    keeps docker's credentials there)."""
+    require_tool("docker-credential-pass")
+    env = {
+        **aws_env,
+        "GNUPGHOME": str(gnupg_home),
+        "PASSWORD_STORE_DIR": str(tmp_path / "password-store"),
+    }
+    succeed([require_tool("pass"), "init", GPG_USER], env)
+    return env
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Skip tests marked needs_root, with the reason, when the suite does not run as root."""
     if item.get_closest_marker("needs_root") and os.geteuid() != 0:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ecrlogin.cache import Entry, Store
-from tests.conftest import BIN
+from tests.conftest import BIN, require_tool
 
 HELPER = str(BIN / "docker-credential-ecrlogin")
 NOT_FOUND_LINE = b"credentials not found in native keychain\n"
@@ -151,3 +151,18 @@ def age_past_half_life(store: Store) -> Entry:
     )
     assert store.write(aged)
     return aged
+
+
+def pass_list(env: Mapping[str, str]) -> dict[str, str]:
+    """What docker-credential-pass itself lists for the `pass` store of `env`."""
+    done = subprocess.run(
+        [require_tool("docker-credential-pass"), "list"],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    listed: dict[str, str] = json.loads(done.stdout)
+    return listed

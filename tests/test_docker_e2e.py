@@ -37,7 +37,7 @@ from tests.docker_support import (
     remove_image,
 )
 from tests.faultserver import FaultServer
-from tests.helper_support import write_config
+from tests.helper_support import pass_list, write_config
 from tests.registry_support import bash
 
 pytestmark = [pytest.mark.e2e, pytest.mark.needs_root]
@@ -260,3 +260,47 @@ def test_a_helper_without_a_token_fails_docker_with_ecrlogins_reason(
     assert lines[-1].endswith(docker_says), done.stderr
     assert "error getting credentials" not in done.stderr
     assert docker_config(env) == config
+
+
+def test_credsstore_ecrlogin_keeps_another_registrys_login_in_pass(
+    registry: RegistryServer, dockerd: DockerDaemon, pass_env: dict[str, str], tmp_path: Path
+) -> None:
+    config = {"credsStore": "ecrlogin"}
+    env = docker_env(pass_env, dockerd, tmp_path / "docker", config)
+    write_config(env, '[store]\nfallback = "pass"\n')
+    # The same registry under a second name that is not ECR's and is not mapped.
+    other = registry.host.replace("127.0.0.1", "localhost")
+    push_with_password(f"{registry.host}/docker-e2e/fallback:1", dockerd, pass_env)
+    reference = f"{other}/docker-e2e/fallback:1"
+
+    login = docker("login", "-u", "AWS", "--password-stdin", other, env=env, input=MOTO_PASSWORD)
+    assert login.returncode == 0, login.stderr
+    assert login.stdout == "Login Succeeded\n"
+    assert pass_list(env) == {other: "AWS"}  # in pass, through ecrlogin
+    assert MOTO_PASSWORD not in (tmp_path / "docker" / "config.json").read_text()
+    assert_pulled(docker("pull", reference, env=env), reference)
+    remove_image(reference, env)
+
+    logout = docker("logout", other, env=env)
+    assert logout.returncode == 0, logout.stderr
+    assert logout.stdout == f"Removing login credentials for {other}\n"
+    assert pass_list(env) == {}
+    pull = docker("pull", reference, env=env)
+    assert pull.returncode == 1
+    assert pull.stderr.splitlines()[-1].endswith(NO_CREDENTIALS), pull.stderr
+
+
+def test_credsstore_ecrlogin_without_a_fallback_fails_docker_login_loudly(
+    registry: RegistryServer, dockerd: DockerDaemon, aws_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = docker_env(aws_env, dockerd, tmp_path / "docker", {"credsStore": "ecrlogin"})
+    other = registry.host.replace("127.0.0.1", "localhost")
+    login = docker("login", "-u", "AWS", "--password-stdin", other, env=env, input=MOTO_PASSWORD)
+    # Not a false "Login Succeeded": docker says the credentials were not stored, and why.
+    assert login.returncode == 1
+    assert "Login Succeeded" not in login.stdout
+    reason = f"The credentials for {other} were not saved: docker-credential-ecrlogin keeps none"
+    assert f"ecrlogin: error: {reason}" in login.stderr
+    assert (
+        f"Error saving credentials: error storing credentials - err: exit status 1, out: `{reason}"
+    ) in login.stderr

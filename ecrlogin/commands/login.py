@@ -69,6 +69,14 @@ Helper = Annotated[
         help='Name the "ecrlogin" credential helper in credHelpers instead (never expires).',
     ),
 ]
+Store = Annotated[
+    bool,
+    typer.Option(
+        "--store",
+        help="With --helper: set credsStore (every registry) instead of credHelpers entries; "
+        "the store named there before becomes ecrlogin's fallback for non-ECR registries.",
+    ),
+]
 Format = Annotated[
     FileFormat | None,
     typer.Option(
@@ -95,6 +103,8 @@ class Mode:
 
     kind: Method
     client: str = ClientName.docker.value
+    # With HELPER: credsStore for every registry instead of credHelpers entries.
+    store: bool = False
     client_args: tuple[str, ...] = ()
     path: Path | None = None
     fmt: str = authfile.DOCKER
@@ -107,8 +117,26 @@ def _mode(
     helper: bool,
     fmt: FileFormat | None,
     config_file: Path | None,
+    store: bool = False,
+    targets: list[str] | None = None,
 ) -> Mode:
     """Check that the chosen options fit together and say what to do."""
+    if store:
+        if not helper:
+            raise ParameterError(
+                "--store applies only with --helper",
+                "Run `ecrlogin login --helper --store` to make ecrlogin docker's credsStore.",
+            )
+        if targets:
+            raise ParameterError(
+                "--store sets credsStore for every registry, so it takes no TARGET",
+                "Drop the targets, or use --helper without --store for credHelpers entries.",
+            )
+        if fmt is FileFormat.containers:
+            raise ParameterError(
+                "--store does not apply to --format containers",
+                "podman, skopeo and buildah read only credHelpers: use --helper without --store.",
+            )
     if write_config and helper:
         raise ParameterError(
             "--write-config and --helper cannot be combined",
@@ -123,7 +151,12 @@ def _mode(
             )
         file_format = (fmt or FileFormat.docker).value
         path = config_file or authfile.default_path(file_format)
-        return Mode(kind=Method.HELPER if helper else Method.CONFIG, path=path, fmt=file_format)
+        return Mode(
+            kind=Method.HELPER if helper else Method.CONFIG,
+            path=path,
+            fmt=file_format,
+            store=store,
+        )
     if fmt is not None or config_file is not None:
         raise ParameterError(
             "--format/--config-file apply only with --write-config or --helper",
@@ -143,6 +176,7 @@ def login(
     client_arg: ClientArgs = None,
     write_config: WriteConfig = False,
     helper: Helper = False,
+    store: Store = False,
     file_format: Format = None,
     config_file: ConfigFile = None,
     output: Annotated[
@@ -163,8 +197,13 @@ def login(
     ] = None,
 ) -> None:
     """Log a container client (or its config file) into ECR registries, password via stdin."""
-    mode = _mode(client, client_arg, write_config, helper, file_format, config_file)
-    results = flow.resolve_targets(targets or [], config.load())
+    mode = _mode(client, client_arg, write_config, helper, file_format, config_file, store, targets)
+    settings = config.load()
+    if mode.store and mode.path is not None:
+        _report_store(flow.set_store(mode.path, settings))
+        _check_helper_on_path()
+        return
+    results = flow.resolve_targets(targets or [], settings)
     with ui.status("Fetching ECR authorization tokens"):
         results, fetch_warnings = flow.fetch(
             results,
@@ -209,12 +248,24 @@ def logout(
         bool,
         typer.Option("--helper", help="Remove the credHelpers entries `login --helper` wrote."),
     ] = False,
+    store: Annotated[
+        bool,
+        typer.Option(
+            "--store",
+            help="With --helper: put back the credsStore `login --helper --store` replaced.",
+        ),
+    ] = False,
     file_format: Format = None,
     config_file: ConfigFile = None,
 ) -> None:
     """Undo `login`: remove what it stored for these registries, and nothing else."""
-    mode = _mode(client, client_arg, write_config, helper, file_format, config_file)
-    results = flow.resolve_targets(targets or [], config.load())
+    mode = _mode(client, client_arg, write_config, helper, file_format, config_file, store, targets)
+    settings = config.load()
+    if mode.store and mode.path is not None:
+        change = flow.remove_store(mode.path, settings)
+        (ui.ok if change.changed else ui.note)(render.store_line(change, logout=True))
+        return
+    results = flow.resolve_targets(targets or [], settings)
     if not targets:
         with ui.status("Finding your default registry"):
             results, fetch_warnings = flow.fetch(
@@ -251,6 +302,13 @@ def _report(
     if code:
         failed = render.summary(results) if several else render.failed_line(results[0])
         raise RegistriesFailed(failed, exit_code=code)
+
+
+def _report_store(change: flow.StoreChange) -> None:
+    """The line for `login --helper --store`, and what the user must know about it."""
+    ui.ok(render.store_line(change))
+    for warning in render.store_warnings(change, config.config_file()):
+        ui.warn(warning)
 
 
 def _check_helper_on_path() -> None:
