@@ -439,6 +439,22 @@ class Lock:
             self.fd = None
 
 
+def fresh_credentials(key: str, *, store: Store | None = None) -> tuple[str, str] | None:
+    """The (username, password) of the fresh cached token for `key`; None when there is none
+    (absent, past its half-life, or not decodable: the caller fetches, which replaces it).
+
+    The cache-hit path of the credential helper and of `get-login-password --cache`:
+    no botocore, no JSON, nothing the token core would load.
+    """
+    entry = (store or Store()).read(key)
+    if entry is None or not entry.fresh(time.time()):
+        return None
+    try:
+        return entry.credentials()
+    except ValueError:
+        return None
+
+
 def fetch_through(
     key: str, fetch: Callable[[], Entry], *, store: Store | None = None, now: float | None = None
 ) -> tuple[Entry, list[CacheWarning]]:

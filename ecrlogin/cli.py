@@ -25,7 +25,7 @@ _LOGIN = "ecrlogin.commands.login"
 _CACHE = "ecrlogin.commands.cache"
 # Each group's commands, in the order `--help` lists them: name -> "module:function".
 _ECR_COMMANDS = {
-    "get-login-password": f"{_TOKENS}:get_login_password",
+    "get-login-password": "ecrlogin.commands.password:get_login_password",
     "get-login": f"{_TOKENS}:get_login",
     "get-authorization-token": f"{_TOKENS}:get_authorization_token",
 }
@@ -38,7 +38,7 @@ ROOT_COMMANDS = {
 }
 ECR_COMMANDS = _ECR_COMMANDS
 PUBLIC_COMMANDS = {
-    "get-login-password": f"{_TOKENS}:public_get_login_password",
+    "get-login-password": "ecrlogin.commands.password:public_get_login_password",
     "get-authorization-token": f"{_TOKENS}:public_get_authorization_token",
 }
 CACHE_COMMANDS = {

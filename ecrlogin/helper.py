@@ -297,14 +297,9 @@ def _get(source: BinaryIO | None, warnings: list[CacheWarning]) -> str | Delegat
         raise Failure(NOT_FOUND, _not_found_detail(server_url))
     use_cache = not cache.disabled()
     if use_cache:
-        entry = cache.Store().read(_cache_key(target))
-        if entry is not None and entry.fresh(time.time()):
-            try:
-                username, password = entry.credentials()
-            except ValueError:
-                pass  # an unusable token: fetch a new one below, which replaces it
-            else:
-                return _credentials_reply(server_url, username, password)
+        hit = cache.fresh_credentials(_cache_key(target))
+        if hit is not None:
+            return _credentials_reply(server_url, *hit)
     username, password = _fetch(target, warnings, use_cache=use_cache)
     return _credentials_reply(server_url, username, password)
 

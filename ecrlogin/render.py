@@ -14,18 +14,22 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ecrlogin import basicauth
-from ecrlogin.awsclient import json_default
 from ecrlogin.errors import ParameterError, one_line
-from ecrlogin.token import AuthToken
 
 if TYPE_CHECKING:
     from ecrlogin.cache import CacheWarning, Entry
     from ecrlogin.login import RegistryResult, StoreChange
+    from ecrlogin.token import AuthToken
 
 
 def password(tokens: Sequence[AuthToken]) -> str:
     """`get-login-password`: the first token's password and a newline."""
-    return tokens[0].password + "\n"
+    return password_line(tokens[0].password)
+
+
+def password_line(secret: str) -> str:
+    """`get-login-password` for a password known without its token (a cache hit)."""
+    return secret + "\n"
 
 
 def docker_login_command(token: AuthToken, *, include_email: bool) -> str:
@@ -82,6 +86,8 @@ def api_response(response: Any, *, output: str, query: str | None) -> str:
     if output == "json":
         if data == {}:
             return ""
+        from ecrlogin.awsclient import json_default
+
         return json.dumps(data, indent=4, ensure_ascii=False, default=json_default) + "\n"
     lines: list[str] = []
     _text(data, lines, identifier=None, scalar_keys=None)

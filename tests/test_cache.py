@@ -6,6 +6,7 @@ import logging
 import os
 import stat
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -547,6 +548,25 @@ def test_cached_get_authorization_token_prints_the_same_bytes(
             f"https://{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com\n"
         ).encode()
     )
+
+
+def test_a_cli_cache_hit_imports_neither_botocore_nor_the_token_core(
+    aws_env: dict[str, str], fault_server: FaultServer
+) -> None:
+    endpoint = fault_server.scenario(fs.token())
+    env = {**aws_env, "AWS_ENDPOINT_URL": endpoint.url}
+    command = [sys.executable, "-X", "importtime", "-m", "ecrlogin", "get-login-password"]
+    miss = subprocess.run([*command, "--cache"], env=env, capture_output=True, check=False)
+    hit = subprocess.run([*command, "--cache"], env=env, capture_output=True, check=False)
+    assert miss.stdout == hit.stdout == f"{FAULT_PASSWORD}\n".encode()
+    assert endpoint.calls == 1
+    imported = [
+        {line.rpartition("|")[2].strip() for line in run.stderr.decode().splitlines()}
+        for run in (miss, hit)
+    ]
+    assert "botocore" in imported[0]  # the check can see an import
+    heavy = {"botocore", "ecrlogin.core", "ecrlogin.awsclient", "ecrlogin.commands.login"}
+    assert not heavy & imported[1], heavy & imported[1]
 
 
 def test_the_cli_and_the_helper_share_entries(

@@ -40,34 +40,6 @@ RegistryIds = Annotated[
 
 
 @aws_command
-def get_login_password(
-    ctx: typer.Context,
-    opts: GlobalOptions,
-    registry_id: Annotated[
-        str | None,
-        typer.Option(
-            "--registry-id",
-            help="Account ID of the registry (default: your own).",
-            show_default=False,
-        ),
-    ] = None,
-) -> None:
-    """Print a password for `docker login --username AWS --password-stdin`."""
-    ids = [registry_id] if registry_id else []
-    answer = core.fetch(opts.aws, ids, use_cache=opts.cache)
-    report(answer.warnings)
-    emit(render.password(answer.tokens))
-
-
-@aws_command
-def public_get_login_password(ctx: typer.Context, opts: GlobalOptions) -> None:
-    """Print a password for `docker login --username AWS --password-stdin public.ecr.aws`."""
-    answer = core.fetch(opts.aws, public=True, use_cache=opts.cache)
-    report(answer.warnings)
-    emit(render.password(answer.tokens))
-
-
-@aws_command
 def get_login(
     ctx: typer.Context,
     opts: GlobalOptions,
