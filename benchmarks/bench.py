@@ -171,7 +171,7 @@ def main() -> None:
         rounds([version, bare], env, runs, args.warmup)
         print(line(version, bare, VERSION_TARGET))
 
-        endpoint = cleanup.enter_context(moto_server())
+        endpoint = cleanup.enter_context(moto_server(Path(tmp) / "moto.log"))
         url = ["--endpoint-url", endpoint]
         ours = Timing("ecrlogin get-login-password", [ecrlogin, "get-login-password", *url])
         v1 = Timing("aws v1 ecr get-login-password", [aws_v1, "ecr", "get-login-password", *url])

@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 
 class ServerFailed(RuntimeError):
@@ -21,12 +22,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    """Wait until something listens on 127.0.0.1:port, or raise with the server's output."""
+def wait_for_port(
+    port: int, proc: subprocess.Popen[bytes], timeout: float = 30.0, log: Path | None = None
+) -> None:
+    """Wait until something listens on 127.0.0.1:port, or raise with the server's output
+    (its stdout pipe, or the `log` file it writes)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+            if log is not None:
+                out += log.read_text(errors="replace")
             raise ServerFailed(f"server exited early ({proc.returncode}):\n{out}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -48,16 +54,22 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def moto_server() -> Iterator[str]:
-    """A moto server on loopback for the duration of the block: its URL."""
+def moto_server(log: Path) -> Iterator[str]:
+    """A moto server on loopback for the duration of the block: its URL.
+
+    It logs to the file `log`, not to a pipe nobody reads: moto logs a line per
+    request, and once a pipe's 64 KiB are full (about a thousand requests) the
+    server blocks and every client hangs.
+    """
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
-        wait_for_port(port, proc)
+        wait_for_port(port, proc, log=log)
         yield f"http://127.0.0.1:{port}"
     finally:
         stop(proc)
