@@ -8,7 +8,7 @@ Three comparisons, each printed as the median of per-round ratios:
   <= 0.58x), all on one moto server on loopback, with the floor no botocore-based
   tool can go below (import botocore, create an ECR client, make one call);
 - `ecrlogin get-login-password --cache` answered from the token cache against
-  `python -c pass` (target <= 7x), on the suite's stub endpoint (tests/faultserver.py),
+  `python -c pass` (target <= 7x), on the suite's stub endpoint (tests/support/faultserver.py),
   because moto's tokens expired in 2015 and are never cached. The benchmark also
   checks that the hit imports no botocore.
 
@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench_helper import install_wheel  # noqa: E402 - benchmarks/ is on sys.path
 
-from tests import faultserver  # noqa: E402 - needs ROOT on sys.path
+from tests.support import faultserver  # noqa: E402 - needs ROOT on sys.path
 from tests.support.servers import moto_server  # noqa: E402
 
 VERSION_TARGET = 6.0

@@ -11,7 +11,7 @@ included. The wheel is built from this checkout; its dependencies (botocore)
 are found through a plain path line to the running interpreter's
 site-packages. Runs alternate between the two commands of a pair, so drift in
 machine load hits both alike, and the figure is the median of the per-pair
-ratios. The endpoint is the test suite's stub (tests/faultserver.py) because
+ratios. The endpoint is the test suite's stub (tests/support/faultserver.py) because
 moto's tokens expired in 2015 and are never cached; it answers at once, so the
 miss figures are client-side time.
 
@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # `python benchmarks/bench_helper.py` puts benchmarks/ on sys.path, not the checkout.
 sys.path.insert(0, str(ROOT))
-from tests import faultserver  # noqa: E402 - needs ROOT on sys.path
+from tests.support import faultserver  # noqa: E402 - needs ROOT on sys.path
 
 HOST = "123456789012.dkr.ecr.us-west-2.amazonaws.com"
 PASSWORD = "bench-password"  # noqa: S105 - the stub's fake token

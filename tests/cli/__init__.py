@@ -1,0 +1,1 @@
+"""CLI tests: the installed programs against moto or the stub endpoint."""

@@ -1,0 +1,18 @@
+"""The installed console script answers against the suite's moto server."""
+
+from __future__ import annotations
+
+from tests.support.env import MOTO_PASSWORD
+from tests.support.tools import ecrlogin
+
+
+def test_get_login_password_prints_the_password_and_a_newline(aws_env: dict[str, str]) -> None:
+    result = ecrlogin("get-login-password", env=aws_env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{MOTO_PASSWORD}\n".encode()
+    assert result.stderr == b""
+
+
+def test_version(aws_env: dict[str, str]) -> None:
+    result = ecrlogin("--version", env=aws_env)
+    assert (result.returncode, result.stdout) == (0, b"ecrlogin 0.1.0\n")

@@ -1,0 +1,82 @@
+"""A hung endpoint holds no one for long: the helper's short default timeouts, and the
+ECRLOGIN_CLI_*_TIMEOUT variables shared by the helper and every CLI command.
+
+The endpoint is tests/support/faultserver.py, a stub: moto always answers, and a hung
+server is exactly what no real part can be asked to be.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ecrlogin import helper as helper_module
+from tests.support import faultserver as fs
+from tests.support.env import ACCOUNT
+from tests.support.faultserver import FaultServer
+from tests.support.helper import helper
+from tests.support.tools import ecrlogin
+
+HOST = f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com"
+
+
+def test_the_helper_defaults_bound_a_hung_endpoint() -> None:
+    # Docker waits on the helper before every pull: well under botocore's 60 s per attempt.
+    assert helper_module.TIMEOUTS == {
+        "ECRLOGIN_CLI_CONNECT_TIMEOUT": 5.0,
+        "ECRLOGIN_CLI_READ_TIMEOUT": 15.0,
+    }
+
+
+def test_helper_get_times_out_with_the_protocol_failure(
+    fault_server: FaultServer, fault_env: dict[str, str]
+) -> None:
+    scenario = fault_server.scenario(fs.hang)
+    env = {
+        **fault_env,
+        "AWS_ENDPOINT_URL": scenario.url,
+        "AWS_MAX_ATTEMPTS": "1",
+        "ECRLOGIN_CLI_READ_TIMEOUT": "1",
+    }
+    result = helper("get", HOST, env=env, timeout=30)
+    err = result.stderr.decode()
+    assert result.returncode == 1, err
+    assert err.startswith("ecrlogin: error: Timed out waiting for "), err
+    assert "ECRLOGIN_CLI_READ_TIMEOUT" in err
+    assert err.count("\n") == 1
+    assert result.stdout.decode() == err.removeprefix("ecrlogin: error: ")
+    assert scenario.calls == 1
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "nan", "inf"])
+def test_helper_rejects_a_timeout_that_is_not_seconds(
+    fault_server: FaultServer, fault_env: dict[str, str], value: str
+) -> None:
+    scenario = fault_server.scenario(fs.token())
+    env = {**fault_env, "AWS_ENDPOINT_URL": scenario.url, "ECRLOGIN_CLI_CONNECT_TIMEOUT": value}
+    result = helper("get", HOST, env=env)
+    expected = (
+        f"ECRLOGIN_CLI_CONNECT_TIMEOUT='{value}' is not a number of seconds; "
+        "set e.g. 10, or unset it.\n"
+    )
+    assert (result.returncode, result.stdout.decode()) == (1, expected)
+    assert result.stderr.decode() == "ecrlogin: error: " + expected
+    assert scenario.calls == 0
+
+
+def test_the_cli_reads_the_same_variable(
+    fault_server: FaultServer, fault_env: dict[str, str]
+) -> None:
+    scenario = fault_server.scenario(fs.hang)
+    env = {**fault_env, "AWS_MAX_ATTEMPTS": "1", "ECRLOGIN_CLI_READ_TIMEOUT": "1"}
+    result = ecrlogin(
+        "get-login-password",
+        "--region",
+        "us-west-2",
+        "--endpoint-url",
+        scenario.url,
+        env=env,
+        timeout=30,
+    )
+    assert (result.returncode, result.stdout) == (255, b"")
+    assert result.stderr.decode().startswith("ecrlogin: error: Timed out waiting for ")
+    assert scenario.calls == 1

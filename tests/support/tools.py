@@ -1,0 +1,65 @@
+"""Running the installed programs (ecrlogin, aws, ...) and finding external tools."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_tool(name: str) -> str:
+    """Path of an external tool; a missing tool fails the run in CI and skips locally."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed (.ci/run installs it)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def run(
+    command: str,
+    *args: str,
+    env: Mapping[str, str],
+    input: bytes | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run an installed console script (`ecrlogin`, `aws`, ...) from this venv."""
+    executable = BIN / command
+    path = str(executable) if executable.exists() else require_tool(command)
+    return subprocess.run(
+        [path, *args],
+        env=dict(env),
+        input=input,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def ecrlogin(
+    *args: str, env: Mapping[str, str], input: bytes | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[bytes]:
+    """Run the installed `ecrlogin` console script."""
+    return run("ecrlogin", *args, env=env, input=input, timeout=timeout)
+
+
+def http_status(url: str, headers: Mapping[str, str] | None = None) -> int:
+    """The HTTP status of a GET, without raising for 4xx/5xx."""
+    request = urllib.request.Request(url, headers=dict(headers or {}))  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)

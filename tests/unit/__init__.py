@@ -1,0 +1,1 @@
+"""Unit tests: the core called with plain arguments, no network but loopback stubs."""
