@@ -118,7 +118,19 @@ def create_client(
     elif options.ca_bundle:
         verify = options.ca_bundle
 
-    if on_secret is not None:
+    config = Config(**config_kwargs)
+    credentials: dict[str, str] = {}
+    if options.role_arn is not None:
+        role = _assume_role(session, options, region, verify, config)
+        credentials = {
+            "aws_access_key_id": role["AccessKeyId"],
+            "aws_secret_access_key": role["SecretAccessKey"],
+            "aws_session_token": role["SessionToken"],
+        }
+        if on_secret is not None:
+            on_secret(role["SecretAccessKey"])
+            on_secret(role["SessionToken"])
+    elif on_secret is not None:
         creds = session.get_credentials()  # cached by the session for create_client
         if creds is not None:
             frozen = creds.get_frozen_credentials()
@@ -131,8 +143,41 @@ def create_client(
         region_name=region,
         endpoint_url=options.endpoint_url,
         verify=verify,
-        config=Config(**config_kwargs),
+        config=config,
+        **credentials,
     )
+
+
+ROLE_SESSION_NAME = "ecrlogin-credential-provider"
+
+
+def _assume_role(
+    session: Any, options: ClientOptions, region: str | None, verify: bool | str | None, config: Any
+) -> dict[str, str]:
+    """Temporary credentials of `options.role_arn`, from STS AssumeRoleWithWebIdentity.
+
+    The call is unsigned (the workload's token is the proof), so a node without AWS
+    credentials of its own can still pull as the workload's role. STS is asked in the
+    registry's region, as the reference plugin does.
+    """
+    sts = session.create_client("sts", region_name=region, verify=verify, config=config)
+    answer = sts.assume_role_with_web_identity(
+        RoleArn=options.role_arn,
+        RoleSessionName=ROLE_SESSION_NAME,
+        WebIdentityToken=options.web_identity_token or "",
+    )
+    credentials = answer.get("Credentials") if isinstance(answer, dict) else None
+    names = ("AccessKeyId", "SecretAccessKey", "SessionToken")
+    if not isinstance(credentials, dict) or not all(
+        isinstance(credentials.get(name), str) and credentials.get(name) for name in names
+    ):
+        from ecrlogin.errors import ResponseError
+
+        raise ResponseError(
+            "AssumeRoleWithWebIdentity answered without credentials",
+            "Check that AWS_ENDPOINT_URL_STS (or AWS_ENDPOINT_URL) points at AWS STS.",
+        )
+    return {name: str(credentials[name]) for name in names}
 
 
 def configured_output(options: ClientOptions) -> str:

@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 
     from ecrlogin.cache import CacheWarning
     from ecrlogin.config import Target
+    from ecrlogin.token import AuthToken
+
+    # A workload's role: (role ARN, the service-account token to assume it with).
+    Role = tuple[str, str]
 
 PROGRAM = "docker-credential-ecrlogin"
 NOT_FOUND = "credentials not found in native keychain"
@@ -110,7 +114,7 @@ def _failure(exc: BaseException) -> Failure | None:
     from ecrlogin import errors
 
     if isinstance(exc, errors.Signalled):
-        # SIGINT/SIGTERM while fetching (see _fetch): 130/143 and one line, like the CLI.
+        # SIGINT/SIGTERM while fetching (see fetch_token): 130/143 and one line, like the CLI.
         return Failure(None, errors.translate(exc).message, exc.exit_code)
     if isinstance(exc, errors.EcrloginError):
         exit_code = exc.exit_code if isinstance(exc, errors.Interrupted) else 1
@@ -232,16 +236,16 @@ def _server_url(data: bytes) -> str:
 
 def _resolve(server_url: str, warnings: list[CacheWarning]) -> Target | None:
     """The target for `server_url` under the configuration file, if there is one."""
-    return config.resolve(server_url, _settings(warnings))
+    return config.resolve(server_url, settings(warnings))
 
 
 def _fallback(warnings: list[CacheWarning]) -> tuple[str, str] | None:
     """The fallback store's name and where it was set (ECRLOGIN_FALLBACK_STORE or the
     config file), if any."""
-    return config.fallback_store(_settings(warnings))
+    return config.fallback_store(settings(warnings))
 
 
-def _settings(warnings: list[CacheWarning]) -> config.Config:
+def settings(warnings: list[CacheWarning]) -> config.Config:
     """The configuration, parsed once per content: later calls read the cache's memo of it,
     because importing `tomllib` alone costs more than a whole cache-hit answer."""
     name = config.config_file()
@@ -271,18 +275,22 @@ def _registry_ids(target: Target) -> tuple[str, ...]:
     return () if registry.public or not registry.account else (registry.account,)
 
 
-def _options(target: Target) -> ClientOptions:
-    """The options of the token call that serves `target` (timeouts aside: see _fetch)."""
+def _options(target: Target, role: Role | None = None) -> ClientOptions:
+    """The options of the token call that serves `target` (timeouts aside: see fetch_token),
+    as the workload's role if one is given."""
     registry = target.registry
-    return ClientOptions().aimed_at(
+    options = ClientOptions().aimed_at(
         registry.region, target.profile, fips=registry.fips, dualstack=registry.dualstack
     )
+    if role is None:
+        return options
+    return options.replace(role_arn=role[0], web_identity_token=role[1])
 
 
-def _cache_key(target: Target) -> str:
+def cache_key(target: Target, role: Role | None = None) -> str:
     """The key the token core uses for the same call, computed without botocore."""
     return identity.cache_key(
-        _options(target), _registry_ids(target), public=target.registry.public
+        _options(target, role), _registry_ids(target), public=target.registry.public
     )
 
 
@@ -297,15 +305,22 @@ def _get(source: BinaryIO | None, warnings: list[CacheWarning]) -> str | Delegat
         raise Failure(NOT_FOUND, _not_found_detail(server_url))
     use_cache = not cache.disabled()
     if use_cache:
-        hit = cache.fresh_credentials(_cache_key(target))
+        hit = cache.fresh_credentials(cache_key(target))
         if hit is not None:
             return _credentials_reply(server_url, *hit)
-    username, password = _fetch(target, warnings, use_cache=use_cache)
-    return _credentials_reply(server_url, username, password)
+    token = fetch_token(target, warnings, use_cache=use_cache)
+    return _credentials_reply(server_url, token.username, token.password)
 
 
-def _fetch(target: Target, warnings: list[CacheWarning], *, use_cache: bool) -> tuple[str, str]:
-    """The cache-miss path: the token core, which takes the lock and calls the API once."""
+def fetch_token(
+    target: Target,
+    warnings: list[CacheWarning],
+    *,
+    use_cache: bool,
+    role: Role | None = None,
+) -> AuthToken:
+    """The cache-miss path: the token core, which takes the lock and calls the API once
+    (as the workload's `role`, if given), under the helper's short timeouts."""
     from ecrlogin import core, errors
 
     # Only here, where the wait can be long: a SIGTERM then unwinds (temporary
@@ -313,12 +328,14 @@ def _fetch(target: Target, warnings: list[CacheWarning], *, use_cache: bool) -> 
     errors.handle_signals()
 
     connect_timeout, read_timeout = (_timeout(name) for name in TIMEOUTS)
-    options = _options(target).replace(connect_timeout=connect_timeout, read_timeout=read_timeout)
+    options = _options(target, role).replace(
+        connect_timeout=connect_timeout, read_timeout=read_timeout
+    )
     answer = core.fetch(
         options, _registry_ids(target), public=target.registry.public, use_cache=use_cache
     )
     warnings.extend(answer.warnings)
-    return answer.tokens[0].username, answer.tokens[0].password
+    return answer.tokens[0]
 
 
 def _timeout(name: str) -> float:
@@ -464,7 +481,7 @@ def _erase(source: BinaryIO | None) -> str | Delegated:
         return ""
     keys, hosts = [], [host]
     if target is not None:
-        keys.append(_cache_key(target))
+        keys.append(cache_key(target))
     cache.Store().remove(keys=keys, hosts=hosts)
     return ""
 

@@ -99,7 +99,9 @@ def cache_key(
     The one derivation, for the CLI and the credential helper alike (the helper
     computes it without botocore). The partition is derived from the region here,
     so no two callers can disagree on it; timeouts and TLS settings are not part
-    of it, since they do not change the answer.
+    of it, since they do not change the answer. A per-workload role adds the role and
+    the workload (`workload()`), so one role's token, or one service account's, is never
+    served to another.
     """
     env = os.environ if environ is None else environ
     service = "ecr-public" if public else "ecr"
@@ -120,6 +122,10 @@ def cache_key(
         b"dualstack", text(options.use_dualstack),
         b"profile", text(options.profile),
     ]  # fmt: skip
+    if options.role_arn is not None:
+        # Only when a role is assumed: every key without one stays what it always was.
+        parts += [b"role-arn", text(options.role_arn)]
+        parts += [b"workload", text(workload(options.web_identity_token))]
     for name in identity_variables(env, explicit_region=bool(region)):
         parts += [b"env:" + name.encode(), text(env[name])]
     for label, path in zip(("aws-config", "aws-credentials"), aws_files(env), strict=True):
@@ -130,3 +136,34 @@ def cache_key(
         except OSError as exc:
             parts += [label.encode() + b"-missing", text(exc.errno)]
     return digest(*parts)
+
+
+def workload(web_identity_token: str | None) -> str:
+    """Who a service-account token speaks for: its issuer and subject, else its digest.
+
+    The claims are read without verifying the signature: STS verifies it on the call
+    that fills the entry, and kubelet, not the workload, mints the token. A token that
+    is not a JWT with both claims gets a key of its own (its digest), never a shared one.
+    """
+    if not web_identity_token:
+        return ""
+    claims = _jwt_claims(web_identity_token)
+    issuer, subject = claims.get("iss"), claims.get("sub")
+    if isinstance(issuer, str) and isinstance(subject, str) and issuer and subject:
+        return f"{issuer} {subject}"
+    return "token-sha256:" + digest(web_identity_token.encode("utf-8", "surrogateescape"))
+
+
+def _jwt_claims(token: str) -> dict[str, object]:
+    import binascii
+    import json
+
+    parts = token.split(".")
+    if len(parts) != 3:
+        return {}
+    body = parts[1].replace("-", "+").replace("_", "/")
+    try:
+        claims = json.loads(binascii.a2b_base64(body + "=" * (-len(body) % 4)))
+    except (ValueError, binascii.Error):
+        return {}
+    return claims if isinstance(claims, dict) else {}

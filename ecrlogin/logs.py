@@ -27,6 +27,10 @@ _PATTERNS = [
     # `Signature:\n<hex>` as well as in the Authorization header.
     re.compile(r"(?P<key>Signature(?:=|:\s*))(?P<value>[0-9a-fA-F]{16,})"),
     re.compile(r"(?P<key>Authorization: Basic )(?P<value>[A-Za-z0-9+/=]+)"),
+    # STS answers in XML: botocore logs the body before any value is known to us.
+    re.compile(r"(?P<key><(?:SecretAccessKey|SessionToken)>)(?P<value>[^<]*)"),
+    # The workload's token in an AssumeRoleWithWebIdentity request body.
+    re.compile(r"(?P<key>WebIdentityToken=)(?P<value>[^&'\s]*)"),
 ]
 
 

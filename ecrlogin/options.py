@@ -23,6 +23,8 @@ class ClientOptions(Record):
         "connect_timeout",
         "use_fips",
         "use_dualstack",
+        "role_arn",
+        "web_identity_token",
     )
     region: str | None
     profile: str | None
@@ -34,6 +36,10 @@ class ClientOptions(Record):
     # None: the AWS configuration (AWS_USE_FIPS_ENDPOINT, use_dualstack_endpoint) decides.
     use_fips: bool | None
     use_dualstack: bool | None
+    # A per-workload role (the kubelet credential provider): the call is made as this
+    # role, assumed with STS AssumeRoleWithWebIdentity and the workload's token.
+    role_arn: str | None
+    web_identity_token: str | None
 
     def __init__(
         self,
@@ -46,6 +52,8 @@ class ClientOptions(Record):
         connect_timeout: float | None = None,
         use_fips: bool | None = None,
         use_dualstack: bool | None = None,
+        role_arn: str | None = None,
+        web_identity_token: str | None = None,
     ) -> None:
         self._set(
             region=region,
@@ -57,7 +65,16 @@ class ClientOptions(Record):
             connect_timeout=connect_timeout,
             use_fips=use_fips,
             use_dualstack=use_dualstack,
+            role_arn=role_arn,
+            web_identity_token=web_identity_token,
         )
+
+    def __repr__(self) -> str:  # never the workload's token
+        fields = ", ".join(
+            f"{name}={'<redacted>' if name == 'web_identity_token' and value else repr(value)}"
+            for name, value in zip(self.__slots__, self._values(), strict=True)
+        )
+        return f"ClientOptions({fields})"
 
     def replace(self, **changes: object) -> ClientOptions:
         """A copy with `changes` applied (as `dataclasses.replace`)."""

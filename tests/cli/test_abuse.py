@@ -368,16 +368,25 @@ def test_a_garbage_cache_file_reads_as_no_entry(garbage: bytes) -> None:
 # -- the helper's stdin, in-process ----------------------------------------------------------
 
 
+FIXED_TOKEN = AuthToken(
+    username="AWS",
+    password="pw",
+    proxy_endpoint=f"https://{PRIVATE_HOST}",
+    expires_at=parse_expiry(4102444800),
+    token="QVdTOnB3",
+)
+
+
 @pytest.fixture(scope="module")
 def helper_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """No cache, no config file, and no network: `_fetch` answers a fixed password."""
+    """No cache, no config file, and no network: `fetch_token` answers a fixed password."""
     home = tmp_path_factory.mktemp("abuse-helper")
     with pytest.MonkeyPatch.context() as patch:
         for key, value in fault_env_for(home).items():
             patch.setenv(key, value)
         patch.setenv("ECRLOGIN_NO_CACHE", "1")
         patch.setenv("ECRLOGIN_CONFIG", str(home / "no-config.toml"))
-        patch.setattr(helper, "_fetch", lambda target, use_cache: ("AWS", "pw"))
+        patch.setattr(helper, "fetch_token", lambda *args, **kwargs: FIXED_TOKEN)
         yield
 
 

@@ -492,7 +492,7 @@ def test_the_helper_computes_the_cores_key_without_botocore(
     # The helper aims the same options at the host as a cache miss would call with...
     assert helper._options(target) == options
     # ...and derives the key the one way the core does.
-    assert helper._cache_key(target) == identity.cache_key(options, ids, public=public)
+    assert helper.cache_key(target) == identity.cache_key(options, ids, public=public)
 
 
 # --- the CLI: --cache, ECRLOGIN_NO_CACHE, cache list / clear --------------------------------

@@ -30,6 +30,7 @@ from tests.support.helper import (
     helper,
     write_config,
 )
+from tests.support.provider import PROVIDER, check_response, encode, request
 from tests.support.tools import ecrlogin
 
 HOST = f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com"
@@ -377,10 +378,12 @@ def test_ecrlogin_credential_helper_is_the_same_protocol(
     assert endpoint.calls == 1
 
 
-def imported_modules(env: dict[str, str], stdin: bytes) -> tuple[set[str], bytes]:
-    """The modules a `get` imports, from `python -X importtime` on the installed script."""
+def imported_modules(
+    env: dict[str, str], stdin: bytes, argv: tuple[str, ...] = (HELPER, "get")
+) -> tuple[set[str], bytes]:
+    """The modules a `get` (or `argv`) imports, from `python -X importtime` on the script."""
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", HELPER, "get"],
+        [sys.executable, "-X", "importtime", *argv],
         input=stdin,
         env=env,
         capture_output=True,
@@ -407,6 +410,25 @@ def test_a_cache_hit_imports_neither_botocore_typer_nor_rich(
     for server_url in (HOST, "mirror.example.com"):
         hit, stdout = imported_modules(env, server_url.encode())
         assert stdout == credentials_json(server_url, FAULT_PASSWORD)
+        heavy = {"botocore", "typer", "rich", "tomllib", "ecrlogin.core", "ecrlogin.awsclient"}
+        assert not heavy & hit, heavy & hit
+    assert endpoint.calls == 1
+
+
+def test_the_kubelet_provider_is_as_lean_on_a_cache_hit(
+    env: dict[str, str], endpoint: Scenario
+) -> None:
+    write_config(
+        env, f'[registries."mirror.example.com"]\naccount = "{ACCOUNT}"\nregion = "us-west-2"\n'
+    )
+    miss, _ = imported_modules(env, encode(request(HOST)), (PROVIDER,))
+    assert "botocore" in miss  # the check can see an import
+    assert not {"typer", "rich"} & miss
+    # The mirror names the same registry as HOST: HOST's entry serves it too.
+    for image in (f"{HOST}/app:1", "mirror.example.com/app:1"):
+        sent = request(image)
+        hit, stdout = imported_modules(env, encode(sent), (PROVIDER,))
+        check_response(stdout, sent)
         heavy = {"botocore", "typer", "rich", "tomllib", "ecrlogin.core", "ecrlogin.awsclient"}
         assert not heavy & hit, heavy & hit
     assert endpoint.calls == 1

@@ -13,7 +13,7 @@ import socketserver
 import subprocess
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ecrlogin.cache import Entry, Store
@@ -101,9 +101,10 @@ def write_config(env: Mapping[str, str], text: str) -> Path:
 
 
 def release_together(
-    argv: list[str], stdin: bytes, env: Mapping[str, str], count: int
+    argv: list[str], stdin: bytes | Sequence[bytes], env: Mapping[str, str], count: int
 ) -> list[tuple[int, bytes, bytes]]:
-    """Start `count` processes of `argv`, then give them all `stdin` at once.
+    """Start `count` processes of `argv`, then give them all `stdin` at once (or each its
+    own, when `stdin` is a list of `count` inputs).
 
     Each process is up and blocked reading stdin before any is released, so
     all of them meet a cold cache together. Returns (exit code, stdout, stderr)
@@ -119,10 +120,12 @@ def release_together(
         )
         for _ in range(count)
     ]
+    inputs = [stdin] * count if isinstance(stdin, bytes) else list(stdin)
+    assert len(inputs) == count
     try:
-        for proc in procs:
+        for proc, data in zip(procs, inputs, strict=True):
             assert proc.stdin is not None
-            proc.stdin.write(stdin)
+            proc.stdin.write(data)
             proc.stdin.close()
         results = []
         for proc in procs:

@@ -13,7 +13,13 @@ import ecrlogin
 
 PACKAGE = Path(ecrlogin.__file__).parent
 # The entry points and the command layer: everything else is the core and its leaves.
-OUTER = {"ecrlogin.__main__", "ecrlogin.cli", "ecrlogin.helper", "ecrlogin.ui"}
+OUTER = {
+    "ecrlogin.__main__",
+    "ecrlogin.cli",
+    "ecrlogin.helper",
+    "ecrlogin.provider",
+    "ecrlogin.ui",
+}
 PRESENTATION = ("ecrlogin.ui", "typer", "rich", "click")
 
 

@@ -1,0 +1,412 @@
+"""ecrlogin-credential-provider: the kubelet image credential provider over the token cache.
+
+kubelet runs it once per image pull that matches the provider's `matchImages`,
+with a `CredentialProviderRequest` (credentialprovider.kubelet.k8s.io v1, v1beta1
+or v1alpha1) on stdin, and reads a `CredentialProviderResponse` of the same
+apiVersion from stdout. The registry comes from the image through the one host
+parser and the ecrlogin config (custom hosts, pull-through mappings,
+per-registry profiles), the token from the shared token cache or the token
+core. With a service-account token (KEP-4412) the token is fetched as the
+workload's role, assumed with STS AssumeRoleWithWebIdentity.
+
+A failure is exit 1, nothing on stdout, and one line on stderr (kubelet logs
+it) naming the cause and the fix; `run()` is this program's one error edge.
+A cache hit imports no botocore, Typer or Rich: it is the credential helper's
+lean path (`ecrlogin.helper`), plus `json` for the request.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+from ecrlogin import cache, config, helper
+from ecrlogin.record import Record
+
+TYPE_CHECKING = False  # typing itself is too costly to import on the cache-hit path
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
+
+    from ecrlogin.cache import CacheWarning
+    from ecrlogin.config import Target
+    from ecrlogin.helper import Role
+
+PROGRAM = "ecrlogin-credential-provider"
+GROUP = "credentialprovider.kubelet.k8s.io"
+API_VERSIONS = (f"{GROUP}/v1", f"{GROUP}/v1beta1", f"{GROUP}/v1alpha1")
+REQUEST_KIND = "CredentialProviderRequest"
+RESPONSE_KIND = "CredentialProviderResponse"
+ROLE_ANNOTATION = "eks.amazonaws.com/ecr-role-arn"
+ROLE_VARIABLE = "AWS_ECR_ROLE_ARN"
+# A request is an image name and perhaps a service-account token of a few KiB.
+MAX_INPUT = 1024 * 1024
+_EXAMPLE = (
+    f'{{"apiVersion": "{GROUP}/v1", "kind": "{REQUEST_KIND}", '
+    '"image": "123456789012.dkr.ecr.us-west-2.amazonaws.com/app:1.0"}'
+)
+_USAGE = (
+    f"Usage: {PROGRAM} [--version]. kubelet runs it with a {REQUEST_KIND} on stdin; "
+    "see the README's Kubernetes section for the CredentialProviderConfig."
+)
+_REDACTED = "<redacted>"
+
+
+class Failure(Exception):
+    """A request this provider cannot answer: `detail` is the one line on stderr."""
+
+    def __init__(self, detail: str, exit_code: int = 1) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.exit_code = exit_code
+
+
+class Request(Record):
+    """The parts of a CredentialProviderRequest this provider reads."""
+
+    __slots__ = ("api_version", "image", "role")
+    api_version: str
+    image: str
+    # The workload's role and the token to assume it with; None: the node's own identity.
+    role: Role | None
+
+    def __init__(self, api_version: str, image: str, role: Role | None) -> None:
+        self._set(api_version=api_version, image=image, role=role)
+
+    def __repr__(self) -> str:  # never the token
+        role = self.role[0] if self.role else None
+        return f"Request(api_version={self.api_version!r}, image={self.image!r}, role={role!r})"
+
+
+# Secrets from the request, masked in every line this program writes on stderr.
+_secrets: list[str] = []
+
+
+def main() -> None:
+    """Entry point of the `ecrlogin-credential-provider` console script."""
+    sys.exit(run(sys.argv[1:]))
+
+
+def run(args: list[str], stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:
+    """Answer one request; returns the exit status. The program's one error edge."""
+    if os.environ.get("ECRLOGIN_DEBUG", "") not in ("", "0"):
+        from ecrlogin import logs
+
+        logs.enable_debug()
+    source = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
+    sink = stdout if stdout is not None else getattr(sys.stdout, "buffer", None)
+    warnings: list[CacheWarning] = []
+    try:
+        reply = _dispatch(args, source, warnings)
+    except KeyboardInterrupt:
+        _report(warnings)
+        _say("Interrupted.")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the edge: one line on stderr, never a traceback
+        _report(warnings)
+        detail, exit_code = _describe(exc)
+        _say(detail)
+        return exit_code
+    except BaseException as exc:
+        from ecrlogin import errors
+
+        if not isinstance(exc, errors.Signalled):
+            raise
+        # SIGINT/SIGTERM while fetching: 130/143 and one line, like the CLI and the helper.
+        _say(errors.translate(exc).message)
+        return exc.exit_code
+    _report(warnings)
+    _write(sink, reply)
+    return 0
+
+
+def _report(warnings: list[CacheWarning]) -> None:
+    """Tell a person (kubelet's log) what the token cache met, each warning once."""
+    if warnings:
+        from ecrlogin import render
+
+        for warning in dict.fromkeys(warnings):
+            _say(render.cache_warning(warning), "warning")
+
+
+def _describe(exc: Exception) -> tuple[str, int]:
+    """The stderr line and exit status for a failure."""
+    if isinstance(exc, Failure):
+        return exc.detail, exc.exit_code
+    if isinstance(exc, helper.Failure):  # the helper's timeout settings, shared with it
+        return exc.detail, 1
+    from ecrlogin import errors
+
+    if isinstance(exc, errors.EcrloginError):  # the core, the config: already translated
+        return exc.message, 1
+    if "logging" in sys.modules:
+        import logging
+
+        logging.getLogger("ecrlogin").debug("Unexpected error", exc_info=exc)
+    return (
+        f"Unexpected {type(exc).__name__} in {PROGRAM}. "
+        "Re-run with ECRLOGIN_DEBUG=1 for details, and report it.",
+        1,
+    )
+
+
+def _dispatch(args: list[str], source: BinaryIO | None, warnings: list[CacheWarning]) -> str:
+    if args == ["--version"]:
+        from ecrlogin import __version__
+
+        return f"{PROGRAM} (ecrlogin) {__version__}\n"
+    if args in (["--help"], ["-h"]):
+        return _USAGE + "\n"
+    if args:
+        raise Failure(f"Unexpected arguments {_quote(' '.join(args))}. {_USAGE}")
+    return respond(parse_request(_read(source)), warnings)
+
+
+def _mask(text: str) -> str:
+    for secret in _secrets:
+        text = text.replace(secret, _REDACTED)
+    return text
+
+
+def _say(message: str, level: str = "error") -> None:
+    """One line on stderr, every secret of the request masked."""
+    from ecrlogin import ui
+
+    ui.say(level, _mask(message))
+
+
+def _debug(message: str) -> None:
+    if "logging" in sys.modules:
+        import logging
+
+        logging.getLogger("ecrlogin.provider").debug("%s", message)
+
+
+def _write(sink: BinaryIO | None, text: str) -> None:
+    if sink is None:
+        return
+    try:
+        sink.write(text.encode("utf-8"))
+        sink.flush()
+    except (BrokenPipeError, ValueError):
+        pass  # kubelet went away; nothing more to say
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    text = _mask(text)  # before cutting: a cut secret no longer matches its value
+    shown = text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+    if len(shown) > limit:
+        shown = shown[: limit - 3] + "..."
+    return f"'{shown}'"
+
+
+def _read(source: BinaryIO | None) -> bytes:
+    data = source.read(MAX_INPUT + 1) if source is not None else b""
+    if len(data) > MAX_INPUT:
+        raise Failure(
+            f"The request on stdin is longer than {MAX_INPUT // 1024} KiB, so it is not a "
+            f"{REQUEST_KIND}; {PROGRAM} reads one from kubelet, e.g. {_EXAMPLE}."
+        )
+    return data
+
+
+def parse_request(data: bytes) -> Request:
+    """Validate a CredentialProviderRequest; a Failure names what is wrong and the fix."""
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        cause = "empty" if not data.strip() else f"not JSON ({str(exc).partition(':')[0]})"
+        raise Failure(
+            f"The request on stdin is {cause}; {PROGRAM} reads a {REQUEST_KIND} from kubelet, "
+            f"e.g. {_EXAMPLE}."
+        ) from None
+    if not isinstance(document, dict):
+        raise Failure(
+            f"The request on stdin is JSON but not an object; {PROGRAM} reads a {REQUEST_KIND} "
+            f"object, e.g. {_EXAMPLE}."
+        )
+    api_version = document.get("apiVersion")
+    if api_version not in API_VERSIONS:
+        shown = "missing" if api_version is None else _quote(str(api_version))
+        raise Failure(
+            f"The request's apiVersion is {shown}, not one this provider speaks; set the "
+            f"provider's apiVersion in the CredentialProviderConfig to {API_VERSIONS[0]} "
+            f"(or {API_VERSIONS[1]}, {API_VERSIONS[2]})."
+        )
+    kind = document.get("kind")
+    if kind != REQUEST_KIND:
+        shown = "missing" if kind is None else _quote(str(kind))
+        raise Failure(
+            f"The request's kind is {shown}, not {REQUEST_KIND}; {PROGRAM} answers only "
+            f"kubelet's {REQUEST_KIND}, e.g. {_EXAMPLE}."
+        )
+    image = document.get("image")
+    if not isinstance(image, str) or not image.strip():
+        raise Failure(
+            f"The request's image is {'empty' if not image else 'not a string'}; kubelet "
+            "sends the image it pulls, e.g. 123456789012.dkr.ecr.us-west-2.amazonaws.com/app:1.0."
+        )
+    token = _service_account_token(document)
+    arn = _role_arn(document, token)
+    return Request(api_version, image, None if arn is None or token is None else (arn, token))
+
+
+def _service_account_token(document: dict[str, Any]) -> str | None:
+    token = document.get("serviceAccountToken")
+    if token is None or token == "":
+        return None
+    if not isinstance(token, str) or not token.isprintable() or token != token.strip():
+        raise Failure(
+            "The request's serviceAccountToken is not a token; check the provider's "
+            "tokenAttributes in the CredentialProviderConfig."
+        )
+    _secrets.append(token)
+    if "ecrlogin.logs" in sys.modules:  # debug logging is on: mask it there too
+        from ecrlogin import logs
+
+        logs.register_secret(token)
+    return token
+
+
+def _role_arn(document: dict[str, Any], token: str | None) -> str | None:
+    """The role to assume: the service account's annotation, else AWS_ECR_ROLE_ARN."""
+    annotations = document.get("serviceAccountAnnotations") or {}
+    if not isinstance(annotations, dict) or not all(
+        isinstance(value, str) for value in annotations.values()
+    ):
+        raise Failure(
+            "The request's serviceAccountAnnotations is not a map of strings; check the "
+            "provider's tokenAttributes in the CredentialProviderConfig."
+        )
+    annotated = annotations.get(ROLE_ANNOTATION)
+    arn = annotated if annotated is not None else os.environ.get(ROLE_VARIABLE)
+    arn = (arn or "").strip()
+    where = f"the {ROLE_ANNOTATION} annotation" if annotated is not None else ROLE_VARIABLE
+    if token is None:
+        if annotated:
+            raise Failure(
+                f"The request names a role in {where} but carries no service account token "
+                "to assume it with; add tokenAttributes with serviceAccountTokenAudience "
+                "to the provider in the CredentialProviderConfig."
+            )
+        return None  # no workload token: the node's own AWS identity, as the reference does
+    if not arn:
+        raise Failure(
+            "The request carries a service account token but names no role to assume: the "
+            f"service account has no {ROLE_ANNOTATION} annotation and {ROLE_VARIABLE} is not "
+            "set; annotate the service account with the role's ARN, or set "
+            f"{ROLE_VARIABLE} in the provider's env."
+        )
+    if not _is_role_arn(arn):
+        raise Failure(
+            f"{_quote(arn)} in {where} is not an IAM role ARN; write it as "
+            "arn:aws:iam::123456789012:role/NAME."
+        )
+    return arn
+
+
+def _is_role_arn(text: str) -> bool:
+    parts = text.split(":", 5)
+    return (
+        len(parts) == 6
+        and parts[0] == "arn"
+        and parts[1].startswith("aws")
+        and parts[2] == "iam"
+        and parts[3] == ""
+        and len(parts[4]) == 12
+        and parts[4].isdigit()
+        and parts[5].startswith("role/")
+        and len(parts[5]) > len("role/")
+        and text.isprintable()
+        and " " not in text
+    )
+
+
+def auth_key(image: str) -> str:
+    """The `auth` key kubelet matches against `image`: its host, with its port if it has one.
+
+    kubelet compares host labels case-sensitively and requires equal ports, so the key
+    keeps the image's own spelling rather than the parser's lower-case form.
+    """
+    from ecrlogin.hosts import authority
+
+    key = authority(image.strip())
+    return key[:-1] if key.endswith(":") else key
+
+
+def respond(request: Request, warnings: list[CacheWarning]) -> str:
+    """The CredentialProviderResponse for a validated request, as JSON text; what a person
+    should read about the cache goes to `warnings`."""
+    target = _resolve(request.image, warnings)
+    use_cache = not cache.disabled()
+    if use_cache:
+        key = helper.cache_key(target, request.role)
+        entry = cache.Store().read(key)
+        now = time.time()
+        if entry is not None and entry.fresh(now):
+            try:
+                username, password = entry.credentials()
+            except ValueError:
+                pass  # an unusable token: fetch a new one below, which replaces it
+            else:
+                _debug(f"Answering {target.host} from the token cache")
+                return _response(request, username, password, entry.expires, now)
+    if request.role:
+        _debug(f"Fetching the token for {target.host} as {request.role[0]}")
+    token = helper.fetch_token(target, warnings, use_cache=use_cache, role=request.role)
+    expires = token.expires_at.timestamp() if token.expires_at is not None else None
+    return _response(request, token.username, token.password, expires, time.time())
+
+
+def _resolve(image: str, warnings: list[CacheWarning]) -> Target:
+    target = config.resolve(image, helper.settings(warnings))
+    if target is not None:
+        return target
+    from ecrlogin.hosts import server_host
+
+    host = server_host(image)
+    if host is None:
+        raise Failure(
+            f"The image {_quote(image)} does not start with a registry host name; kubelet "
+            "sends images such as 123456789012.dkr.ecr.us-west-2.amazonaws.com/app:1.0."
+        )
+    raise Failure(
+        f"{host} is not an Amazon ECR registry, and {config.config_file()} maps no account and "
+        f"region to it; remove it from the provider's matchImages, or add "
+        f'[registries."{host}"] with account and region there.'
+    )
+
+
+def go_duration(seconds: int) -> str:
+    """`seconds` as Go's time.Duration prints it (kubelet parses it): 5h59m30s, 10m0s, 0s."""
+    if seconds <= 0:
+        return "0s"
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m{secs}s"
+    if minutes:
+        return f"{minutes}m{secs}s"
+    return f"{secs}s"
+
+
+def cache_seconds(expires: float | None, now: float) -> int:
+    """How long kubelet may keep the answer: half the token's remaining validity, in whole
+    seconds (as the reference plugin computes it); 0 once it has expired or when unknown."""
+    if expires is None:
+        return 0
+    return max(0, (int(expires) - int(now)) // 2)
+
+
+def _response(
+    request: Request, username: str, password: str, expires: float | None, now: float
+) -> str:
+    response = {
+        "kind": RESPONSE_KIND,
+        "apiVersion": request.api_version,
+        "cacheKeyType": "Registry",
+        "cacheDuration": go_duration(cache_seconds(expires, now)),
+        "auth": {auth_key(request.image): {"username": username, "password": password}},
+    }
+    return json.dumps(response, separators=(",", ":")) + "\n"
