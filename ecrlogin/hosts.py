@@ -23,7 +23,10 @@ _SUFFIX_PARTITION = {
     "cloud.adc-e.uk": "aws-iso-e",
     "csp.hci.ic.gov": "aws-iso-f",
 }
-# DNS suffix -> partition, for the dual-stack (`dkr-ecr`) host names.
+# DNS suffix -> partition, for the dual-stack host names. AWS documents them as
+# `ACCOUNT.dkr-ecr.REGION.on.aws`; awslabs' credential helper and kubernetes'
+# ecr-credential-provider also accept `ACCOUNT.dkr.ecr.REGION.on.aws`, so the
+# suffix (not the label spelling) is what makes a host dual-stack.
 _DUALSTACK_SUFFIX_PARTITION = {
     "on.aws": "aws",
     "on.amazonwebservices.com.cn": "aws-cn",
@@ -143,6 +146,24 @@ def server_host(server_url: str) -> str | None:
     return host
 
 
+def endpoint_host(url: str) -> str | None:
+    """The lower-case `host[:port]` of a server's `proxyEndpoint`, or None unless the whole
+    value is exactly `https://HOST[:PORT]` (or http, with at most a trailing `/`).
+
+    Stricter than `server_host`, which reads what a person typed: this value comes
+    from the network and is printed into a command line that scripts `eval`, so no
+    white space, user, path, query or leading `-` gets through.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("https", "http") or len(url) > _MAX_URL:
+        return None
+    rest = rest[:-1] if rest.endswith("/") else rest
+    if not rest or any(ch in rest for ch in "/@?#"):
+        return None
+    host = server_host(rest)
+    return host if host is not None and host == rest.lower() else None
+
+
 def parse_registry(server_url: str) -> Registry | None:
     """Parse an ECR (private or public) registry host; None if it is not one."""
     host = server_host(server_url)
@@ -155,16 +176,18 @@ def parse_registry(server_url: str) -> Registry | None:
     if len(labels) < 5 or not is_account(labels[0]):
         return None
     if labels[1] == "dkr" and labels[2] in ("ecr", "ecr-fips"):
-        dualstack, fips, rest = False, labels[2] == "ecr-fips", labels[3:]
+        dashed, fips, rest = False, labels[2] == "ecr-fips", labels[3:]
     elif labels[1] in ("dkr-ecr", "dkr-ecr-fips"):
-        dualstack, fips, rest = True, labels[1] == "dkr-ecr-fips", labels[2:]
+        dashed, fips, rest = True, labels[1] == "dkr-ecr-fips", labels[2:]
     else:
         return None
     if len(rest) < 2 or not is_region(rest[0]):
         return None
     region, suffix = rest[0], ".".join(rest[1:])
-    table = _DUALSTACK_SUFFIX_PARTITION if dualstack else _SUFFIX_PARTITION
-    partition = table.get(suffix)
+    dualstack = suffix in _DUALSTACK_SUFFIX_PARTITION
+    if dashed and not dualstack:
+        return None  # `dkr-ecr` exists only under the dual-stack suffixes
+    partition = (_DUALSTACK_SUFFIX_PARTITION if dualstack else _SUFFIX_PARTITION).get(suffix)
     if partition is None:
         return None
     if partition == "aws" and region.startswith("us-gov-"):

@@ -128,6 +128,12 @@ def test_ecr_public_uses_the_public_api_in_us_east_1(
         (f"{ACCOUNT}.dkr.ecr-fips.us-east-1.amazonaws.com", "api.ecr-fips.us-east-1.amazonaws.com"),
         (f"{ACCOUNT}.dkr-ecr.eu-west-1.on.aws", "ecr.eu-west-1.api.aws"),
         (f"{ACCOUNT}.dkr-ecr-fips.us-east-2.on.aws", "ecr-fips.us-east-2.api.aws"),
+        # The dkr.ecr spelling of a dual-stack host reaches the same dual-stack API.
+        (f"{ACCOUNT}.dkr.ecr.eu-west-1.on.aws", "ecr.eu-west-1.api.aws"),
+        (
+            f"{ACCOUNT}.dkr.ecr.cn-north-1.on.amazonwebservices.com.cn",
+            "ecr.cn-north-1.api.amazonwebservices.com.cn",
+        ),
         (f"{ACCOUNT}.dkr.ecr.cn-north-1.amazonaws.com.cn", "api.ecr.cn-north-1.amazonaws.com.cn"),
         (f"{ACCOUNT}.dkr.ecr.us-gov-west-1.amazonaws.com", "api.ecr.us-gov-west-1.amazonaws.com"),
         ("public.ecr.aws", "api.ecr-public.us-east-1.amazonaws.com"),

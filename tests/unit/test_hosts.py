@@ -32,6 +32,11 @@ PRIVATE = {
         False,
         True,
     ),
+    # The spelling awslabs' helper and kubernetes' provider also accept: dual-stack too.
+    f"{A}.dkr.ecr.us-west-2.on.aws": ("us-west-2", "aws", False, True),
+    f"{A}.dkr.ecr-fips.us-east-1.on.aws": ("us-east-1", "aws", True, True),
+    f"{A}.dkr.ecr.cn-north-1.on.amazonwebservices.com.cn": ("cn-north-1", "aws-cn", False, True),
+    f"{A}.dkr.ecr.us-gov-west-1.on.aws": ("us-gov-west-1", "aws-us-gov", False, True),
     f"{A}.dkr.ecr.eusc-de-east-1.amazonaws.eu": ("eusc-de-east-1", "aws-eusc", False, False),
     f"{A}.dkr.ecr.us-iso-east-1.c2s.ic.gov": ("us-iso-east-1", "aws-iso", False, False),
     f"{A}.dkr.ecr.us-isob-east-1.sc2s.sgov.gov": ("us-isob-east-1", "aws-iso-b", False, False),
@@ -124,8 +129,9 @@ def test_garbage_is_not_a_host(text: str) -> None:
     [
         "12345678901.dkr.ecr.us-west-2.amazonaws.com",  # 11 digits
         f"{A}.dkr.ecr.us-west-2.amazonaws.org",
-        f"{A}.dkr.ecr.us-west-2.on.aws",  # on.aws is dual-stack only
-        f"{A}.dkr-ecr.us-west-2.amazonaws.com",  # and dkr-ecr lives only there
+        f"{A}.dkr-ecr.us-west-2.amazonaws.com",  # dkr-ecr lives only under on.aws
+        f"{A}.dkr-ecr.cn-north-1.amazonaws.com.cn",
+        f"{A}.dkr.ecr.us-west-2.on.aws.cn",
         f"{A}.dkr.ecr.uswest2.amazonaws.com",
         f"{A}.dkr.ecr.us-west-x.amazonaws.com",
         f"{A}.ecr.us-west-2.amazonaws.com",
