@@ -142,17 +142,22 @@ def cache_entry(key: str, answer: Answer, options: ClientOptions) -> Entry:
 
     tokens = answer.tokens
 
-    hosts = [token.host for token in tokens]
+    hosts = [token.host for token in tokens if token.host]
     region = options.region or next(
         (registry.region for registry in map(parse_registry, hosts) if registry), ""
     )
+    # A token whose expiry or host the response left out is served but never stored:
+    # an entry that has already expired is one the cache does not write.
+    known = all(token.expires_at is not None and token.host for token in tokens)
     profile = (
         options.profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
     )
     return Entry(
         key=key,
         issued=time.time(),
-        expires=min(token.expires_at.timestamp() for token in tokens),
+        expires=min(token.expires_at.timestamp() for token in tokens if token.expires_at)
+        if known
+        else 0.0,
         region=region,
         profile=profile or "",
         hosts=hosts,

@@ -101,10 +101,18 @@ class RegistryResult:
 
     @property
     def expires_at(self) -> datetime | None:
-        """When the stored password stops working (None: it never expires)."""
+        """When the stored password stops working (None: it never expires, or the response
+        did not say; see `expiry_known`)."""
         if self.method is Method.HELPER or self.token is None:
             return None
         return self.token.expires_at
+
+    @property
+    def expiry_known(self) -> bool:
+        """False when the token's response gave no expiresAt."""
+        return (
+            self.method is Method.HELPER or self.token is None or self.token.expires_at is not None
+        )
 
     def failed(self, error: EcrloginError) -> RegistryResult:
         """This result with `error` recorded."""
@@ -205,10 +213,15 @@ def fetch(
 def _with_token(result: RegistryResult, token: AuthToken, options: ClientOptions) -> RegistryResult:
     if result.target is not None:
         return dataclasses.replace(result, token=token)
-    # The default registry: its host (and so its region) comes from the token.
-    registry = parse_registry(token.host)
+    # The default registry: its host (and so its region) comes from the token, whose
+    # proxyEndpoint was parsed like a user's target when it was decoded.
+    try:
+        host = token.require_host("the default registry is unknown")
+    except EcrloginError as error:
+        return result.failed(error)
+    registry = parse_registry(host)
     region = registry.region if registry else options.region
-    return dataclasses.replace(result, token=token, host=token.host, region=region)
+    return dataclasses.replace(result, token=token, host=host, region=region)
 
 
 def _call_groups(

@@ -33,11 +33,18 @@ def password_line(secret: str) -> str:
 
 
 def docker_login_command(token: AuthToken, *, include_email: bool) -> str:
-    """The `docker login` command line that AWS CLI v1's `get-login` prints for a token."""
-    words = ["docker", "login", "-u", token.username, "-p", token.password]
+    """The `docker login` command line that AWS CLI v1's `get-login` prints for a token.
+
+    Scripts `eval` this line, so each word is checked to be one plain shell word
+    (the user name and the endpoint already were, when the token was decoded).
+    """
+    from ecrlogin.token import check_word  # not at import: the cache-hit path skips it
+
+    token.require_host("get-login has no registry to print")  # so proxy_endpoint is set
+    words = ["docker", "login", "-u", token.username, "-p", check_word(token.password, "password")]
     if include_email:
         words += ["-e", "none"]
-    words.append(token.proxy_endpoint)
+    words.append(token.proxy_endpoint or "")
     return " ".join(words)
 
 
@@ -61,7 +68,7 @@ def get_login_json(tokens: Sequence[AuthToken], *, include_email: bool) -> str:
             "Password": token.password,
             "ProxyEndpoint": token.proxy_endpoint,
             "Endpoint": token.host,
-            "ExpiresAt": iso_utc(token.expires_at),
+            "ExpiresAt": iso_utc(token.expires_at) if token.expires_at else None,
             "Command": docker_login_command(token, include_email=include_email),
         }
         for token in tokens
@@ -296,7 +303,7 @@ def registry_line(
                 return f"{host}: no ecrlogin credential helper in {result.where}; nothing removed"
             return f"{host}: credential helper removed from {result.where}"
         return f"{host}: logged out with {result.client}"
-    expiry = expiry_text(result.expires_at, now)
+    expiry = expiry_text(result.expires_at, now) if result.expiry_known else "expiry unknown"
     if result.method is Method.CONFIG:
         return f"{host}: password written to {result.where}, {expiry}"
     if result.method is Method.HELPER:

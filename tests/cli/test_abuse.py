@@ -267,10 +267,12 @@ def test_a_token_response_of_any_shape_decodes_or_is_a_response_error(
 
 @FAST
 @given(JSONISH)
-def test_expires_at_is_a_time_or_a_response_error(value: Any) -> None:
+def test_expires_at_is_a_time_unknown_or_a_response_error(value: Any) -> None:
     moment, refused = attempt(lambda: parse_expiry(value), errors.ResponseError)
     if refused is not None:
         assert_clear(refused)
+    elif value is None or value == "":
+        assert moment is None  # no expiry given: served, never cached
     else:
         assert moment is not None
         assert moment.tzinfo is not None

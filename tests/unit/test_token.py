@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import string
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -49,13 +50,108 @@ def test_password_keeps_every_colon_after_the_first() -> None:
     assert (token.username, token.password) == ("AWS", "a:b::c:")
 
 
+# The characters a user name may hold: one unquoted shell word, as it is printed into
+# get-login's command line and passed in a client's argv.
+WORD = string.ascii_letters + string.digits + "_@%+=,./-"
+
+
 @given(
-    username=st.text(min_size=1).filter(lambda s: ":" not in s),
+    username=st.text(alphabet=WORD, min_size=1, max_size=256).filter(
+        lambda s: not s.startswith("-")
+    ),
     password=st.text(min_size=1),
 )
-def test_any_user_and_password_round_trip(username: str, password: str) -> None:
+def test_any_plain_user_and_any_password_round_trip(username: str, password: str) -> None:
     token = AuthToken.from_authorization_data(entry(b64(f"{username}:{password}")))
     assert (token.username, token.password) == (username, password)
+
+
+REFUSED_USER = (
+    "The token's user name is not a plain word (it is empty, starts with '-', or holds white "
+    "space, quotes or other characters a command line would reinterpret). Check that "
+    "--endpoint-url / AWS_ENDPOINT_URL_ECR points at Amazon ECR."
+)
+
+
+@given(username=st.text(min_size=1).filter(lambda s: ":" not in s))
+def test_a_user_name_that_is_not_one_plain_word_is_refused(username: str) -> None:
+    plain = username[0] != "-" and set(username) <= set(WORD) and len(username) <= 256
+    try:
+        token = AuthToken.from_authorization_data(entry(b64(f"{username}:pw")))
+    except ResponseError as exc:
+        assert not plain
+        assert "user name is not a plain word" in exc.message
+        assert exc.message == REFUSED_USER  # the same line whatever the value: never quoted
+    else:
+        assert plain
+        assert token.username == username
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://--password=INJECTED",
+        "https:///",
+        "https://",
+        "https://host name.example.com",
+        "https://123456789012.dkr.ecr.us-east-1.amazonaws.com; rm -rf ~",
+        "https://123456789012.dkr.ecr.us-east-1.amazonaws.com\n",
+        "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/path",
+        "https://user@123456789012.dkr.ecr.us-east-1.amazonaws.com",
+        "https://123456789012.dkr.ecr.us-east-1.amazonaws.com:99999",
+        "ftp://123456789012.dkr.ecr.us-east-1.amazonaws.com",
+        "-https://x.example.com",
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+        "https://\x1b[31m.example.com",
+        "https://" + "a" * 3000 + ".com",
+        42,
+        ["https://x.example.com"],
+    ],
+)
+def test_a_proxy_endpoint_that_is_not_a_registry_url_is_refused(endpoint: object) -> None:
+    # It would reach docker's argv (`login` with no target) and get-login's eval'd line.
+    with pytest.raises(ResponseError) as caught:
+        AuthToken.from_authorization_data(entry(proxyEndpoint=endpoint))
+    assert "proxyEndpoint" in caught.value.message
+    assert "is not a registry URL" in caught.value.message
+    assert "INJECTED" not in caught.value.message or "--password" in caught.value.message
+    assert caught.value.message.isprintable()
+    assert len(caught.value.message) < 400
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "host"),
+    [
+        (ENDPOINT, "111111111111.dkr.ecr.eu-west-1.amazonaws.com"),
+        (ENDPOINT + "/", "111111111111.dkr.ecr.eu-west-1.amazonaws.com"),
+        ("https://111111111111.dkr-ecr.eu-west-1.on.aws", "111111111111.dkr-ecr.eu-west-1.on.aws"),
+        ("http://localhost:4566", "localhost:4566"),
+        ("HTTPS://Registry.Example.COM:5000", "registry.example.com:5000"),
+    ],
+)
+def test_a_registry_url_endpoint_gives_its_host(endpoint: str, host: str) -> None:
+    assert AuthToken.from_authorization_data(entry(proxyEndpoint=endpoint)).host == host
+
+
+@pytest.mark.parametrize("missing", [{"proxyEndpoint": ""}, {"proxyEndpoint": None}])
+def test_a_missing_proxy_endpoint_leaves_the_host_unknown(missing: dict[str, Any]) -> None:
+    # As the AWS CLI: the password is still served; what needs the host refuses then.
+    data = {k: v for k, v in {**entry(), **missing}.items() if v is not None}
+    token = AuthToken.from_authorization_data(data)
+    assert (token.password, token.host) == (PASSWORD, None)
+    with pytest.raises(ResponseError, match="names no proxyEndpoint, so get-login"):
+        token.require_host("get-login has no registry to print")
+
+
+def test_a_missing_expiry_is_unknown_not_an_error() -> None:
+    data = {"authorizationToken": b64(f"AWS:{PASSWORD}"), "proxyEndpoint": ENDPOINT}
+    token = AuthToken.from_authorization_data(data)
+    assert (token.password, token.expires_at) == (PASSWORD, None)
+
+
+def test_the_secrets_include_docker_s_auth_form() -> None:
+    token = AuthToken.from_authorization_data(entry())
+    assert token.secrets == (PASSWORD, b64(f"AWS:{PASSWORD}"), b64(f"AWS:{PASSWORD}"))
 
 
 @pytest.mark.parametrize(
@@ -71,12 +167,11 @@ def test_any_user_and_password_round_trip(username: str, password: str) -> None:
         (entry(""), "The response holds no authorization token"),
         ({"expiresAt": EXPIRY, "proxyEndpoint": ENDPOINT}, "holds no authorization token"),
         ({"authorizationToken": 42, "proxyEndpoint": ENDPOINT}, "holds no authorization token"),
-        (entry(proxyEndpoint=""), "The response holds no proxy endpoint"),
-        ({"authorizationToken": b64("AWS:x"), "expiresAt": EXPIRY}, "holds no proxy endpoint"),
-        ({"authorizationToken": b64("AWS:x"), "proxyEndpoint": ENDPOINT}, "expiresAt is missing"),
-        (entry(expiresAt="soon"), "The token's expiresAt is missing or not a time"),
-        (entry(expiresAt=True), "expiresAt is missing or not a time"),
-        (entry(expiresAt=10**20), "expiresAt is missing or not a time"),
+        (entry(expiresAt="soon"), "The token's expiresAt is not a time"),
+        (entry(expiresAt=True), "expiresAt is not a time"),
+        (entry(expiresAt=10**20), "expiresAt is not a time"),
+        (entry(b64("-u:pw")), "user name is not a plain word"),
+        (entry(b64("AWS x:pw")), "user name is not a plain word"),
     ],
 )
 def test_unusable_entry_is_a_response_error_naming_the_fix(
