@@ -66,8 +66,8 @@ def create_client(
 ) -> BaseClient:
     """Build a botocore client for `service` ("ecr" or "ecr-public") from `options`.
 
-    With `on_secret` (used by --debug), the credentials are resolved first and
-    their secret parts handed over so the log redactor can mask them.
+    With `on_secret` (the redactor's register), the credentials are resolved first and
+    their secret parts handed over, so no error line or log can show them.
     """
     import botocore.session
     from botocore.config import Config

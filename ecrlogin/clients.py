@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from ecrlogin.errors import GENERAL, ClientLoginError
+from ecrlogin.errors import GENERAL, MAX_QUOTED, ClientLoginError, one_line
+from ecrlogin.logs import register_secret
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,9 @@ def _run(client: Client, args: list[str], *, stdin: str, secret: str | None, act
         ) from None
     if done.returncode == 0:
         return
-    message = _message(done.stderr) or _message(done.stdout) or "no message"
     if secret:
-        message = message.replace(secret, "<redacted>")
+        register_secret(secret)
+    message = _message(done.stderr) or _message(done.stdout) or "no message"
     code = done.returncode
     if code < 0:  # killed by a signal: report it as a shell would
         code = 128 - code
@@ -110,8 +111,9 @@ def _run(client: Client, args: list[str], *, stdin: str, secret: str | None, act
 
 
 def _message(output: bytes) -> str:
-    text = " ".join(output.decode("utf-8", errors="replace").split())
-    return text if len(text) <= 1000 else text[:997] + "..."
+    """A client's output as one line to quote: redacted before it is cut (so no cut
+    leaves part of a secret), escaped, and short."""
+    return one_line(output.decode("utf-8", errors="replace"), MAX_QUOTED)
 
 
 def _signal_name(number: int) -> str:

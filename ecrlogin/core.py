@@ -77,9 +77,10 @@ def fetch(
 
 def _call(options: ClientOptions, ids: list[str], *, public: bool) -> Answer:
     service = "ecr-public" if public else "ecr"
-    debug = logging.getLogger("ecrlogin").isEnabledFor(logging.DEBUG)
     try:
-        client = create_client(service, options, on_secret=logs.register_secret if debug else None)
+        # The secret key and session token are registered with the redactor before
+        # anything (an error line, the debug log) can print them.
+        client = create_client(service, options, on_secret=logs.register_secret)
         kwargs: dict[str, Any] = {"registryIds": ids} if ids else {}
         response: dict[str, Any] = client.get_authorization_token(**kwargs)
     except Exception as exc:  # translate() is the one place errors are mapped
@@ -87,7 +88,7 @@ def _call(options: ClientOptions, ids: list[str], *, public: bool) -> Answer:
     response.pop("ResponseMetadata", None)
     for entry in _entries(response, public=public):
         if isinstance(entry, dict):
-            logs.register_secret(entry.get("authorizationToken"))
+            logs.register_secret(entry.get("authorizationToken"))  # not a str: ignored
     # Decoded here, for every command, so `get-authorization-token` never prints a
     # token that cannot be used (an empty list, not base64, no ':') with exit 0.
     tokens = decode_tokens(response, public=public)
@@ -107,8 +108,7 @@ def decode_tokens(response: dict[str, Any], *, public: bool = False) -> list[Aut
         for entry in entries
     ]
     for token in tokens:
-        logs.register_secret(token.password)
-        logs.register_secret(token.token)
+        logs.register_secrets(token.secrets)
     return tokens
 
 

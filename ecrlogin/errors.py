@@ -32,11 +32,19 @@ TERMINATED = 143
 # A cause longer than this is cut: a server's HTML page or a megabyte of
 # input must not become a megabyte-long error line.
 MAX_CAUSE = 600
+# No line on stderr is longer than this, whatever it quotes (a 100,000-character target).
+MAX_LINE = 2000
+# Output of another program (a client, a credential_process) is quoted this far at most.
+MAX_QUOTED = 300
 
 
 def one_line(text: str, limit: int | None = MAX_CAUSE) -> str:
-    """`text` as one printable line: white space collapsed, control characters escaped, cut."""
-    flat = " ".join(str(text).split())
+    """`text` as one printable line: secrets redacted, white space collapsed, control
+    characters escaped, cut. Redaction comes first, so a cut never leaves half a
+    secret and an escaped secret is still recognised."""
+    from ecrlogin.logs import redact
+
+    flat = " ".join(redact(str(text)).split())
     if not flat.isprintable():
         # An escape sequence from a server or from input must not reach a terminal.
         flat = "".join(
@@ -293,6 +301,16 @@ def _translate_botocore(exc: BaseException) -> EcrloginError | None:
         return ParameterError(
             f"{shorten(_kwarg(exc, 'region_name'), 80)} is not a valid region name",
             "Pass a region such as us-east-1.",
+        )
+    if isinstance(exc, bex.CredentialRetrievalError) and _kwarg(exc, "provider") == (
+        "custom-process"
+    ):
+        # The process's own stderr, which may hold the very keys it failed to hand
+        # over: quoted only redacted, escaped and short.
+        output = one_line(str(_kwarg(exc, "error_msg") or ""), MAX_QUOTED) or "no message"
+        return ConfigurationError(
+            f"The profile's credential_process failed: {output}",
+            "Run the credential_process command by hand to see why, or fix the profile.",
         )
     configuration = tuple(
         cls for cls in (getattr(bex, name, None) for name in _CONFIGURATION_ERRORS) if cls

@@ -28,7 +28,14 @@ from ecrlogin.config import (
     store_name_problem,
     write_fallback,
 )
-from ecrlogin.errors import ConfigurationError, EcrloginError, ParameterError, translate
+from ecrlogin.errors import (
+    ConfigurationError,
+    EcrloginError,
+    ParameterError,
+    one_line,
+    shorten,
+    translate,
+)
 from ecrlogin.hosts import parse_registry
 from ecrlogin.options import ClientOptions
 from ecrlogin.token import AuthToken
@@ -97,7 +104,7 @@ class RegistryResult:
     @property
     def name(self) -> str:
         """The host when known, else what the user asked for."""
-        return self.host or self.requested
+        return self.host or one_line(self.requested, 120)
 
     @property
     def expires_at(self) -> datetime | None:
@@ -132,7 +139,7 @@ def resolve_targets(texts: Sequence[str], config: Config) -> list[RegistryResult
                 RegistryResult(
                     requested=text,
                     error=ParameterError(
-                        f"{text!r} is not an ECR registry host or image reference",
+                        f"{shorten(text, 120)} is not an ECR registry host or image reference",
                         "Name a host such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com, or "
                         'map a custom host in the ecrlogin config ([registries."HOST"] with '
                         "account and region).",

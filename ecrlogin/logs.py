@@ -1,10 +1,20 @@
-"""--debug logging on stderr, with every token, password and key redacted."""
+"""The one redactor, and --debug logging on stderr through it.
+
+Every channel a person or a log reads goes through `redact()`: error lines and
+notes (`ui.say`, via `errors.one_line`), the credential helper's protocol
+message, the relayed output of a container client or a `credential_process`,
+the debug log and the tracebacks it carries. Secrets are masked by value
+(each one ecrlogin learns is registered before anything can print it) and, for
+what arrives before its value is known (a response body, a failing
+`credential_process`), by the shape of the field that holds it.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
 import sys
+from collections.abc import Iterable
 from typing import TextIO
 
 REDACTED = "<redacted>"
@@ -18,6 +28,15 @@ _PATTERNS = [
         r"""(?P<key>["']?(?:authorizationToken|password|Password|Secret|secret|"""
         r"""SecretAccessKey|SessionToken|aws_secret_access_key|aws_session_token|"""
         r"""auth|identitytoken|registrytoken)["']?\s*[:=]\s*b?["'])(?P<value>[^"']*)"""
+    ),
+    # The same fields unquoted (`SecretAccessKey: abc`, `aws_session_token=abc`), as a
+    # failing credential_process or a client may print them: only the names that can
+    # mean nothing but a secret, so a message such as "password: wrong" stays readable.
+    re.compile(
+        r"""(?P<key>\b(?:authorizationToken|SecretAccessKey|SessionToken|"""
+        r"""aws_secret_access_key|aws_session_token|secret_access_key|session_token)"""
+        r"""\s*[:=]\s*)(?P<value>[^\s"',;}{]+)""",
+        re.IGNORECASE,
     ),
     re.compile(
         r"""(?P<key>["']?(?:X-Amz-Security-Token|x-amz-security-token)["']?\s*:\s*b?["'])"""
@@ -36,18 +55,46 @@ _PATTERNS = [
 
 def register_secret(value: str | None) -> None:
     """Remember a secret so that any later log line containing it is masked."""
-    if value and len(value) >= 4:
+    if isinstance(value, str) and len(value) >= 4:
         _known_secrets.add(value)
 
 
+# A JSON `\uXXXX` escape, as a response body may spell a key or a value
+# (`"authorization\u0054oken"`), also with the doubled backslash of a bytes repr.
+_JSON_ESCAPE = re.compile(r"\\{1,2}u([0-9a-fA-F]{4})")
+
+
+def register_secrets(values: Iterable[str | None]) -> None:
+    """register_secret() for each value."""
+    for value in values:
+        register_secret(value)
+
+
 def redact(text: str) -> str:
-    """Mask every known secret and every secret-shaped field in `text`."""
+    """Mask every known secret and every secret-shaped field in `text`.
+
+    Text holding JSON escapes is read unescaped (printable characters only), so a
+    key or a value spelled with them is masked like its plain spelling.
+    """
+    text = _mask(text)
+    if "u" in text and _JSON_ESCAPE.search(text):
+        text = _mask(_JSON_ESCAPE.sub(_unescape, text))
+    return text
+
+
+def _mask(text: str) -> str:
     for secret in sorted(_known_secrets, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, REDACTED)
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: m.group("key") + REDACTED, text)
     return text
+
+
+def _unescape(match: re.Match[str]) -> str:
+    char = chr(int(match.group(1), 16))
+    # A control character stays escaped: unescaping must not put one in a log.
+    return char if char.isprintable() else match.group(0)
 
 
 class RedactingFilter(logging.Filter):

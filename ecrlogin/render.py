@@ -164,9 +164,15 @@ def _text_dict(
         _text(value, lines, key, None)
 
 
+def workflow_escape(value: str) -> str:
+    """A value escaped for a GitHub Actions workflow command: `%`, CR and LF as the runner
+    decodes them, so a value holding a line break stays one command (and one mask)."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
 def github_masks(secrets: Sequence[str]) -> str:
     """GitHub Actions `::add-mask::` lines, so the runner hides each secret in every log."""
-    return "".join(f"::add-mask::{secret}\n" for secret in secrets)
+    return "".join(f"::add-mask::{workflow_escape(secret)}\n" for secret in secrets)
 
 
 def login_json(results: Sequence[RegistryResult]) -> str:
@@ -393,12 +399,18 @@ def cache_rows(entries: Iterable[Entry], now: float) -> list[tuple[str, str, str
     longest: dict[tuple[str, str, str], float] = {}
     for entry in entries:
         for host in entry.hosts:
-            shown = (host, entry.region or "-", entry.profile or "-")
+            # What a cache file says is shown escaped and short: it came from a server,
+            # or from whoever could write the file.
+            shown = (_cell(host), _cell(entry.region) or "-", _cell(entry.profile) or "-")
             longest[shown] = max(entry.expires, longest.get(shown, entry.expires))
     return [
         (*shown, duration(expires - now) if expires > now else "expired")
         for shown, expires in sorted(longest.items())
     ]
+
+
+def _cell(text: str) -> str:
+    return one_line(text, 256)
 
 
 def cache_list(rows: Iterable[Sequence[str]]) -> str:

@@ -39,12 +39,11 @@ def console() -> Console:
 
 def say(level: str, message: str) -> None:
     """Write one line at `level` ("error", "warning" or "note") to stderr."""
-    message = " ".join(message.split())
-    if not message.isprintable():
-        # A user's or a server's control characters must not reach the terminal raw.
-        from ecrlogin.errors import one_line
+    from ecrlogin.errors import MAX_LINE, one_line
 
-        message = one_line(message, limit=None)
+    # Every line, however built: secrets redacted, a user's or a server's control
+    # characters escaped (never raw on a terminal), and cut to a bounded length.
+    message = one_line(message, limit=MAX_LINE)
     if stderr_is_terminal():
         from rich.markup import escape
 
