@@ -264,6 +264,67 @@ def entries(**fields: object) -> Reply:
     return reply
 
 
+def without(*names: str, **fields: object) -> Reply:
+    """A 200 answer whose one entry lacks these fields (e.g. `expiresAt`, as AWS CLI v1
+    tolerates), and has `fields` in place of the correct ones."""
+
+    def reply(request: Request) -> Answer:
+        good: Any = token_data(request)
+        entry = dict(good if isinstance(good, dict) else good[0])
+        for name in names:
+            entry.pop(name, None)
+        entry.update(fields)
+        return _json(200, {"authorizationData": entry if request.public else [entry]})
+
+    return reply
+
+
+def escaped_keys(*, password: str = FAULT_PASSWORD) -> Reply:
+    """A correct answer with its keys and token spelled in JSON `\\uXXXX` escapes, which any
+    JSON reader decodes (so botocore serves it) but a redactor matching the plain
+    spelling in the logged body would miss."""
+
+    def spell(text: str) -> str:
+        return "".join(f"\\u{ord(ch):04x}" if i % 3 == 0 else ch for i, ch in enumerate(text))
+
+    def reply(request: Request) -> Answer:
+        encoded = base64.b64encode(f"{FAULT_USERNAME}:{password}".encode()).decode()
+        region = request.region or "us-east-1"
+        endpoint = f"https://{DEFAULT_ACCOUNT}.dkr.ecr.{region}.amazonaws.com"
+        body = (
+            f'{{"{spell("authorizationData")}":[{{"{spell("authorizationToken")}":'
+            f'"{spell(encoded)}","expiresAt":{FAULT_EXPIRES_AT},"proxyEndpoint":"{endpoint}"}}]}}'
+        )
+        return Answer(200, body.encode())
+
+    return reply
+
+
+# proxyEndpoint values a hostile or broken endpoint may send, each of which would reach
+# docker's argv (login without a target), get-login's eval'd line, a config file key or
+# a cache key if it were trusted.
+HOSTILE_ENDPOINTS = {
+    "option-injection": "https://--password=INJECTED",
+    "empty-host": "https:///",
+    "white-space": "https://bad host.example.com",
+    "shell-command": f"https://{DEFAULT_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com;touch${{IFS}}pwned",
+    "line-break": f"https://{DEFAULT_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com\n--password=x",
+    "terminal-escape": "https://\x1b]0;owned\x07.example.com",
+    "leading-dash": "-https://registry.example.com",
+    "user-info": f"https://evil@{DEFAULT_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com",
+    "path": f"https://{DEFAULT_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/../../x",
+    "huge": "https://" + "a" * 100_000 + ".example.com",
+    "not-text": 12345,
+}
+# Users a token may claim to be: each would become an option or more words in argv.
+HOSTILE_USERNAMES = {
+    "option": "--password=INJECTED",
+    "white-space": "AWS extra",
+    "shell": "AWS$(touch pwned)",
+    "control": "AWS\x1b[2J",
+}
+
+
 @dataclass
 class Scenario:
     """A scripted list of replies under its own URL; the last one repeats."""
@@ -469,6 +530,13 @@ FAULTS: dict[str, Callable[[], Reply]] = {
     "empty": lambda: data([]),
     "not-base64": lambda: entries(authorizationToken="%%% not base64 %%%"),
     "no-colon": lambda: entries(authorizationToken=base64.b64encode(b"AWSpassword").decode()),
+    "no-expiry": lambda: without("expiresAt"),
+    "no-endpoint": lambda: entries(proxyEndpoint=""),
+    "escaped-keys": escaped_keys,
+    **{
+        f"endpoint-{name}": (lambda value=value: entries(proxyEndpoint=value))  # type: ignore[misc]
+        for name, value in HOSTILE_ENDPOINTS.items()
+    },
     "hang": lambda: hang,
     "drop": lambda: drop,
 }
