@@ -32,7 +32,6 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from ecrlogin import basicauth, cache, render
-from ecrlogin.commands.cache import rows
 from ecrlogin.hosts import endpoint_host, parse_registry
 from tests.support import faultserver as fs
 from tests.support.env import ACCOUNT, fault_env_for
@@ -365,7 +364,7 @@ def test_cache_list_shows_what_a_cache_file_says_escaped_and_short(
         key="k", issued=0, expires=4e9, region=region, profile=profile, hosts=[host],
         tokens=[FAULT_TOKEN], response="{}",
     )  # fmt: skip
-    for row in rows([entry], now=0):
+    for row in render.cache_rows([entry], now=0):
         for cell in row:
             assert cell.isprintable()
             assert "\n" not in cell
