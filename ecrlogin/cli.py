@@ -130,6 +130,14 @@ def _root(
     """Log container tools into Amazon ECR."""
 
 
+# Read once, at import: with_global_options rewrites _root's signature, so a second
+# build_app() in one process (the in-process tests call main() many times) must not
+# read the rewritten one back and declare every global option twice.
+_ROOT_SIGNATURE = inspect.signature(_root).replace(
+    parameters=[p for p in inspect.signature(_root).parameters.values() if p.name != "_"]
+)
+
+
 def build_app() -> Any:
     """The click command tree of `ecrlogin`: every group, and every command's name."""
     app = typer.Typer(
@@ -141,9 +149,7 @@ def build_app() -> Any:
         pretty_exceptions_show_locals=False,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
-    signature = inspect.signature(_root)
-    root = signature.replace(parameters=[p for p in signature.parameters.values() if p.name != "_"])
-    app.callback()(with_global_options(_root, root))
+    app.callback()(with_global_options(_root, _ROOT_SIGNATURE))
     groups = [
         (
             "ecr",

@@ -315,6 +315,25 @@ def test_no_generated_secret_reaches_stderr_even_under_debug(
         assert ran.stdout == ""
 
 
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(password=SECRETISH, noise=st.lists(st.text(max_size=40), min_size=4, max_size=4))
+def test_no_form_of_a_generated_secret_survives_a_client_s_relayed_output(
+    password: str, noise: list[str], tmp_path: Path, fault_server: FaultServer
+) -> None:
+    token = basicauth.encode("AWS", password)
+    # The client's stderr holds the password, the token and docker's auth form amid noise.
+    message = f"{noise[0]}{password}{noise[1]}{token}{noise[2]}{token}\n{noise[3]}"
+    install_recorder(tmp_path / "bin", "docker", tmp_path / "calls", exit_code=1, message=message)
+    env = fault_env_for(tmp_path / "home")
+    env["PATH"] = f"{tmp_path / 'bin'}:{env['PATH']}"
+    scenario = fault_server.scenario(fs.token(password=password))
+    ran = ecrlogin_in_process("login", PRIVATE_HOST, "--endpoint-url", scenario.url, env=env)
+    line = assert_one_failure_line(ran, 1, password, token)
+    assert "`docker login` failed with exit code 1" in line
+
+
 # -- 6. escaped for the reader -----------------------------------------------------------------
 
 
