@@ -243,3 +243,18 @@ def reserve_standard_streams() -> None:
             if null != fd:  # lower descriptors are open, so this is rare
                 os.dup2(null, fd)
                 os.close(null)
+
+
+def silence(stream: object) -> None:
+    """Point the descriptor of a stream that failed (stdout) at the null device.
+
+    Python flushes stdout again at exit: the unwritten rest then neither fails a
+    second time ("Exception ignored ...") nor changes the exit status.
+    """
+    try:
+        fd = stream.fileno()  # type: ignore[attr-defined]
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, fd)
+        os.close(null)
+    except (AttributeError, OSError, ValueError):
+        pass

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from ecrlogin import ui
-from ecrlogin.options import ClientOptions
+from ecrlogin import errors, files, ui
+from ecrlogin.options import MAX_TIMEOUT, ClientOptions
 
 if TYPE_CHECKING:
     from ecrlogin.cache import CacheWarning
@@ -93,11 +93,12 @@ _GLOBAL_OPTIONS: list[tuple[str, Any, Any]] = [
         float | None,
         typer.Option(
             "--cli-read-timeout",
-            help="Socket read timeout in seconds (0: none; default 60).",
+            help="Socket read timeout in seconds (0: none; default 60; at most 1e9).",
             envvar="ECRLOGIN_CLI_READ_TIMEOUT",
             rich_help_panel=AWS_PANEL,
             show_default=False,
             min=0,
+            max=MAX_TIMEOUT,
         ),
     ),
     (
@@ -105,11 +106,12 @@ _GLOBAL_OPTIONS: list[tuple[str, Any, Any]] = [
         float | None,
         typer.Option(
             "--cli-connect-timeout",
-            help="Connect timeout in seconds (0: none; default 60).",
+            help="Connect timeout in seconds (0: none; default 60; at most 1e9).",
             envvar="ECRLOGIN_CLI_CONNECT_TIMEOUT",
             rich_help_panel=AWS_PANEL,
             show_default=False,
             min=0,
+            max=MAX_TIMEOUT,
         ),
     ),
     (
@@ -205,13 +207,47 @@ def aws_command(func: F) -> F:
 
 
 def emit(text: str) -> None:
-    """Write a command's whole payload to stdout at once: the only writer of stdout."""
+    """Write a command's whole payload to stdout at once (the only writer of stdout), or
+    raise OutputError.
+
+    Encoded first and strictly, so an encoding that cannot hold the payload
+    fails before a byte is written (and the error shows none of it), and no
+    error handler can turn a password into a different one.
+    """
+    stream = sys.stdout
+    if stream is None:  # started with stdout closed (`>&-`)
+        raise errors.OutputError(
+            "stdout is closed, so there is nowhere to write the output",
+            "Run it with stdout open: redirect it to a file or a pipe instead of closing it.",
+        )
+    encoding = getattr(stream, "encoding", None) or "utf-8"
     try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        data = text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        raise errors.OutputError(
+            f"stdout's encoding ({errors.one_line(encoding, 40)}) cannot hold the output",
+            "Set PYTHONIOENCODING=utf-8 or use a UTF-8 locale (e.g. LC_ALL=C.UTF-8).",
+        ) from None
+    buffer = getattr(stream, "buffer", None)
+    try:
+        if buffer is None:
+            stream.write(text)
+            stream.flush()
+        else:
+            stream.flush()
+            buffer.write(data)
+            buffer.flush()
     except BrokenPipeError:
         # The reader went away (e.g. `| head`); nothing more to say.
+        files.silence(sys.stdout)
         sys.stderr.close()
+    except (OSError, ValueError) as exc:
+        files.silence(sys.stdout)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "it is closed"
+        raise errors.OutputError(
+            f"Cannot write the output to stdout: {reason}",
+            "Free space where stdout goes, or redirect it to a file or a pipe that accepts it.",
+        ) from None
 
 
 def report(warnings: Iterable[CacheWarning]) -> None:
