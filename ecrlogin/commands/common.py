@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from ecrlogin import errors, files, ui
-from ecrlogin.options import MAX_TIMEOUT, ClientOptions
+from ecrlogin.options import MAX_TIMEOUT, ClientOptions, valid_timeout
 
 if TYPE_CHECKING:
     from ecrlogin.cache import CacheWarning
@@ -24,6 +24,13 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 AWS_PANEL = "AWS options (also accepted before the command name)"
+
+
+def _seconds(value: float | None) -> float | None:
+    """A timeout option's value, checked: click's range lets NaN through."""
+    if value is not None and not valid_timeout(value):
+        raise typer.BadParameter(f"{value} is not a number of seconds from 0 (no limit) to 1e9.")
+    return value
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,7 @@ _GLOBAL_OPTIONS: list[tuple[str, Any, Any]] = [
             show_default=False,
             min=0,
             max=MAX_TIMEOUT,
+            callback=_seconds,
         ),
     ),
     (
@@ -112,6 +120,7 @@ _GLOBAL_OPTIONS: list[tuple[str, Any, Any]] = [
             show_default=False,
             min=0,
             max=MAX_TIMEOUT,
+            callback=_seconds,
         ),
     ),
     (

@@ -22,8 +22,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ecrlogin import authfile, cache, files
-from ecrlogin.cache import Entry, Store
+from ecrlogin import authfile, files, render
+from ecrlogin.cache import Entry, Shared, Store
 from ecrlogin.errors import ConfigurationError
 from tests.support.env import ACCOUNT, basic_token
 from tests.support.files import one_error_line, tree_state
@@ -36,13 +36,6 @@ OTHER_UID, OTHER_GID = 4242, 4343  # nobody on this machine: a file of "another 
 def login_into(path: Path, env: dict[str, str]) -> Any:
     """`ecrlogin login --write-config --config-file path` against moto."""
     return ecrlogin("login", "--write-config", "--config-file", str(path), env=env, timeout=60)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_warning_state(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The cache warns once per process; each test is a process of its own here.
-    monkeypatch.setattr(cache, "_warned_unwritable", False)
-    monkeypatch.setattr(cache, "_warned_shared", set())
 
 
 @pytest.fixture
@@ -369,9 +362,7 @@ def shared_folder(tmp_path: Path) -> Path:
     return folder
 
 
-def test_a_shared_folder_gets_a_private_subfolder_and_one_warning(
-    shared_folder: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_shared_folder_gets_a_private_subfolder_and_one_warning(shared_folder: Path) -> None:
     # Before: `cache clear` deleted other programs' *.lock/*.tmp files there, and a
     # helper call chmodded the folder to 0700.
     before = tree_state(shared_folder)
@@ -391,10 +382,10 @@ def test_a_shared_folder_gets_a_private_subfolder_and_one_warning(
     after = tree_state(shared_folder)
     assert after.pop(own.name)[0] & 0o7777 == 0o700
     assert after == before
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1, err
-    assert err.startswith(f"ecrlogin: warning: The token cache directory {shared_folder} is shared")
-    assert f"its own subfolder {own}" in err
+    assert store.warnings == [Shared(str(shared_folder), os.geteuid(), 0o1777, str(own))]
+    line = render.cache_warning(store.warnings[0])
+    assert line.startswith(f"The token cache directory {shared_folder} is shared with other users")
+    assert f"its own subfolder {own}" in line
 
 
 def test_cache_clear_in_its_own_folder_spares_files_that_only_look_like_its_own(
@@ -414,7 +405,7 @@ def test_cache_clear_in_its_own_folder_spares_files_that_only_look_like_its_own(
 
 
 def test_a_planted_subfolder_in_a_shared_folder_is_not_used(
-    shared_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    shared_folder: Path, tmp_path: Path
 ) -> None:
     # Someone else (or a symlink) got there first: nothing is read, written or removed in it.
     elsewhere = tmp_path / "elsewhere"
@@ -429,14 +420,13 @@ def test_a_planted_subfolder_in_a_shared_folder_is_not_used(
     assert store.clear() == 0
     assert store.write(an_entry()) is False
     assert sorted(p.name for p in elsewhere.iterdir()) == [decoy.name]
-    err = capsys.readouterr().err
-    assert "is shared" in err
-    assert "cannot be written (not a private directory of this user" in err
+    lines = [render.cache_warning(warning) for warning in store.warnings]
+    assert len(lines) == 2, lines
+    assert "is shared" in lines[0]
+    assert "cannot be written (not a private directory of this user" in lines[1]
 
 
-def test_a_fifo_in_place_of_a_cache_file_does_not_hang(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_fifo_in_place_of_a_cache_file_does_not_hang(tmp_path: Path) -> None:
     folder = tmp_path / "c"
     folder.mkdir(mode=0o700)
     os.mkfifo(folder / f"{'a' * 32}.token")
@@ -447,7 +437,7 @@ def test_a_fifo_in_place_of_a_cache_file_does_not_hang(
         assert lock.fd is None  # refused, fetched without the lock
     assert store.write(an_entry()) is False  # a FIFO is not replaced either
     assert stat.S_ISFIFO((folder / f"{'a' * 32}.token").lstat().st_mode)
-    assert "it is a FIFO (named pipe), not a regular file" in capsys.readouterr().err
+    assert [w.reason for w in store.warnings] == ["it is a FIFO (named pipe), not a regular file"]
 
 
 def test_a_group_writable_folder_of_the_users_own_group_is_not_shared(tmp_path: Path) -> None:
