@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ecrlogin import authfile, files, render
-from ecrlogin.cache import Entry, Shared, Store
+from ecrlogin.cache import Entry, Shared, Store, Unwritable
 from ecrlogin.errors import ConfigurationError
 from tests.support.env import ACCOUNT, basic_token
 from tests.support.files import one_error_line, tree_state
@@ -437,7 +437,9 @@ def test_a_fifo_in_place_of_a_cache_file_does_not_hang(tmp_path: Path) -> None:
         assert lock.fd is None  # refused, fetched without the lock
     assert store.write(an_entry()) is False  # a FIFO is not replaced either
     assert stat.S_ISFIFO((folder / f"{'a' * 32}.token").lstat().st_mode)
-    assert [w.reason for w in store.warnings] == ["it is a FIFO (named pipe), not a regular file"]
+    assert store.warnings == [
+        Unwritable(str(folder), "it is a FIFO (named pipe), not a regular file")
+    ]
 
 
 def test_a_group_writable_folder_of_the_users_own_group_is_not_shared(tmp_path: Path) -> None:
