@@ -2,8 +2,11 @@
 
 Every change is a read-modify-write under an exclusive `fcntl` lock on a side
 file (`<file>.lock`), so concurrent logins into one file lose nothing, and the
-file is replaced atomically (temp file in the same directory + `os.replace`)
-with mode 0600. Keys are bare `host[:port]`, which podman requires.
+file is replaced atomically through `files.write_private` (a new file is 0600;
+an existing one keeps its owner, group and mode). Only a regular file is read
+or replaced, and only JSON that can be written back exactly: a file holding
+non-finite numbers, duplicate keys or lone surrogates is refused untouched.
+Keys are bare `host[:port]`, which podman requires.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -24,6 +28,10 @@ DOCKER = "docker"
 CONTAINERS = "containers"
 
 R = TypeVar("R")
+
+# A config.json is a few KiB; this bounds a read of /dev/zero or a runaway file.
+MAX_FILE_BYTES = 4 << 20
+_LOOSE_BITS = 0o077
 
 
 def docker_config_path() -> Path:
@@ -157,7 +165,16 @@ def store_passwords(path: Path, creds: Mapping[str, tuple[str, str]], *, fmt: st
         merge_passwords(data, creds)
         return [w for host in creds if (w := shadowing(data, host, fmt=fmt))]
 
-    return update(path, change)
+    warnings = update(path, change)
+    with suppress(OSError):
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        if mode & _LOOSE_BITS:
+            # The file keeps the mode its owner gave it, but should know what that exposes.
+            warnings.append(
+                f"the file's mode is {mode:04o}, so other users can read the password now in "
+                f"it; run `chmod 600 {path}` to keep it private"
+            )
+    return warnings
 
 
 def remove_passwords(path: Path, hosts: Iterable[str]) -> list[str]:
@@ -191,22 +208,30 @@ def update(path: Path, change: Callable[[dict[str, Any]], R], *, create: bool = 
     """Apply `change` to the JSON object in `path` under the lock and write it back atomically.
 
     A missing file is an empty object (and is not created when `create` is
-    False and nothing changed). A file that is not a JSON object is never
-    overwritten.
+    False and nothing changed). A file that is not a regular file, or not a JSON
+    object that can be written back exactly, is never overwritten.
     """
     # Write through a symlink (e.g. a dotfiles-managed config.json), as docker does.
     path = Path(os.path.realpath(path))
-    if not create and not path.exists():
-        return change({})  # nothing to remove: create neither the file nor its lock
     try:
-        _make_dirs(path.parent)
+        files.check_replaceable(str(path))  # before a lock file or directory is made for it
+        if not create and not path.exists():
+            return change({})  # nothing to remove: create neither the file nor its lock
+        files.make_private_dirs(str(path.parent))
         with _locked(path):
             data, existed = _read(path)
-            before = json.dumps(data, sort_keys=True)
+            before = _dumps(data, path)
             result = change(data)
-            if json.dumps(data, sort_keys=True) != before or (create and not existed):
-                _write(path, data)
+            after = _dumps(data, path)
+            if after != before or (create and not existed):
+                files.write_private(str(path), after.encode("utf-8"), keep_owner=True)
             return result
+    except files.UnsafeFile as exc:
+        raise ConfigurationError(
+            f"Will not replace {path}: {exc.strerror}",
+            "Point --config-file (or DOCKER_CONFIG / REGISTRY_AUTH_FILE) at a regular JSON "
+            "file, or at a path that does not exist yet.",
+        ) from None
     except OSError as exc:
         raise ConfigurationError(
             f"Cannot update {path}: {exc.strerror or exc}",
@@ -214,24 +239,11 @@ def update(path: Path, change: Callable[[dict[str, Any]], R], *, create: bool = 
         ) from None
 
 
-def _make_dirs(directory: Path) -> None:
-    # Created directories are 0700: they will hold credentials.
-    missing = []
-    while not directory.exists():
-        missing.append(directory)
-        if directory.parent == directory:
-            break
-        directory = directory.parent
-    for item in reversed(missing):
-        with suppress(FileExistsError):  # another login made it first
-            item.mkdir(mode=0o700)
-
-
 @contextmanager
 def _locked(path: Path) -> Iterator[None]:
     # A side file, because the real one is replaced by rename and a lock on it
     # would be held on an inode that is no longer the file.
-    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fd = files.open_lock(f"{path}.lock", like=str(path))
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -239,15 +251,48 @@ def _locked(path: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
+class _NotExact(ValueError):
+    """JSON that Python reads but cannot write back as it was."""
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value - value != 0:  # infinity: the literal does not fit in a double
+        raise _NotExact(f"the number {text[:40]} is too large to be written back")
+    return value
+
+
+def _constant(name: str) -> object:
+    raise _NotExact(f"{name} is not a JSON number")
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            # Python would keep the last and drop the first: rewriting would lose an entry.
+            raise _NotExact(f"the key {json.dumps(key)[:60]} appears twice in one object")
+        data[key] = value
+    return data
+
+
 def _read(path: Path) -> tuple[dict[str, Any], bool]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    raw = files.read_bounded(str(path), MAX_FILE_BYTES)
+    if raw is None:
         return {}, False
     if not raw.strip():
         return {}, True
     try:
-        data = json.loads(raw)
+        data = json.loads(
+            raw, parse_float=_finite, parse_constant=_constant, object_pairs_hook=_unique
+        )
+    except _NotExact as exc:
+        raise ConfigurationError(
+            f"{path} cannot be rewritten exactly: {exc}",
+            "Fix that value by hand; ecrlogin leaves the file untouched rather than change it.",
+        ) from None
+    except RecursionError:
+        raise _too_deep(path) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise ConfigurationError(
             f"{path} is not valid JSON ({exc})",
@@ -261,6 +306,24 @@ def _read(path: Path) -> tuple[dict[str, Any], bool]:
     return data, True
 
 
-def _write(path: Path, data: dict[str, Any]) -> None:
-    text = json.dumps(data, indent="\t", ensure_ascii=False) + "\n"
-    files.write_private(str(path), text.encode("utf-8"))
+def _too_deep(path: Path) -> ConfigurationError:
+    return ConfigurationError(
+        f"{path} nests JSON too deeply to be read and written back",
+        "Fix or remove it; a client config file is a few levels deep.",
+    )
+
+
+def _dumps(data: dict[str, Any], path: Path) -> str:
+    """The file's text as it would be written; raises if that would not be what was read."""
+    try:
+        text = json.dumps(data, indent="\t", ensure_ascii=False) + "\n"
+        text.encode("utf-8")
+    except RecursionError:
+        raise _too_deep(path) from None
+    except UnicodeEncodeError:
+        raise ConfigurationError(
+            f"{path} cannot be rewritten exactly: it holds a lone surrogate escape "
+            "(such as \\ud800), which is not a character and cannot be written as UTF-8",
+            "Fix that string by hand; ecrlogin leaves the file untouched rather than change it.",
+        ) from None
+    return text

@@ -19,6 +19,30 @@ from ecrlogin.options import ClientOptions
 if TYPE_CHECKING:
     from botocore.client import BaseClient
 
+# botocore reads the AWS config and credentials files whole, with no limit of its own
+# (it skips what is not a regular file); real ones are a few KiB.
+MAX_AWS_FILE_BYTES = 16 << 20
+_AWS_FILES = (
+    ("AWS_CONFIG_FILE", "~/.aws/config"),
+    ("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
+)
+
+
+def check_aws_files() -> None:
+    """Refuse an AWS config or credentials file too large to be one, before botocore reads it."""
+    for variable, default in _AWS_FILES:
+        path = os.path.expanduser(os.environ.get(variable) or default)
+        try:
+            size = os.stat(path).st_size if os.path.isfile(path) else 0
+        except OSError:
+            continue  # botocore reports (or ignores) what it cannot read
+        if size > MAX_AWS_FILE_BYTES:
+            raise ConfigurationError(
+                f"The AWS file {path} is {size >> 20} MiB, too large to be a config or "
+                f"credentials file (at most {MAX_AWS_FILE_BYTES >> 20} MiB is read)",
+                f"Point {variable} at the right file.",
+            )
+
 
 def _wire_timestamp(value: Any) -> Any:
     """Keep timestamps as sent, like the AWS CLI v1's default `cli_timestamp_format`."""
@@ -72,6 +96,7 @@ def create_client(
     import botocore.session
     from botocore.config import Config
 
+    check_aws_files()
     session = botocore.session.Session(profile=options.profile)
     session.user_agent_extra = f"ecrlogin/{__version__}"
     scoped = session.get_scoped_config()  # raises ProfileNotFound for an unknown profile
@@ -130,10 +155,19 @@ def create_client(
         if on_secret is not None:
             on_secret(role["SecretAccessKey"])
             on_secret(role["SessionToken"])
-    elif on_secret is not None:
-        creds = session.get_credentials()  # cached by the session for create_client
-        if creds is not None:
-            frozen = creds.get_frozen_credentials()
+    elif (creds := session.get_credentials()) is not None:  # cached for create_client
+        frozen = creds.get_frozen_credentials()
+        if not all(
+            isinstance(part, str) for part in (frozen.access_key, frozen.secret_key)
+        ) or not isinstance(frozen.token, (str, type(None))):
+            # A credential_process printing numbers would otherwise fail deep in signing.
+            raise ConfigurationError(
+                f"The AWS credentials from {creds.method or 'the profile'} are not text "
+                "(a key or token is a number, a list or null)",
+                'Make the credential source give strings: "AccessKeyId", "SecretAccessKey" '
+                'and "SessionToken" in quotes.',
+            )
+        if on_secret is not None:
             for secret in (frozen.secret_key, frozen.token):
                 if secret:
                     on_secret(secret)
@@ -187,6 +221,7 @@ def configured_output(options: ClientOptions) -> str:
         return env
     import botocore.session
 
+    check_aws_files()
     scoped = botocore.session.Session(profile=options.profile).get_scoped_config()
     return str(scoped.get("output") or "json")
 

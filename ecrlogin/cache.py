@@ -1,10 +1,16 @@
 """The shared token cache: one small file per key, served until half its validity.
 
 `$ECRLOGIN_CACHE_DIR`, else `$XDG_CACHE_HOME/ecrlogin`, else `~/.cache/ecrlogin`;
-the directory is 0700 and every file 0600, written atomically (a temporary file
-in the same directory, then `os.replace`), so a reader sees a whole entry or
-none. Processes that miss the same key at once take a lock on it, and only the
-first one calls the API (single flight).
+a directory it creates is 0700 and every file 0600, written atomically (a
+temporary file in the same directory, then `os.replace`), so a reader sees a
+whole entry or none. Processes that miss the same key at once take a lock on it,
+and only the first one calls the API (single flight).
+
+The cache touches only what it created: files named `<32 hex digits>.token`
+(`.lock`, `.memo`) and its own temporary files. It never chmods a directory it
+did not make. A directory that is shared (another user's, or writable by others)
+is not used itself: the cache keeps to its own private subfolder
+`ecrlogin-<uid>` inside it, and says so (a `Shared` warning).
 
 The credential helper reads an entry on every cache hit, so this module imports
 nothing costly at module level: the format is plain `name value` lines rather
@@ -29,7 +35,7 @@ if TYPE_CHECKING:
     from typing import TypeAlias
 
     # What the cache has to tell a person; the command layer reports it (see render).
-    CacheWarning: TypeAlias = "Unwritable | ServedStale"
+    CacheWarning: TypeAlias = "Unwritable | ServedStale | Shared"
 
 FORMAT = "ecrlogin-token-cache 1"
 ENTRY_SUFFIX = ".token"
@@ -45,6 +51,8 @@ _MAX_ENTRY_BYTES = 1 << 20
 _TEMP_MAX_AGE = 600.0
 _ENTRY_MAX_AGE = 13 * 3600.0  # ECR tokens live 12 hours
 _NAME_LENGTH = 32  # hex digits of the key in a file name
+_HEX = frozenset("0123456789abcdef")
+_SUFFIXES = (ENTRY_SUFFIX, LOCK_SUFFIX, MEMO_SUFFIX)
 
 
 def disabled() -> bool:
@@ -91,6 +99,51 @@ class ServedStale(Record):
 
     def __init__(self, hosts: Iterable[str], cause: str, seconds_left: float) -> None:
         self._set(hosts=tuple(hosts), cause=cause, seconds_left=seconds_left)
+
+
+class Shared(Record):
+    """A warning: the cache directory `given` is shared, so the cache keeps to `own` inside it."""
+
+    __slots__ = ("given", "owner", "mode", "own")  # noqa: RUF023 - the repr's order
+    given: str
+    owner: int
+    mode: int
+    own: str
+
+    def __init__(self, given: str, owner: int, mode: int, own: str) -> None:
+        self._set(given=given, owner=owner, mode=mode, own=own)
+
+
+def _is_key_name(name: str) -> bool:
+    stem, dot, suffix = name.partition(".")
+    return len(stem) == _NAME_LENGTH and set(stem) <= _HEX and f"{dot}{suffix}" in _SUFFIXES
+
+
+def is_own_file(name: str, suffixes: tuple[str, ...] = (*_SUFFIXES, TEMP_SUFFIX)) -> bool:
+    """True if `name` is one the cache creates: `<32 hex><suffix>`, or the temporary file
+    `files.write_private` makes for one (`.<that name>.<pid>.<8 hex>.tmp`)."""
+    if not name.endswith(suffixes):
+        return False
+    if _is_key_name(name):
+        return True
+    if not (name.startswith(".") and name.endswith(TEMP_SUFFIX) and TEMP_SUFFIX in suffixes):
+        return False
+    parts = name[1 : -len(TEMP_SUFFIX)].rsplit(".", 2)
+    if len(parts) != 3:
+        return False
+    final, pid, nonce = parts
+    return _is_key_name(final) and pid.isdigit() and len(nonce) == 8 and set(nonce) <= _HEX
+
+
+def _shared(info: os.stat_result) -> bool:
+    """True if someone but this user may create or delete files in the directory."""
+    if not hasattr(os, "geteuid"):  # pragma: no cover - not POSIX
+        return False
+    if info.st_uid != os.geteuid() or info.st_mode & stat.S_IWOTH:
+        return True
+    # A group-writable directory is shared unless the group is the user's own
+    # (the private per-user group of umask-002 systems).
+    return bool(info.st_mode & stat.S_IWGRP) and info.st_gid != os.getegid()
 
 
 class Entry(Record):
@@ -213,9 +266,39 @@ class Store:
     """The cache directory: read, write, lock, list and remove entries."""
 
     def __init__(self, directory: str | None = None) -> None:
-        self.directory = directory or cache_dir()
+        self.given = directory or cache_dir()
         # What went wrong that the caller should tell a person (once each).
         self.warnings: list[CacheWarning] = []
+        # Why the directory cannot be used at all (a planted subfolder): nothing is read,
+        # listed or removed there, and a write reports it.
+        self.refused: OSError | None = None
+        self.directory = self._choose(self.given)
+
+    def _choose(self, given: str) -> str:
+        """`given` itself, or its private subfolder when `given` is shared (with a warning)."""
+        try:
+            info = os.stat(given)
+        except OSError:
+            return given  # made (0700) on the first write, or reported then
+        if not stat.S_ISDIR(info.st_mode) or not _shared(info):
+            return given
+        own = os.path.join(given, f"ecrlogin-{os.geteuid()}")
+        try:
+            mine = os.lstat(own)
+        except FileNotFoundError:
+            pass
+        else:
+            # In a shared directory anyone could have put a symlink or a directory there first.
+            if (
+                not stat.S_ISDIR(mine.st_mode)
+                or mine.st_uid != os.geteuid()
+                or mine.st_mode & 0o077
+            ):
+                self.refused = PermissionError(
+                    13, "not a private directory of this user (0700, not a symlink)", own
+                )
+        self.warnings.append(Shared(given, info.st_uid, stat.S_IMODE(info.st_mode), own))
+        return own
 
     def _unwritable(self, exc: OSError) -> None:
         warning = Unwritable(self.directory, exc.strerror or str(exc))
@@ -245,8 +328,12 @@ class Store:
 
     def _read_private(self, path: str) -> bytes | None:
         """A file's bytes if it is ours, private and small; None (with a debug note) if not."""
+        if self.refused is not None:
+            return None
         try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            # Never through a symlink, and never waiting on a FIFO put in its place.
+            flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+            fd = os.open(path, flags)
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -272,15 +359,18 @@ class Store:
         return data
 
     def _ensure_directory(self) -> None:
-        os.makedirs(self.directory, mode=0o700, exist_ok=True)
-        info = os.stat(self.directory)
+        # Created 0700; an existing directory is used as it is, never chmodded, but
+        # must be this user's own and private when it is the subfolder of a shared one.
+        if self.refused is not None:
+            raise self.refused
+        files.make_private_dirs(self.directory)
+        info = os.lstat(self.directory)
         if not stat.S_ISDIR(info.st_mode):
             raise NotADirectoryError(20, "not a directory", self.directory)
-        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
             raise PermissionError(13, "owned by another user", self.directory)
-        if info.st_mode & 0o077:
-            # Tokens are secrets: tighten a directory someone created with a loose umask.
-            os.chmod(self.directory, 0o700)
+        if self.directory != self.given and info.st_mode & 0o077:
+            raise PermissionError(13, "not a private directory (mode 0700)", self.directory)
 
     def write(self, entry: Entry) -> bool:
         """Store `entry` atomically; on failure note a warning and return False, never raise."""
@@ -302,18 +392,15 @@ class Store:
         return True
 
     def _sweep(self) -> None:
-        # Leftovers of killed writers and long-expired entries; best effort.
+        # Leftovers of killed writers and long-expired entries, of ours only; best effort.
         now = time.time()
         try:
             with os.scandir(self.directory) as scan:
                 for item in scan:
                     name = item.name
-                    if name.endswith(TEMP_SUFFIX):
-                        limit = _TEMP_MAX_AGE
-                    elif name.endswith((ENTRY_SUFFIX, LOCK_SUFFIX, MEMO_SUFFIX)):
-                        limit = _ENTRY_MAX_AGE
-                    else:
+                    if not is_own_file(name):
                         continue
+                    limit = _TEMP_MAX_AGE if name.endswith(TEMP_SUFFIX) else _ENTRY_MAX_AGE
                     if now - item.stat(follow_symlinks=False).st_mtime > limit:
                         os.unlink(item.path)
         except OSError as exc:
@@ -353,10 +440,13 @@ class Store:
         return found
 
     def _files(self, suffixes: tuple[str, ...]) -> list[str]:
+        """The paths of the cache's own files with these suffixes (never anyone else's)."""
+        if self.refused is not None:
+            return []
         try:
             with os.scandir(self.directory) as scan:
-                return sorted(item.path for item in scan if item.name.endswith(suffixes))
-        except FileNotFoundError:
+                return sorted(item.path for item in scan if is_own_file(item.name, suffixes))
+        except (FileNotFoundError, NotADirectoryError):
             return []
 
     def remove(self, *, keys: Iterable[str] = (), hosts: Iterable[str] = ()) -> int:
@@ -377,7 +467,8 @@ class Store:
         return removed
 
     def clear(self) -> int:
-        """Remove every entry, lock and leftover temporary file; the number of entries removed."""
+        """Remove every entry, lock, memo and leftover temporary file of the cache's own
+        (nothing else in the directory); the number of entries removed."""
         removed = 0
         for path in self._files((ENTRY_SUFFIX, LOCK_SUFFIX, TEMP_SUFFIX, MEMO_SUFFIX)):
             try:
@@ -404,7 +495,7 @@ class Lock:
             return self
         try:
             self.store._ensure_directory()
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            fd = files.open_lock(self.path)
         except OSError as exc:
             self.store._unwritable(exc)
             return self

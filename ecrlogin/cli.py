@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from ecrlogin import __version__, errors, ui
+from ecrlogin import __version__, errors, files, ui
 from ecrlogin.commands.common import emit, with_global_options
 
 _TOKENS = "ecrlogin.commands.tokens"
@@ -200,6 +200,7 @@ def main(argv: list[str] | None = None) -> None:
     # SIGINT (130) and SIGTERM (143) raise errors.Signalled wherever we are; the
     # edge below turns it into one line and the code.
     errors.handle_signals()
+    files.reserve_standard_streams()
     given = list(sys.argv[1:] if argv is None else argv)
     try:
         # Not standalone: usage errors and everything a command raises come back

@@ -142,14 +142,20 @@ def config_file() -> str:
     return os.path.join(files.xdg_home("XDG_CONFIG_HOME", ".config"), "ecrlogin", "config.toml")
 
 
+# A handful of registry tables; this bounds a read of /dev/zero or a runaway file.
+MAX_FILE_BYTES = 1 << 20
+
+
 def read_bytes(path: str | os.PathLike[str] | None = None) -> bytes | None:
     """The configuration file's bytes, or None when there is no file."""
     name = os.fspath(path) if path is not None else config_file()
     try:
-        with open(name, "rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
+        return files.read_bounded(name, MAX_FILE_BYTES)
+    except files.UnsafeFile as exc:
+        raise _error(
+            f"Cannot read the ecrlogin config file {name}: {exc.strerror}",
+            "Point ECRLOGIN_CONFIG at a regular TOML file (or unset it).",
+        ) from None
     except OSError as exc:
         raise _error(
             f"Cannot read the ecrlogin config file {name}: {exc.strerror or exc}",
@@ -184,6 +190,11 @@ def parse(data: bytes, name: str) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise _error(
             f"{name}: not valid TOML: {exc}", "Fix the syntax at that line and column."
+        ) from None
+    except RecursionError:
+        raise _error(
+            f"{name}: arrays or tables nest too deeply to be read",
+            'Write plain [registries."HOST"] tables of strings.',
         ) from None
     where = _Locator(name, text)
     unknown = sorted(set(document) - {"registries", "store"})
@@ -315,8 +326,10 @@ def write_fallback(name: str, path: str | None = None) -> bool:
     if updated is None:
         return False
     try:
-        os.makedirs(os.path.dirname(target) or ".", mode=0o700, exist_ok=True)
-        files.write_private(os.path.realpath(target), updated)
+        real = os.path.realpath(target)
+        files.make_private_dirs(os.path.dirname(real) or ".")
+        # The user's own file: a rewrite keeps its owner, group and mode.
+        files.write_private(real, updated, keep_owner=True)
     except OSError as exc:
         raise _error(
             f"Cannot write the ecrlogin config file {target}: {exc.strerror or exc}",

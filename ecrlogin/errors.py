@@ -122,6 +122,12 @@ class EndpointError(EcrloginError):
     exit_code = GENERAL
 
 
+class OutputError(EcrloginError):
+    """The payload could not be written to stdout (closed, full, wrong encoding; exit 255)."""
+
+    exit_code = GENERAL
+
+
 class ClientLoginError(EcrloginError):
     """A container client's own login failed; carries that client's exit code."""
 
@@ -235,6 +241,12 @@ def translate(exc: BaseException) -> EcrloginError:
         translated = None
     if translated is not None:
         return translated
+    if isinstance(exc, RecursionError):
+        return EcrloginError(
+            "An input nests JSON or TOML too deeply to be read",
+            "Check the files and the endpoint named by the options; none of them needs "
+            "more than a few levels.",
+        )
     return EcrloginError(
         f"Unexpected {type(exc).__name__}: {exc}", "Re-run with --debug and report it."
     )
@@ -312,6 +324,8 @@ def _translate_botocore(exc: BaseException) -> EcrloginError | None:
             f"The profile's credential_process failed: {output}",
             "Run the credential_process command by hand to see why, or fix the profile.",
         )
+    if not isinstance(exc, bex.BotoCoreError) and _raised_in(exc, "botocore.credentials"):
+        return _credential_answer_error(exc)
     configuration = tuple(
         cls for cls in (getattr(bex, name, None) for name in _CONFIGURATION_ERRORS) if cls
     )
@@ -338,6 +352,25 @@ def _translate_botocore(exc: BaseException) -> EcrloginError | None:
     if isinstance(exc, bex.BotoCoreError):
         return EcrloginError(f"{exc}", "Re-run with --debug for details.")
     return None
+
+
+def _credential_answer_error(exc: BaseException) -> ConfigurationError:
+    # botocore reads a credential_process's output (or an SSO / container answer)
+    # with bare json.loads and dict lookups. The exception's text may quote that
+    # output, which can hold a secret key, so only its type is named.
+    if _raised_in_function(exc, "_retrieve_credentials_using"):
+        return ConfigurationError(
+            f"The profile's credential_process printed something that is not AWS "
+            f"credentials ({type(exc).__name__})",
+            'Run the command by hand: it must print one JSON object with "Version": 1, '
+            '"AccessKeyId", "SecretAccessKey" and optionally "SessionToken" and "Expiration".',
+        )
+    return ConfigurationError(
+        f"The AWS credential provider returned an answer that cannot be used "
+        f"({type(exc).__name__})",
+        "Check the profile's credential settings (SSO cache, credential_process, container "
+        "credentials), or re-run with --debug.",
+    )
 
 
 def _client_error(exc: Any) -> ServiceError:
@@ -402,6 +435,16 @@ def _ssl_error(endpoint: object, error: str) -> EndpointError:
 def _kwarg(exc: Any, name: str) -> object:
     kwargs = getattr(exc, "kwargs", None)
     return kwargs.get(name) if isinstance(kwargs, dict) else None
+
+
+def _raised_in_function(exc: BaseException, name: str) -> bool:
+    """True if a frame between the raise and the catch ran a function called `name`."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name == name:
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def _raised_in(exc: BaseException, *modules: str) -> bool:

@@ -25,7 +25,7 @@ import os
 import sys
 import time
 
-from ecrlogin import cache, config, identity
+from ecrlogin import cache, config, files, identity
 from ecrlogin.options import ClientOptions
 
 TYPE_CHECKING = False  # typing itself is too costly to import on the cache-hit path
@@ -74,6 +74,7 @@ class Failure(Exception):
 
 def main() -> None:
     """Entry point of the `docker-credential-ecrlogin` console script."""
+    files.reserve_standard_streams()
     sys.exit(run(sys.argv[1:]))
 
 
@@ -99,10 +100,14 @@ def run(args: list[str], stdin: BinaryIO | None = None, stdout: BinaryIO | None 
         return failure.exit_code
     _report(warnings)
     if isinstance(reply, Delegated):
-        _write_bytes(sink, reply.stdout)
-        return reply.exit_code
-    _write(sink, reply)
-    return 0
+        problem, status = _write_bytes(sink, reply.stdout), reply.exit_code
+    else:
+        problem, status = _write(sink, reply), 0
+    if problem:
+        # The client reads the answer from stdout: without it, the call failed.
+        _say("error", f"Could not write the answer to stdout ({problem}); the client got nothing.")
+        return 1
+    return status
 
 
 def _failure(exc: BaseException) -> Failure | None:
@@ -173,18 +178,31 @@ def _std_stream(stream: object) -> BinaryIO | None:
     return getattr(stream, "buffer", None)
 
 
-def _write(sink: BinaryIO | None, text: str) -> None:
-    _write_bytes(sink, text.encode("utf-8"))
+def _write(sink: BinaryIO | None, text: str) -> str:
+    """Write `text` to the client; "" when done, else why it could not be."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "the answer is not valid UTF-8"
+    return _write_bytes(sink, data)
 
 
-def _write_bytes(sink: BinaryIO | None, data: bytes) -> None:
-    if sink is None or not data:
-        return
+def _write_bytes(sink: BinaryIO | None, data: bytes) -> str:
+    """Write `data` to the client; "" when done, else why it could not be."""
+    if not data:
+        return ""
+    if sink is None:
+        return "stdout is closed"
     try:
         sink.write(data)
         sink.flush()
-    except (BrokenPipeError, ValueError):
-        pass  # the client went away; nothing more to say
+    except BrokenPipeError:
+        files.silence(sink)
+        return "the client closed the pipe"
+    except (OSError, ValueError) as exc:
+        files.silence(sink)
+        return (exc.strerror if isinstance(exc, OSError) else None) or "stdout is closed"
+    return ""
 
 
 def _say(level: str, message: str) -> None:
@@ -340,6 +358,8 @@ def fetch_token(
 
 def _timeout(name: str) -> float:
     """Seconds from the environment variable `name`, else the helper's default."""
+    from ecrlogin.options import valid_timeout
+
     text = os.environ.get(name, "").strip()
     if not text:
         return TIMEOUTS[name]
@@ -347,8 +367,11 @@ def _timeout(name: str) -> float:
         seconds = float(text)
     except ValueError:
         seconds = -1.0
-    if not 0 <= seconds < float("inf"):
-        detail = f"{name}={_quote(text)} is not a number of seconds; set e.g. 10, or unset it."
+    if not valid_timeout(seconds):
+        detail = (
+            f"{name}={_quote(text)} is not a number of seconds from 0 (no limit) to 1e9; "
+            "set e.g. 10, or unset it."
+        )
         raise Failure(detail, detail)
     return seconds
 

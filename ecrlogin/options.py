@@ -9,6 +9,15 @@ from __future__ import annotations
 
 from ecrlogin.record import Record
 
+# The longest timeout, in seconds, that the socket layer can hold (about 31 years;
+# Python's clock overflows near 9.2e9 s). 0 already means "wait forever".
+MAX_TIMEOUT = 1e9
+
+
+def valid_timeout(seconds: float) -> bool:
+    """True for a timeout botocore can use: 0 (no limit) up to MAX_TIMEOUT seconds."""
+    return 0 <= seconds <= MAX_TIMEOUT  # False for NaN, too
+
 
 class ClientOptions(Record):
     """Region, profile, endpoint, TLS, timeouts and FIPS/dual-stack of one token call."""

@@ -378,8 +378,15 @@ def store_warnings(change: StoreChange, config_file: str) -> list[str]:
 
 def cache_warning(warning: CacheWarning) -> str:
     """The warning line for something the token cache met."""
-    from ecrlogin.cache import ServedStale
+    from ecrlogin.cache import ServedStale, Shared
 
+    if isinstance(warning, Shared):
+        return (
+            f"The token cache directory {warning.given} is shared with other users (owned by "
+            f"uid {warning.owner}, mode {warning.mode:04o}); ecrlogin keeps its files in its "
+            f"own subfolder {warning.own}. Point ECRLOGIN_CACHE_DIR at a private directory "
+            "to silence this."
+        )
     if isinstance(warning, ServedStale):
         return (
             f"Could not refresh the cached token for {', '.join(warning.hosts)}: "

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from ecrlogin import ui
-from ecrlogin.options import ClientOptions
+from ecrlogin import errors, files, ui
+from ecrlogin.options import MAX_TIMEOUT, ClientOptions, valid_timeout
 
 if TYPE_CHECKING:
     from ecrlogin.cache import CacheWarning
@@ -24,6 +24,13 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 AWS_PANEL = "AWS options (also accepted before the command name)"
+
+
+def _seconds(value: float | None) -> float | None:
+    """A timeout option's value, checked: click's range lets NaN through."""
+    if value is not None and not valid_timeout(value):
+        raise typer.BadParameter(f"{value} is not a number of seconds from 0 (no limit) to 1e9.")
+    return value
 
 
 @dataclass(frozen=True)
@@ -93,11 +100,13 @@ _GLOBAL_OPTIONS: list[tuple[str, Any, Any]] = [
         float | None,
         typer.Option(
             "--cli-read-timeout",
-            help="Socket read timeout in seconds (0: none; default 60).",
+            help="Socket read timeout in seconds (0: none; default 60; at most 1e9).",
             envvar="ECRLOGIN_CLI_READ_TIMEOUT",
             rich_help_panel=AWS_PANEL,
             show_default=False,
             min=0,
+            max=MAX_TIMEOUT,
+            callback=_seconds,
         ),
     ),
     (
@@ -105,11 +114,13 @@ _GLOBAL_OPTIONS: list[tuple[str, Any, Any]] = [
         float | None,
         typer.Option(
             "--cli-connect-timeout",
-            help="Connect timeout in seconds (0: none; default 60).",
+            help="Connect timeout in seconds (0: none; default 60; at most 1e9).",
             envvar="ECRLOGIN_CLI_CONNECT_TIMEOUT",
             rich_help_panel=AWS_PANEL,
             show_default=False,
             min=0,
+            max=MAX_TIMEOUT,
+            callback=_seconds,
         ),
     ),
     (
@@ -205,13 +216,47 @@ def aws_command(func: F) -> F:
 
 
 def emit(text: str) -> None:
-    """Write a command's whole payload to stdout at once: the only writer of stdout."""
+    """Write a command's whole payload to stdout at once (the only writer of stdout), or
+    raise OutputError.
+
+    Encoded first and strictly, so an encoding that cannot hold the payload
+    fails before a byte is written (and the error shows none of it), and no
+    error handler can turn a password into a different one.
+    """
+    stream = sys.stdout
+    if stream is None:  # started with stdout closed (`>&-`)
+        raise errors.OutputError(
+            "stdout is closed, so there is nowhere to write the output",
+            "Run it with stdout open: redirect it to a file or a pipe instead of closing it.",
+        )
+    encoding = getattr(stream, "encoding", None) or "utf-8"
     try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        data = text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        raise errors.OutputError(
+            f"stdout's encoding ({errors.one_line(encoding, 40)}) cannot hold the output",
+            "Set PYTHONIOENCODING=utf-8 or use a UTF-8 locale (e.g. LC_ALL=C.UTF-8).",
+        ) from None
+    buffer = getattr(stream, "buffer", None)
+    try:
+        if buffer is None:
+            stream.write(text)
+            stream.flush()
+        else:
+            stream.flush()
+            buffer.write(data)
+            buffer.flush()
     except BrokenPipeError:
         # The reader went away (e.g. `| head`); nothing more to say.
+        files.silence(sys.stdout)
         sys.stderr.close()
+    except (OSError, ValueError) as exc:
+        files.silence(sys.stdout)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "it is closed"
+        raise errors.OutputError(
+            f"Cannot write the output to stdout: {reason}",
+            "Free space where stdout goes, or redirect it to a file or a pipe that accepts it.",
+        ) from None
 
 
 def report(warnings: Iterable[CacheWarning]) -> None:

@@ -20,6 +20,7 @@ def test_thirty_concurrent_logins_keep_all_thirty_entries(
     path = tmp_path / "shared" / "config.json"
     path.parent.mkdir()
     path.write_text(json.dumps({"psFormat": "keep me", "auths": {"other.example": {}}}))
+    path.chmod(0o600)  # kept through every rewrite
     hosts = [f"{100000000000 + n}.dkr.ecr.us-east-1.amazonaws.com" for n in range(RUNS)]
     procs = [
         subprocess.Popen(

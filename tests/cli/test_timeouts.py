@@ -12,7 +12,7 @@ import pytest
 from ecrlogin import helper as helper_module
 from tests.support import faultserver as fs
 from tests.support.env import ACCOUNT
-from tests.support.faultserver import FaultServer
+from tests.support.faultserver import FAULT_PASSWORD, FaultServer
 from tests.support.helper import helper
 from tests.support.tools import ecrlogin
 
@@ -47,7 +47,7 @@ def test_helper_get_times_out_with_the_protocol_failure(
     assert scenario.calls == 1
 
 
-@pytest.mark.parametrize("value", ["soon", "-1", "nan", "inf"])
+@pytest.mark.parametrize("value", ["soon", "-1", "nan", "inf", "1e300", "1e10"])
 def test_helper_rejects_a_timeout_that_is_not_seconds(
     fault_server: FaultServer, fault_env: dict[str, str], value: str
 ) -> None:
@@ -55,8 +55,8 @@ def test_helper_rejects_a_timeout_that_is_not_seconds(
     env = {**fault_env, "AWS_ENDPOINT_URL": scenario.url, "ECRLOGIN_CLI_CONNECT_TIMEOUT": value}
     result = helper("get", HOST, env=env)
     expected = (
-        f"ECRLOGIN_CLI_CONNECT_TIMEOUT='{value}' is not a number of seconds; "
-        "set e.g. 10, or unset it.\n"
+        f"ECRLOGIN_CLI_CONNECT_TIMEOUT='{value}' is not a number of seconds from 0 (no limit) "
+        "to 1e9; set e.g. 10, or unset it.\n"
     )
     assert (result.returncode, result.stdout.decode()) == (1, expected)
     assert result.stderr.decode() == "ecrlogin: error: " + expected
@@ -80,3 +80,38 @@ def test_the_cli_reads_the_same_variable(
     assert (result.returncode, result.stdout) == (255, b"")
     assert result.stderr.decode().startswith("ecrlogin: error: Timed out waiting for ")
     assert scenario.calls == 1
+
+
+@pytest.mark.parametrize("value", ["1e300", "1e10", "inf", "nan", "-1"])
+@pytest.mark.parametrize("option", ["--cli-read-timeout", "--cli-connect-timeout"])
+def test_the_cli_refuses_a_timeout_the_socket_layer_cannot_hold(
+    fault_server: FaultServer, fault_env: dict[str, str], option: str, value: str
+) -> None:
+    # 1e10 s overflowed Python's clock deep inside urllib3 ("Unexpected ..."); now it is
+    # a usage error naming the option and its range, before any request is made.
+    scenario = fault_server.scenario(fs.token())
+    result = ecrlogin(
+        "get-login-password", "--endpoint-url", scenario.url, f"{option}={value}", env=fault_env
+    )
+    err = result.stderr.decode()
+    assert (result.returncode, result.stdout) == (2, b""), err
+    assert err.count("\n") == 1
+    assert err.startswith(f"ecrlogin: error: Invalid value for '{option}'"), err
+    assert "Unexpected" not in err
+    assert scenario.calls == 0
+
+
+def test_the_largest_timeout_still_works(
+    fault_server: FaultServer, fault_env: dict[str, str]
+) -> None:
+    scenario = fault_server.scenario(fs.token())
+    result = ecrlogin(
+        "get-login-password",
+        "--endpoint-url",
+        scenario.url,
+        "--cli-read-timeout=1e9",
+        "--cli-connect-timeout=1e9",
+        env=fault_env,
+    )
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert result.stdout == FAULT_PASSWORD.encode() + b"\n"

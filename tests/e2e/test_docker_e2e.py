@@ -34,7 +34,7 @@ from tests.support.helper import pass_list, write_config
 from tests.support.registry import RegistryServer, bash
 from tests.support.tools import BIN, ecrlogin
 
-pytestmark = [pytest.mark.e2e, pytest.mark.needs_root]
+pytestmark = [pytest.mark.e2e, pytest.mark.needs_root("dockerd runs only as root")]
 
 ECRLOGIN = shlex.quote(str(BIN / "ecrlogin"))
 NO_CREDENTIALS = "no basic auth credentials"

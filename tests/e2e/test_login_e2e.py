@@ -84,10 +84,13 @@ def test_write_config_keeps_other_keys_and_skopeo_uses_it(
         "psFormat": "table {{.ID}}",
     }
     path.write_text(json.dumps(others))
+    path.chmod(0o640)
     result = ecrlogin("login", "--write-config", "--config-file", str(path), registry.host, env=env)
     assert result.returncode == 0, result.stderr
     assert MOTO_PASSWORD.encode() not in result.stdout + result.stderr
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    # The mode its owner gave it stays, as docker keeps it, with a warning of what it exposes.
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert b"the file's mode is 0640, so other users can read the password" in result.stderr
     data = json.loads(path.read_text())
     assert tags(list_tags(pushed, env, path)) == ["1"]
     ours = data["auths"].pop(registry.host)

@@ -67,7 +67,9 @@ def test_new_file_is_0600_in_new_0700_directories(tmp_path: Path) -> None:
     assert mode(tmp_path / "a" / "b") == 0o700
 
 
-def test_an_existing_file_keeps_every_other_key_and_becomes_0600(tmp_path: Path) -> None:
+def test_an_existing_file_keeps_every_other_key_and_its_mode_with_a_warning(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "config.json"
     original: dict[str, Any] = {
         "auths": {
@@ -81,13 +83,18 @@ def test_an_existing_file_keeps_every_other_key_and_becomes_0600(tmp_path: Path)
     }
     path.write_text(json.dumps(original))
     path.chmod(0o644)
-    authfile.store_passwords(path, {HOST: ("AWS", "pw")}, fmt="docker")
+    warnings = authfile.store_passwords(path, {HOST: ("AWS", "pw")}, fmt="docker")
     data = json.loads(path.read_text())
     expected = copy.deepcopy(original)
     # Our host's whole entry is replaced: a stale identitytoken would win over the password.
     expected["auths"][HOST] = auth_of("AWS", "pw")
     assert data == expected
-    assert mode(path) == 0o600
+    # The owner chose that mode (docker keeps it too); they are told what it now exposes.
+    assert mode(path) == 0o644
+    assert warnings == [
+        "the file's mode is 0644, so other users can read the password now in it; "
+        f"run `chmod 600 {path}` to keep it private"
+    ]
 
 
 def test_writes_through_a_symlink_and_keeps_the_link(tmp_path: Path) -> None:
@@ -145,6 +152,7 @@ def test_an_unusable_directory_is_a_configuration_error(tmp_path: Path) -> None:
 def test_warns_when_cred_helpers_shadow_the_password(tmp_path: Path) -> None:
     path = tmp_path / "config.json"
     path.write_text(json.dumps({"credHelpers": {HOST: "ecr-login"}}))
+    path.chmod(0o600)  # a loose mode would add its own warning
     warnings = authfile.store_passwords(
         path, {HOST: ("AWS", "pw"), OTHER: ("AWS", "pw")}, fmt="docker"
     )
@@ -156,6 +164,7 @@ def test_warns_when_cred_helpers_shadow_the_password(tmp_path: Path) -> None:
 def test_creds_store_shadows_only_for_docker(tmp_path: Path, fmt: str, warned: bool) -> None:
     path = tmp_path / "config.json"
     path.write_text(json.dumps({"credsStore": "desktop"}))
+    path.chmod(0o600)  # a loose mode would add its own warning
     warnings = authfile.store_passwords(path, {HOST: ("AWS", "pw")}, fmt=fmt)
     assert bool(warnings) is warned
     if warned:
