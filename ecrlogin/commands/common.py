@@ -25,6 +25,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 AWS_PANEL = "AWS options (also accepted before the command name)"
 
+# The registries a command acts on, as `login`, `logout` and `pull-secret` take them.
+Targets = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Registry hosts or image references (default: your own registry in the region).",
+        show_default=False,
+        metavar="TARGET",
+    ),
+]
+
 
 def _seconds(value: float | None) -> float | None:
     """A timeout option's value, checked: click's range lets NaN through."""

@@ -12,7 +12,7 @@ import typer
 from ecrlogin import authfile, config, core, render, ui
 from ecrlogin import login as flow
 from ecrlogin.clients import ClientName
-from ecrlogin.commands.common import GlobalOptions, aws_command, emit, report
+from ecrlogin.commands.common import GlobalOptions, Targets, aws_command, emit, report
 from ecrlogin.errors import ParameterError, RegistriesFailed
 from ecrlogin.login import Method
 
@@ -30,14 +30,6 @@ class LoginOutput(str, Enum):
     json = "json"
 
 
-Targets = Annotated[
-    list[str] | None,
-    typer.Argument(
-        help="Registry hosts or image references (default: your own registry in the region).",
-        show_default=False,
-        metavar="TARGET",
-    ),
-]
 ClientOption = Annotated[
     ClientName | None,
     typer.Option(

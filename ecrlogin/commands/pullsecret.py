@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from ecrlogin import config, core, pullsecret, render, ui
-from ecrlogin.commands.common import GlobalOptions, aws_command, emit, report
+from ecrlogin.commands.common import GlobalOptions, Targets, aws_command, emit, report
 from ecrlogin.errors import RegistriesFailed
 
 
@@ -17,14 +17,7 @@ def pull_secret(
         str,
         typer.Argument(help="The Secret's name, e.g. regcred.", show_default=False, metavar="NAME"),
     ],
-    targets: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="Registry hosts or image references (default: your own registry in the region).",
-            show_default=False,
-            metavar="TARGET",
-        ),
-    ] = None,
+    targets: Targets = None,
     namespaces: Annotated[
         list[str] | None,
         typer.Option(
