@@ -396,7 +396,8 @@ def test_cache_list_escapes_control_characters_end_to_end(tmp_path: Path) -> Non
     hostile = f"{PRIVATE_HOST}\x1b]0;owned\x07"
     script = (
         "from ecrlogin import cache\n"
-        f"cache.Store().write(cache.Entry(key='k', issued=0, expires=4e9, region='r\\x1b[2J', "
+        "cache.Store().write(cache.Entry(key='ab' * 32, issued=0, expires=4e9, "
+        "region='r\\x1b[2J', "
         f"profile='p', hosts=[{hostile!r}], tokens=[{FAULT_TOKEN!r}], response='{{}}'))\n"
     )
     assert run("python", "-c", script, env=env).returncode == 0

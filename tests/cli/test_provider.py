@@ -354,3 +354,20 @@ def test_the_cache_key_holds_the_role_and_the_service_account() -> None:
     # The core derives the very same key from its client options.
     options = ClientOptions(region="us-west-2", role_arn=ROLE_A, web_identity_token=sa_token("app"))
     assert identity.cache_key(options, [ACCOUNT], public=False) == a
+
+
+def test_a_token_without_expiry_is_served_with_0s_and_never_cached(
+    aws_env: dict[str, str], fault_server: FaultServer
+) -> None:
+    # The reference answers a nil expiresAt with cacheDuration 0; ecrlogin serves the
+    # token too (as AWS CLI v1 does), but neither kubelet nor the disk cache may keep it.
+    # A stub, because moto always sends an expiry.
+    scenario = fault_server.scenario(fs.without("expiresAt"))
+    env = {**aws_env, "AWS_ENDPOINT_URL_ECR": scenario.url}
+    sent = request(IMAGE)
+    for _ in range(2):
+        result = provider(sent, env=env)
+        assert (result.returncode, result.stderr) == (0, b"")
+        assert result.stdout == response_bytes(V1, HOST, FAULT_PASSWORD, "0s")
+        check_response(result.stdout, sent)
+    assert scenario.calls == 2
