@@ -95,14 +95,14 @@ def run(args: list[str], stdin: BinaryIO | None = None, stdout: BinaryIO | None 
         if failure is None:
             raise
         if failure.reply is not None:
-            _write(sink, failure.reply + "\n")
+            write_answer(sink, failure.reply + "\n")
         _say("error", failure.detail)
         return failure.exit_code
     _report(warnings)
     if isinstance(reply, Delegated):
         problem, status = _write_bytes(sink, reply.stdout), reply.exit_code
     else:
-        problem, status = _write(sink, reply), 0
+        problem, status = write_answer(sink, reply), 0
     if problem:
         # The client reads the answer from stdout: without it, the call failed.
         _say("error", f"Could not write the answer to stdout ({problem}); the client got nothing.")
@@ -178,8 +178,9 @@ def _std_stream(stream: object) -> BinaryIO | None:
     return getattr(stream, "buffer", None)
 
 
-def _write(sink: BinaryIO | None, text: str) -> str:
-    """Write `text` to the client; "" when done, else why it could not be."""
+def write_answer(sink: BinaryIO | None, text: str) -> str:
+    """Write `text` to the client (the helper's, or kubelet's for the provider); "" when done,
+    else why it could not be."""
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError:

@@ -22,7 +22,7 @@ import os
 import sys
 import time
 
-from ecrlogin import cache, config, helper
+from ecrlogin import cache, config, files, helper
 from ecrlogin.record import Record
 
 TYPE_CHECKING = False  # typing itself is too costly to import on the cache-hit path
@@ -85,6 +85,7 @@ _secrets: list[str] = []
 
 def main() -> None:
     """Entry point of the `ecrlogin-credential-provider` console script."""
+    files.reserve_standard_streams()
     sys.exit(run(sys.argv[1:]))
 
 
@@ -117,7 +118,11 @@ def run(args: list[str], stdin: BinaryIO | None = None, stdout: BinaryIO | None 
         _say(errors.translate(exc).message)
         return exc.exit_code
     _report(warnings)
-    _write(sink, reply)
+    problem = helper.write_answer(sink, reply)
+    if problem:
+        # kubelet reads the answer from stdout: without it, the pull has no credentials.
+        _say(f"Could not write the answer to stdout ({problem}); kubelet got nothing.")
+        return 1
     return 0
 
 
@@ -181,16 +186,6 @@ def _debug(message: str) -> None:
         import logging
 
         logging.getLogger("ecrlogin.provider").debug("%s", message)
-
-
-def _write(sink: BinaryIO | None, text: str) -> None:
-    if sink is None:
-        return
-    try:
-        sink.write(text.encode("utf-8"))
-        sink.flush()
-    except (BrokenPipeError, ValueError):
-        pass  # kubelet went away; nothing more to say
 
 
 def _quote(text: str, limit: int = 60) -> str:

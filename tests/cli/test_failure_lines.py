@@ -9,6 +9,7 @@ stderr line with a cause and a fix, and the documented exit code.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import subprocess
@@ -25,6 +26,7 @@ from tests.support.files import one_error_line
 from tests.support.tools import BIN, ecrlogin
 
 HELPER = str(BIN / "docker-credential-ecrlogin")
+PROVIDER = str(BIN / "ecrlogin-credential-provider")
 
 
 def run_with_stdout(
@@ -179,6 +181,41 @@ def test_the_helper_version_on_a_full_stdout_exits_1(dev_full: int) -> None:
     result = run_with_stdout([HELPER, "version"], dev_full, dict(os.environ))
     assert result.returncode == 1
     assert "No space left on device" in one_error_line(result.stderr)
+
+
+@pytest.mark.parametrize(
+    ("where", "reason"),
+    [
+        ("closed", "stdout is closed"),
+        ("full", "No space left on device"),
+        ("gone", "the client closed the pipe"),
+    ],
+)
+def test_the_kubelet_provider_exits_1_when_its_answer_is_not_delivered(
+    where: str,
+    reason: str,
+    fault_server: FaultServer,
+    fault_env: dict[str, str],
+    request: pytest.FixtureRequest,
+) -> None:
+    env = token_env(fault_server, fault_env)
+    stdout: int | None = None
+    if where == "full":
+        stdout = request.getfixturevalue("dev_full")
+    elif where == "gone":
+        stdout = request.getfixturevalue("closed_pipe")
+    sent = json.dumps(
+        {
+            "apiVersion": "credentialprovider.kubelet.k8s.io/v1",
+            "kind": "CredentialProviderRequest",
+            "image": f"{PRIVATE_HOST}/app:1",
+        }
+    )
+    result = run_with_stdout([PROVIDER], stdout, env, stdin=sent.encode())
+    assert result.returncode == 1, result.stderr
+    assert one_error_line(result.stderr) == (
+        f"Could not write the answer to stdout ({reason}); kubelet got nothing."
+    )
 
 
 # --- a credential_process that prints garbage --------------------------------------------
