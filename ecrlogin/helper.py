@@ -445,7 +445,7 @@ def _json_object(data: bytes) -> dict[str, object] | None:
 
     try:
         value = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to parse
         return None
     return value if isinstance(value, dict) else None
 
@@ -493,8 +493,14 @@ def _erase(source: BinaryIO | None) -> str | Delegated:
 
     try:
         target = _resolve(server_url, [])
-    except Exception:  # noqa: BLE001 - a broken config still lets the host's entries go
-        target = None
+    except Exception:
+        from ecrlogin.hosts import parse_registry
+
+        if parse_registry(server_host(server_url) or "") is None:
+            # Not an ECR host: the fallback store the broken config may name could hold
+            # it, so saying "erased" would be a lie. The error goes to the one edge.
+            raise
+        target = None  # an ECR host: a broken config still lets its cache entries go
     else:
         if target is None:
             fallback = _fallback([])
@@ -508,6 +514,10 @@ def _erase(source: BinaryIO | None) -> str | Delegated:
         keys.append(cache_key(target))
     cache.Store().remove(keys=keys, hosts=hosts)
     return ""
+
+
+# Set in a fallback store's environment, so a store that leads back to us is refused.
+_IN_FALLBACK = "ECRLOGIN_IN_FALLBACK_STORE"
 
 
 def _delegate(
@@ -524,6 +534,14 @@ def _delegate(
 
     name, where = fallback
     program = config.store_program(name)
+    if os.environ.get(_IN_FALLBACK):
+        # We were started by our own delegation: this store leads back to ecrlogin, and
+        # delegating again would recurse without end.
+        detail = (
+            f"The fallback credential store {program} (set by {where}) runs "
+            "docker-credential-ecrlogin again; name a store that keeps credentials itself."
+        )
+        raise Failure(detail, detail)
     path = shutil.which(program)
     if path is None:
         detail = (
@@ -536,6 +554,7 @@ def _delegate(
         done = subprocess.run(
             [path, action],
             input=data,
+            env={**os.environ, _IN_FALLBACK: "1"},
             capture_output=True,
             timeout=seconds or None,  # 0: no limit, as for the token call
             check=False,

@@ -164,6 +164,6 @@ def _jwt_claims(token: str) -> dict[str, object]:
     body = parts[1].replace("-", "+").replace("_", "/")
     try:
         claims = json.loads(binascii.a2b_base64(body + "=" * (-len(body) % 4)))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):
         return {}
     return claims if isinstance(claims, dict) else {}

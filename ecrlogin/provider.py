@@ -210,8 +210,11 @@ def parse_request(data: bytes) -> Request:
     """Validate a CredentialProviderRequest; a Failure names what is wrong and the fix."""
     try:
         document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        cause = "empty" if not data.strip() else f"not JSON ({str(exc).partition(':')[0]})"
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        if isinstance(exc, RecursionError):
+            cause = "JSON nested too deeply to read"
+        else:
+            cause = "empty" if not data.strip() else f"not JSON ({str(exc).partition(':')[0]})"
         raise Failure(
             f"The request on stdin is {cause}; {PROGRAM} reads a {REQUEST_KIND} from kubelet, "
             f"e.g. {_EXAMPLE}."

@@ -371,3 +371,9 @@ def test_a_token_without_expiry_is_served_with_0s_and_never_cached(
         assert result.stdout == response_bytes(V1, HOST, FAULT_PASSWORD, "0s")
         check_response(result.stdout, sent)
     assert scenario.calls == 2
+
+
+def test_a_request_nested_too_deeply_is_one_line(aws_env: dict[str, str]) -> None:
+    result = provider(b"[" * 100_000 + b"]" * 100_000, env=aws_env)
+    line = error_line(result)
+    assert line.startswith("The request on stdin is JSON nested too deeply to read;")

@@ -277,3 +277,46 @@ def test_login_store_refuses_targets_and_a_bad_old_store(
     )
     assert json.loads(path.read_text()) == {"credsStore": "../../tmp/evil"}
     assert not (Path(aws_env["XDG_CONFIG_HOME"]) / "ecrlogin" / "config.toml").exists()
+
+
+def test_erase_with_a_broken_config_fails_for_a_host_the_fallback_may_hold(
+    aws_env: dict[str, str], tmp_path: Path
+) -> None:
+    # `docker logout` must not hear "erased" while the fallback store still holds them.
+    write_config(aws_env, "[registries.x\n")
+    env = {
+        **with_path(aws_env, stand_in(tmp_path / "bin", "fail")),
+        "ECRLOGIN_FALLBACK_STORE": "standin",
+    }
+    done = helper("erase", OTHER, env=env)
+    assert done.returncode == 1
+    assert done.stderr.decode().count("\n") == 1
+    assert "config.toml" in done.stderr.decode()
+    assert b"Unexpected" not in done.stderr
+
+
+def test_a_fallback_that_leads_back_to_ecrlogin_is_refused(
+    aws_env: dict[str, str], tmp_path: Path
+) -> None:
+    # A "store" that is ecrlogin again would delegate to itself without end.
+    directory = tmp_path / "bin"
+    directory.mkdir()
+    loop = directory / "docker-credential-loop"
+    helper_path = Path(sys.executable).parent / "docker-credential-ecrlogin"
+    loop.write_text(f'#!/bin/sh\nexec "{helper_path}" "$@"\n')
+    loop.chmod(0o755)
+    env = {**with_path(aws_env, directory), "ECRLOGIN_FALLBACK_STORE": "loop"}
+    done = helper("get", OTHER, env=env, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.decode().endswith(
+        "ecrlogin: error: The fallback credential store docker-credential-loop (set by "
+        "ECRLOGIN_FALLBACK_STORE) runs docker-credential-ecrlogin again; name a store that "
+        "keeps credentials itself.\n"
+    )
+
+
+def test_a_store_payload_nested_too_deeply_is_one_line(aws_env: dict[str, str]) -> None:
+    done = helper("store", "[" * 30000, env=aws_env)
+    assert done.returncode == 1
+    assert done.stderr.decode().count("\n") == 1
+    assert b"Unexpected" not in done.stderr + done.stdout
