@@ -1,3 +1,3 @@
 """ecrlogin: log container tools into Amazon ECR, fast and without leaking secrets."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -291,7 +291,7 @@ def test_version_and_usage(env: dict[str, str]) -> None:
     version = helper("version", env=env)
     assert (version.returncode, version.stdout) == (
         0,
-        b"docker-credential-ecrlogin (ecrlogin) 0.1.0\n",
+        b"docker-credential-ecrlogin (ecrlogin) 0.2.0\n",
     )
     usage = "Usage: docker-credential-ecrlogin <get|list|store|erase|version>"
     for args, shown in (

@@ -15,4 +15,4 @@ def test_get_login_password_prints_the_password_and_a_newline(aws_env: dict[str,
 
 def test_version(aws_env: dict[str, str]) -> None:
     result = ecrlogin("--version", env=aws_env)
-    assert (result.returncode, result.stdout) == (0, b"ecrlogin 0.1.0\n")
+    assert (result.returncode, result.stdout) == (0, b"ecrlogin 0.2.0\n")
