@@ -85,6 +85,24 @@ def install_wheel(venv: Path) -> Path:
     return venv / "bin"
 
 
+def bench_env(home: Path, **endpoints: str) -> dict[str, str]:
+    """An isolated environment in `home`: static credentials in us-west-2, its own AWS and
+    XDG files, no instance metadata, and the given AWS_ENDPOINT_URL* variables."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "AWS_ACCESS_KEY_ID": "AKIABENCHBENCHBENCH1",
+        "AWS_SECRET_ACCESS_KEY": "bench-secret",
+        "AWS_DEFAULT_REGION": "us-west-2",
+        "AWS_CONFIG_FILE": str(home / "aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        **endpoints,
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+    }
+
+
 def timed(argv: list[str], env: Mapping[str, str], stdin: bytes, expect: bytes) -> float:
     """Wall time of one run, in seconds; the run must succeed and print `expect`."""
     start = time.perf_counter()
@@ -138,19 +156,7 @@ def main() -> None:
         bin_dir = install_wheel(Path(tmp) / "venv")
         home = Path(tmp) / "home"
         home.mkdir()
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": str(home),
-            "AWS_ACCESS_KEY_ID": "AKIABENCHBENCHBENCH1",
-            "AWS_SECRET_ACCESS_KEY": "bench-secret",
-            "AWS_DEFAULT_REGION": "us-west-2",
-            "AWS_CONFIG_FILE": str(home / "aws-config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "AWS_ENDPOINT_URL": url,
-            "XDG_CACHE_HOME": str(home / ".cache"),
-            "XDG_CONFIG_HOME": str(home / ".config"),
-        }
+        env = bench_env(home, AWS_ENDPOINT_URL=url)
         python = str(bin_dir / "python")
         helper = [str(bin_dir / "docker-credential-ecrlogin"), "get"]
         stdin = HOST.encode()

@@ -30,7 +30,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 # bench_helper puts the checkout on sys.path, for `tests.support`.
-from bench_helper import install_wheel, pairs, report, timed
+from bench_helper import bench_env, install_wheel, pairs, report, timed
 
 from tests.support import faultserver
 from tests.support.servers import moto_server
@@ -93,20 +93,7 @@ def main() -> None:
         bin_dir = install_wheel(Path(tmp) / "venv")
         home = Path(tmp) / "home"
         home.mkdir()
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": str(home),
-            "AWS_ACCESS_KEY_ID": "AKIABENCHBENCHBENCH1",
-            "AWS_SECRET_ACCESS_KEY": "bench-secret",
-            "AWS_DEFAULT_REGION": "us-west-2",
-            "AWS_CONFIG_FILE": str(home / "aws-config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "AWS_ENDPOINT_URL_ECR": ecr_url,
-            "AWS_ENDPOINT_URL_STS": sts_url,
-            "XDG_CACHE_HOME": str(home / ".cache"),
-            "XDG_CONFIG_HOME": str(home / ".config"),
-        }
+        env = bench_env(home, AWS_ENDPOINT_URL_ECR=ecr_url, AWS_ENDPOINT_URL_STS=sts_url)
         python = str(bin_dir / "python")
         plugin = [str(bin_dir / "ecrlogin-credential-provider")]
         kind = {"apiVersion": "credentialprovider.kubelet.k8s.io/v1"}
