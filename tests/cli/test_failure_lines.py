@@ -149,6 +149,21 @@ def test_the_same_password_prints_with_a_utf8_stdout(
 # --- the credential helper exits 1 when its answer was not delivered ---------------------
 
 
+KUBELET_REQUEST = json.dumps(
+    {
+        "apiVersion": "credentialprovider.kubelet.k8s.io/v1",
+        "kind": "CredentialProviderRequest",
+        "image": f"{PRIVATE_HOST}/app:1",
+    }
+)
+# Each protocol program, how it is asked for a token, and who it says got nothing.
+ANSWERING = {
+    "helper": ([HELPER, "get"], PRIVATE_HOST, "the client"),
+    "kubelet-provider": ([PROVIDER], KUBELET_REQUEST, "kubelet"),
+}
+
+
+@pytest.mark.parametrize("program", list(ANSWERING))
 @pytest.mark.parametrize(
     ("where", "reason"),
     [
@@ -157,23 +172,25 @@ def test_the_same_password_prints_with_a_utf8_stdout(
         ("gone", "the client closed the pipe"),
     ],
 )
-def test_the_helper_exits_1_when_its_answer_is_not_delivered(
+def test_a_protocol_program_exits_1_when_its_answer_is_not_delivered(
+    program: str,
     where: str,
     reason: str,
     fault_server: FaultServer,
     fault_env: dict[str, str],
     request: pytest.FixtureRequest,
 ) -> None:
+    argv, stdin, reader = ANSWERING[program]
     env = token_env(fault_server, fault_env)
     stdout: int | None = None
     if where == "full":
         stdout = request.getfixturevalue("dev_full")
     elif where == "gone":
         stdout = request.getfixturevalue("closed_pipe")
-    result = run_with_stdout([HELPER, "get"], stdout, env, stdin=PRIVATE_HOST.encode())
+    result = run_with_stdout(argv, stdout, env, stdin=stdin.encode())
     assert result.returncode == 1, result.stderr
     assert one_error_line(result.stderr) == (
-        f"Could not write the answer to stdout ({reason}); the client got nothing."
+        f"Could not write the answer to stdout ({reason}); {reader} got nothing."
     )
 
 
@@ -181,41 +198,6 @@ def test_the_helper_version_on_a_full_stdout_exits_1(dev_full: int) -> None:
     result = run_with_stdout([HELPER, "version"], dev_full, dict(os.environ))
     assert result.returncode == 1
     assert "No space left on device" in one_error_line(result.stderr)
-
-
-@pytest.mark.parametrize(
-    ("where", "reason"),
-    [
-        ("closed", "stdout is closed"),
-        ("full", "No space left on device"),
-        ("gone", "the client closed the pipe"),
-    ],
-)
-def test_the_kubelet_provider_exits_1_when_its_answer_is_not_delivered(
-    where: str,
-    reason: str,
-    fault_server: FaultServer,
-    fault_env: dict[str, str],
-    request: pytest.FixtureRequest,
-) -> None:
-    env = token_env(fault_server, fault_env)
-    stdout: int | None = None
-    if where == "full":
-        stdout = request.getfixturevalue("dev_full")
-    elif where == "gone":
-        stdout = request.getfixturevalue("closed_pipe")
-    sent = json.dumps(
-        {
-            "apiVersion": "credentialprovider.kubelet.k8s.io/v1",
-            "kind": "CredentialProviderRequest",
-            "image": f"{PRIVATE_HOST}/app:1",
-        }
-    )
-    result = run_with_stdout([PROVIDER], stdout, env, stdin=sent.encode())
-    assert result.returncode == 1, result.stderr
-    assert one_error_line(result.stderr) == (
-        f"Could not write the answer to stdout ({reason}); kubelet got nothing."
-    )
 
 
 # --- a credential_process that prints garbage --------------------------------------------
