@@ -35,6 +35,7 @@ ROOT_COMMANDS = {
     "logout": f"{_LOGIN}:logout",
     "pull-secret": "ecrlogin.commands.pullsecret:pull_secret",
     "credential-helper": "ecrlogin.commands.helper:credential_helper",
+    "doctor": "ecrlogin.commands.doctor:doctor",
 }
 ECR_COMMANDS = _ECR_COMMANDS
 PUBLIC_COMMANDS = {
