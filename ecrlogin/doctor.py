@@ -191,7 +191,8 @@ class Probe:
     url: str
     anonymous: int | None = None
     with_token: int | None = None
-    with_stored: int | None = None
+    # With each client's stored password (None: it has none, or it expired), by client.
+    with_stored: tuple[int | None, ...] = ()
     # A failure before any answer: "dns", "connect", "tls", "timeout".
     failure: Cause | None = None
     reason: str | None = None
@@ -543,10 +544,12 @@ class _Answer:
 
 
 class _Failure(Exception):
-    def __init__(self, cause: Cause, reason: str) -> None:
+    def __init__(self, cause: Cause, reason: str, *, certificate: bool = False) -> None:
         super().__init__(reason)
         self.cause = cause
         self.reason = reason
+        # The server speaks TLS but its certificate is not trusted: never retried in clear.
+        self.certificate = certificate
 
 
 def _get(
@@ -588,7 +591,8 @@ def _get(
         body = response.read(64 * 1024)
         return _Answer(response.status, _error_code(body))
     except ssl.SSLCertVerificationError as exc:
-        raise _Failure(Cause.TLS, exc.verify_message or "certificate verify failed") from None
+        reason = exc.verify_message or "certificate verify failed"
+        raise _Failure(Cause.TLS, reason, certificate=True) from None
     except ssl.SSLError as exc:
         raise _Failure(Cause.TLS, exc.reason or str(exc)) from None
     except TimeoutError:
@@ -631,9 +635,9 @@ def probe(
     host: str,
     options: ClientOptions,
     token: tuple[str, str] | None,
-    stored: tuple[str, str] | None = None,
+    stored: Sequence[tuple[str, str] | None] = (),
 ) -> Probe:
-    """`GET /v2/` without credentials, with the token, and with a stored password.
+    """`GET /v2/` without credentials, with the token, and with each stored password.
 
     HTTPS first; a loopback host that does not speak TLS is asked over plain HTTP,
     as docker treats 127.0.0.0/8 as an insecure registry.
@@ -648,25 +652,23 @@ def probe(
         try:
             anonymous = _get(scheme, host, None, tls=tls, **timeouts)
         except _Failure as failure:
-            if not (
-                is_loopback(host)
-                and failure.cause is Cause.TLS
-                and "verify" not in failure.reason.lower()
-            ):
+            if not (is_loopback(host) and failure.cause is Cause.TLS and not failure.certificate):
                 raise
             scheme = "http"
             anonymous = _get(scheme, host, None, tls=tls, **timeouts)
-        url = f"{scheme}://{host}/v2/"
         with_token = _get(scheme, host, token, tls=tls, **timeouts) if token else None
-        with_stored = _get(scheme, host, stored, tls=tls, **timeouts) if stored else None
+        answers: dict[tuple[str, str], int] = {}
+        for credentials in stored:
+            if credentials is not None and credentials not in answers:
+                answers[credentials] = _get(scheme, host, credentials, tls=tls, **timeouts).status
     except _Failure as failure:
         return Probe(url=f"{scheme}://{host}/v2/", failure=failure.cause, reason=failure.reason)
     code = with_token.error_code if with_token else anonymous.error_code
     return Probe(
-        url=url,
+        url=f"{scheme}://{host}/v2/",
         anonymous=anonymous.status,
         with_token=with_token.status if with_token else None,
-        with_stored=with_stored.status if with_stored else None,
+        with_stored=tuple(answers.get(c) if c else None for c in stored),
         error_code=code,
     )
 
@@ -933,26 +935,45 @@ def diagnose_one(
     if host is None and answer is not None:
         host = answer.tokens[0].host
     if host is None:
-        problems: list[Problem] = []
         if identity.error is not None:
-            problems.append(_identity_problem(identity, identity.error))
+            found = [_identity_problem(identity, identity.error)]
         elif token.error is not None:
-            problems.append(_token_problem(token.error, identity, "aws", public))
+            found = [_token_problem(token.error, identity, "aws", public)]
+        else:
+            found = []
         return Diagnosis(
             requested=requested,
             host=None,
             profile=identity.profile,
             identity=identity,
             token=token,
-            problems=tuple(problems),
+            problems=tuple(found),
         )
     registry: Registry | None = target.registry if target is not None else parse_registry(host)
     resolutions = [resolve_docker(configs, host)]
     if configs.containers_used:
         resolutions.append(resolve_containers(configs, host))
-    problems = []
-    for res in resolutions:
+    result = None
+    if check_live:
+        secret = (answer.tokens[0].username, answer.tokens[0].password) if answer else None
+        stored = [
+            r.credentials if r.credentials and r.stored and not r.stored.expired(now) else None
+            for r in resolutions
+        ]
+        result = probe(host, options, secret, stored)
+    problems: list[Problem] = []
+    for index, res in enumerate(resolutions):
         problems.extend(_client_problems(res, host, now))
+        status = result.with_stored[index] if result and result.with_stored else None
+        if status == 401:
+            problems.append(
+                Problem(
+                    Cause.STORED_REFUSED,
+                    Severity.ERROR,
+                    {"host": host, "client": res.client, "config": res.config},
+                    _helper_fix(host, res.client),
+                )
+            )
     if identity.error is not None:
         problems.append(_identity_problem(identity, identity.error))
     elif token.error is not None:
@@ -975,34 +996,8 @@ def diagnose_one(
                 f"account {identity.account}",
             )
         )
-    result = None
-    if check_live:
-        secret = (answer.tokens[0].username, answer.tokens[0].password) if answer else None
-        stored = next(
-            (
-                r.credentials
-                for r in resolutions
-                if r.credentials and r.stored and not r.stored.expired(now)
-            ),
-            None,
-        )
-        result = probe(host, options, secret, stored)
+    if result is not None:
         problems.extend(_probe_problems(result, host, identity, token))
-        if (
-            stored is not None
-            and result.with_stored == 401
-            and not any(p.cause is Cause.STORED_EXPIRED for p in problems)
-        ):
-            res = next(r for r in resolutions if r.credentials == stored)
-            problems.insert(
-                0,
-                Problem(
-                    Cause.STORED_REFUSED,
-                    Severity.ERROR,
-                    {"host": host, "client": res.client, "config": res.config},
-                    _helper_fix(host, res.client),
-                ),
-            )
     problems.sort(key=lambda p: p.severity is not Severity.ERROR)
     return Diagnosis(
         requested=requested,
@@ -1032,7 +1027,9 @@ def _token_problem(
     error: EcrloginError, identity: Identity, partition: str, public: bool
 ) -> Problem:
     code = error.code if isinstance(error, ServiceError) else ""
-    if code in ("AccessDeniedException", "AccessDenied"):
+    # A bare 403 is a refusal whose body botocore could not read as ECR's JSON (an IAM
+    # layer answering in XML, as moto's does).
+    if code in ("AccessDeniedException", "AccessDenied", "403"):
         return Problem(
             Cause.TOKEN_DENIED,
             Severity.ERROR,

@@ -1,7 +1,5 @@
 """The `doctor` command: the cause and the fix for "no basic auth credentials", per registry."""
 
-from __future__ import annotations
-
 import json
 from enum import Enum
 from typing import Annotated, Any
@@ -199,9 +197,12 @@ def _probe_text(result: Diagnosis) -> str:
     text = f"{probe.url}: {probe.anonymous} without credentials"
     if probe.with_token is not None:
         text += f", {probe.with_token} with the token"
-    if probe.with_stored is not None:
-        text += f", {probe.with_stored} with the stored password"
-    return text
+    stored = [
+        f"{status} with {res.client}'s stored password"
+        for res, status in zip(result.resolutions, probe.with_stored, strict=False)
+        if status is not None
+    ]
+    return ", ".join([text, *stored])
 
 
 def to_json(results: list[Diagnosis]) -> str:
@@ -230,7 +231,10 @@ def _registry_json(result: Diagnosis) -> dict[str, Any]:
         "region": result.region,
         "public": result.public,
         "profile": result.profile,
-        "clients": [_resolution_json(res) for res in result.resolutions],
+        "clients": [
+            _resolution_json(res, probe.with_stored[index] if probe and probe.with_stored else None)
+            for index, res in enumerate(result.resolutions)
+        ],
         "identity": None
         if identity is None
         else {
@@ -254,7 +258,6 @@ def _registry_json(result: Diagnosis) -> dict[str, Any]:
             "url": probe.url,
             "anonymous": probe.anonymous,
             "withToken": probe.with_token,
-            "withStored": probe.with_stored,
             "failure": probe.failure.value if probe.failure else None,
             "errorCode": probe.error_code,
         },
@@ -270,7 +273,7 @@ def _registry_json(result: Diagnosis) -> dict[str, Any]:
     }
 
 
-def _resolution_json(res: Resolution) -> dict[str, Any]:
+def _resolution_json(res: Resolution, live: int | None) -> dict[str, Any]:
     helper = res.helper
     stored = res.stored
     return {
@@ -297,4 +300,6 @@ def _resolution_json(res: Resolution) -> dict[str, Any]:
         },
         "mode": f"{res.mode:04o}" if res.mode is not None else None,
         "error": res.error,
+        # The HTTP status of GET /v2/ with the stored password (null: not tried).
+        "storedStatus": live,
     }
