@@ -616,13 +616,20 @@ def _error_code(body: bytes) -> str | None:
     return one_line(str(first), 40) if first else None
 
 
-def _tls_context(options: ClientOptions) -> ssl.SSLContext:
-    if not options.verify_ssl:
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
-    return ssl.create_default_context(cafile=options.ca_bundle or None)
+# Where docker (the daemon, which does the pull) looks for a registry's own CA.
+DOCKER_CERTS_DIR = "/etc/docker/certs.d"
+
+
+def _tls_context(host: str) -> ssl.SSLContext:
+    """Trust what docker trusts for `host`: the system's CAs and the `*.crt` files of
+    /etc/docker/certs.d/HOST/ (not --ca-bundle, which is the AWS API's)."""
+    context = ssl.create_default_context()
+    directory = Path(DOCKER_CERTS_DIR) / host
+    with suppress(OSError):
+        for certificate in sorted(directory.glob("*.crt")):
+            with suppress(ssl.SSLError, OSError):
+                context.load_verify_locations(cafile=str(certificate))
+    return context
 
 
 def _seconds(value: float | None) -> float | None:
@@ -642,7 +649,7 @@ def probe(
     HTTPS first; a loopback host that does not speak TLS is asked over plain HTTP,
     as docker treats 127.0.0.0/8 as an insecure registry.
     """
-    tls = _tls_context(options)
+    tls = _tls_context(host)
     timeouts = {
         "connect_timeout": _seconds(options.connect_timeout),
         "read_timeout": _seconds(options.read_timeout),

@@ -1,6 +1,7 @@
 """The `doctor` command: the cause and the fix for "no basic auth credentials", per registry."""
 
 import json
+from datetime import datetime, timezone
 from enum import Enum
 from typing import Annotated, Any
 
@@ -44,7 +45,11 @@ def doctor(
     ] = True,
 ) -> None:
     """Explain "no basic auth credentials": per registry, which config entry wins, the AWS
-    identity, a token, a live check, and the command that fixes it. Changes nothing."""
+    identity, a token, a live check, and the command that fixes it. Changes nothing.
+
+    Without TARGET: every ECR registry the docker, podman and ecrlogin configs name,
+    and your own. Exit 0 when every registry would work, 1 otherwise.
+    """
     settings = config.load()
     with ui.status("Checking registries"):
         results = core_doctor.diagnose(targets or [], settings, opts.aws, check_live=live)
@@ -136,12 +141,16 @@ def _entry(res: Resolution, *, full: bool = False) -> str:
         return f"no entry{where}"
     if res.helper is not None:
         helper = res.helper
+        if not full:
+            return f"{res.source.value} {helper.name!r} ({'' if helper.path else 'not '}on PATH)"
         found = f"at {helper.path}" if helper.path else "not on PATH"
         return f"{res.source.value} {helper.name!r}{where}: {helper.program} {found}"
     stored = res.stored
     text = f"{res.source.value} password{where}"
     if stored is not None and stored.expires_at is not None:
-        text += f", an ECR token expiring {stored.expires_at.isoformat()}"
+        when = stored.expires_at.isoformat()
+        expired = stored.expired(datetime.now(timezone.utc))
+        text += f", an ECR token that {'expired' if expired else 'expires'} {when}"
     return text
 
 
@@ -160,13 +169,25 @@ def _print_table(results: list[Diagnosis]) -> None:
             table.add_row(escape(res.client), escape(_entry(res, full=True)))
             if res.shadows:
                 table.add_row("  shadows", escape("; ".join(res.shadows)))
-        kind = "ECR Public" if result.public else "ECR private"
-        where = ", ".join(x for x in (result.account, result.region) if x)
-        table.add_row("registry", escape(f"{kind} ({where})" if where else kind))
+        table.add_row("registry", escape(_registry_text(result)))
         table.add_row("AWS identity", escape(_identity_text(result)))
         table.add_row("token", escape(_token_text(result)))
         table.add_row("GET /v2/", escape(_probe_text(result)))
         ui.console().print(table)
+
+
+def _registry_text(result: Diagnosis) -> str:
+    """ECR Public or private, its account and region, and whether the identity's match."""
+    kind = "ECR Public" if result.public else "ECR private"
+    where = ", ".join(
+        x for x in (f"account {result.account}" if result.account else "", result.region) if x
+    )
+    text = f"{kind} ({where})" if where else kind
+    identity = result.identity
+    if identity is not None and identity.account and result.account:
+        same = identity.account == result.account
+        text += "; the identity's account " + ("matches" if same else f"is {identity.account}")
+    return text
 
 
 def _identity_text(result: Diagnosis) -> str:
