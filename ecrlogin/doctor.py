@@ -24,7 +24,7 @@ import socket
 import ssl
 import stat
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -541,6 +541,9 @@ def is_loopback(host: str) -> bool:
 class _Answer:
     status: int
     error_code: str | None = None
+    # The WWW-Authenticate header of a 401.
+    challenge: str | None = None
+    body: bytes = field(default=b"", repr=False)
 
 
 class _Failure(Exception):
@@ -560,11 +563,14 @@ def _get(
     connect_timeout: float | None,
     read_timeout: float | None,
     tls: ssl.SSLContext,
+    target: str = "/v2/",
+    bearer: str | None = None,
 ) -> _Answer:
-    """One `GET /v2/`, Basic credentials only over TLS or to loopback."""
+    """One GET of `target` on `host`; credentials (Basic `auth` or a `bearer` token) go
+    only over TLS or to loopback."""
     import http.client
 
-    if auth is not None and scheme != "https" and not is_loopback(host):
+    if (auth is not None or bearer) and scheme != "https" and not is_loopback(host):
         raise _Failure(Cause.TLS, "will not send credentials over plain HTTP")
     name, _, port_text = host.partition(":")
     port = int(port_text) if port_text else None
@@ -580,16 +586,20 @@ def _get(
     else:
         connection = http.client.HTTPConnection(name, port, timeout=connect_timeout)
     headers = {"User-Agent": "ecrlogin-doctor", "Accept": "application/json"}
-    if auth is not None:
+    if bearer:
+        headers["Authorization"] = f"Bearer {bearer}"
+    elif auth is not None:
         headers["Authorization"] = "Basic " + basicauth.encode(*auth)
     try:
         connection.connect()
         if connection.sock is not None:
             connection.sock.settimeout(read_timeout)
-        connection.request("GET", "/v2/", headers=headers)
+        connection.request("GET", target, headers=headers)
         response = connection.getresponse()
         body = response.read(64 * 1024)
-        return _Answer(response.status, _error_code(body))
+        return _Answer(
+            response.status, _error_code(body), response.getheader("WWW-Authenticate"), body
+        )
     except ssl.SSLCertVerificationError as exc:
         reason = exc.verify_message or "certificate verify failed"
         raise _Failure(Cause.TLS, reason, certificate=True) from None
@@ -604,6 +614,52 @@ def _get(
         raise _Failure(Cause.CONNECT, reason) from None
     finally:
         connection.close()
+
+
+def bearer_challenge(header: str | None) -> dict[str, str] | None:
+    """The parameters of a `Bearer realm="...",service="...",scope="..."` challenge."""
+    if not header or header[:7].lower() != "bearer ":
+        return None
+    import re
+
+    params = {key.lower(): value for key, value in re.findall(r'([A-Za-z]+)="([^"]*)"', header[7:])}
+    return params if params.get("realm") else None
+
+
+def _with_credentials(
+    scheme: str,
+    host: str,
+    credentials: tuple[str, str],
+    challenge: dict[str, str] | None,
+    **options: Any,
+) -> _Answer:
+    """GET /v2/ as a client does with these credentials: Basic, or, when the registry
+    challenges for a Bearer token (ECR Public, token-auth registries), the token its realm
+    issues for them."""
+    if challenge is None:
+        return _get(scheme, host, credentials, **options)
+    from urllib.parse import urlencode, urlsplit
+
+    realm = urlsplit(challenge["realm"])
+    realm_host = realm.netloc.lower()
+    if realm.scheme not in ("https", "http") or not realm_host:
+        return _Answer(401, "UNSUPPORTED_REALM")
+    query = urlencode({k: v for k, v in challenge.items() if k in ("service", "scope")})
+    target = (realm.path or "/") + (f"?{query}" if query else "")
+    issued = _get(realm.scheme, realm_host, credentials, target=target, **options)
+    if issued.status != 200:
+        return issued
+    try:
+        answer = json.loads(issued.body)
+        token = answer.get("token") or answer.get("access_token")
+    except (ValueError, AttributeError, RecursionError):
+        token = None
+    if not isinstance(token, str) or not token:
+        return _Answer(401, "NO_TOKEN")
+    from ecrlogin.logs import register_secret
+
+    register_secret(token)
+    return _get(scheme, host, None, bearer=token, **options)
 
 
 def _error_code(body: bytes) -> str | None:
@@ -650,7 +706,7 @@ def probe(
     as docker treats 127.0.0.0/8 as an insecure registry.
     """
     tls = _tls_context(host)
-    timeouts = {
+    timeouts: dict[str, Any] = {
         "connect_timeout": _seconds(options.connect_timeout),
         "read_timeout": _seconds(options.read_timeout),
     }
@@ -663,11 +719,18 @@ def probe(
                 raise
             scheme = "http"
             anonymous = _get(scheme, host, None, tls=tls, **timeouts)
-        with_token = _get(scheme, host, token, tls=tls, **timeouts) if token else None
+        challenge = bearer_challenge(anonymous.challenge) if anonymous.status == 401 else None
+        with_token = (
+            _with_credentials(scheme, host, token, challenge, tls=tls, **timeouts)
+            if token
+            else None
+        )
         answers: dict[tuple[str, str], int] = {}
         for credentials in stored:
             if credentials is not None and credentials not in answers:
-                answers[credentials] = _get(scheme, host, credentials, tls=tls, **timeouts).status
+                answers[credentials] = _with_credentials(
+                    scheme, host, credentials, challenge, tls=tls, **timeouts
+                ).status
     except _Failure as failure:
         return Probe(url=f"{scheme}://{host}/v2/", failure=failure.cause, reason=failure.reason)
     code = with_token.error_code if with_token else anonymous.error_code
@@ -761,19 +824,16 @@ def _helper_fix(host: str, client: str) -> str:
     return f"ecrlogin login --helper {host}"
 
 
-def _path_fix(helper: Helper) -> str:
-    """Put the helper on PATH: its directory when it sits next to this program."""
+def _path_fix(helper: Helper, host: str, client: str) -> str:
+    """ecrlogin's helper: put it on PATH (its directory when it sits next to this program).
+    Any other: name ecrlogin for the host instead, which a credHelpers entry does."""
+    if helper.kind is not HelperKind.ECRLOGIN:
+        return _helper_fix(host, client)
     here = Path(sys.argv[0]).resolve().parent if sys.argv and sys.argv[0] else None
     for directory in (here, Path(sys.executable).parent):
         if directory is not None and (directory / helper.program).is_file():
             return f'export PATH="{directory}:$PATH"'
-    if helper.kind is HelperKind.ECRLOGIN:
-        return "pip install ecrlogin  # installs docker-credential-ecrlogin next to ecrlogin"
-    if helper.kind is HelperKind.GO_ECR_LOGIN:
-        return "install amazon-ecr-credential-helper (docker-credential-ecr-login), or run " + (
-            "`ecrlogin login --helper HOST`"
-        )
-    return f"install {helper.program}, or point the entry at ecrlogin"
+    return "pip install ecrlogin  # installs docker-credential-ecrlogin next to ecrlogin"
 
 
 def _client_problems(res: Resolution, host: str, now: datetime) -> Iterable[Problem]:
@@ -799,7 +859,9 @@ def _client_problems(res: Resolution, host: str, now: datetime) -> Iterable[Prob
             "source": res.source.value,
         }
         if helper.path is None:
-            yield Problem(Cause.HELPER_MISSING, Severity.ERROR, facts, _path_fix(helper))
+            yield Problem(
+                Cause.HELPER_MISSING, Severity.ERROR, facts, _path_fix(helper, host, res.client)
+            )
             return
         if helper.kind is HelperKind.OTHER:
             cause = Cause.STORE_SHADOWS if res.shadows else Cause.STORE_UNCHECKED
@@ -903,8 +965,10 @@ def diagnose_one(
     fetch: Callable[..., core.Answer] = core.fetch,
     identities: dict[tuple[str | None, str | None], Identity] | None = None,
     now: datetime | None = None,
-) -> Diagnosis:
-    """Diagnose one registry (`target` None: the caller's default registry)."""
+    known: Collection[str] = (),
+) -> Diagnosis | None:
+    """Diagnose one registry (`target` None: the caller's default registry; None when that
+    is one of the `known` hosts, already diagnosed)."""
     now = now or datetime.now(timezone.utc)
     identities = {} if identities is None else identities
     if target is None and requested != DEFAULT_TARGET:
@@ -941,6 +1005,8 @@ def diagnose_one(
     host = target.host if target is not None else None
     if host is None and answer is not None:
         host = answer.tokens[0].host
+        if host in known:
+            return None
     if host is None:
         if identity.error is not None:
             found = [_identity_problem(identity, identity.error)]
@@ -982,7 +1048,11 @@ def diagnose_one(
                 )
             )
     if identity.error is not None:
-        problems.append(_identity_problem(identity, identity.error))
+        # With a token, STS alone failed (e.g. no route to it): worth knowing, not fatal.
+        problem = _identity_problem(identity, identity.error)
+        if token.ok:
+            problem = replace(problem, severity=Severity.WARNING)
+        problems.append(problem)
     elif token.error is not None:
         problems.append(
             _token_problem(token.error, identity, registry.partition if registry else "aws", public)
@@ -1076,9 +1146,16 @@ def diagnose(
         if target is not None and target.host in seen:
             continue
         diagnosis = diagnose_one(
-            text, target, configs, base, check_live=check_live, fetch=fetch, identities=identities
+            text,
+            target,
+            configs,
+            base,
+            check_live=check_live,
+            fetch=fetch,
+            identities=identities,
+            known=seen,
         )
-        if target is None and diagnosis.host in seen:
+        if diagnosis is None:
             continue  # the default registry is one the configs named already
         if diagnosis.host:
             seen.add(diagnosis.host)

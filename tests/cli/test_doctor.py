@@ -538,6 +538,69 @@ def test_denied(env: dict[str, str]) -> None:
     assert report["registries"][0]["live"]["errorCode"] == "DENIED"
 
 
+BEARER = "bEaReR-doctor-test-token"
+
+
+class _TokenAuth(http.server.BaseHTTPRequestHandler):
+    """A registry with token auth, shaped like ECR Public's: /v2/ challenges for a Bearer
+    token that its realm issues for Basic credentials. A stub: ECR Public itself is not on
+    loopback, and the suite's registry takes Basic credentials directly."""
+
+    def do_GET(self) -> None:
+        given = self.headers.get("Authorization", "")
+        if self.path.startswith("/token?"):
+            good = given == "Basic " + basic_token("AWS", MOTO_PASSWORD)
+            assert "service=doctor.test" in self.path
+            assert "scope=aws" in self.path
+            self._answer(200 if good else 401, {"token": BEARER} if good else {})
+        elif given == f"Bearer {BEARER}":
+            self._answer(200, {})
+        else:
+            challenge = f'Bearer realm="http://{self.headers["Host"]}/token",service="doctor.test",scope="aws"'
+            self._answer(401, {"errors": [{"code": "UNAUTHORIZED"}]}, challenge)
+
+    def _answer(self, status: int, payload: object, challenge: str | None = None) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        if challenge:
+            self.send_header("WWW-Authenticate", challenge)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_token_auth_registry(env: dict[str, str]) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _TokenAuth)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        host = f"127.0.0.1:{server.server_address[1]}"
+        mapped(env, host)
+        docker_config(
+            env,
+            {
+                "credHelpers": {host: "ecrlogin"},
+                "auths": {host: {"auth": basic_token("AWS", "not-the-password")}},
+            },
+        )
+        env = {**env, "REGISTRY_AUTH_FILE": str(Path(env["HOME"]) / "auth.json")}
+        Path(env["REGISTRY_AUTH_FILE"]).write_text(
+            json.dumps({"auths": {host: {"auth": basic_token("AWS", "not-the-password")}}})
+        )
+        code, report, stderr = run_doctor(env, host)
+    finally:
+        server.shutdown()
+        server.server_close()
+    entry = report["registries"][0]
+    assert entry["live"]["withToken"] == 200  # through the realm's Bearer token
+    assert client(report, "podman/skopeo/buildah")["storedStatus"] == 401  # the realm refused
+    assert code == 1
+    assert "refuses the password podman/skopeo/buildah uses" in verdict_line(stderr, host)
+    assert BEARER not in stderr + json.dumps(report)
+
+
 # What it looks at, and what it never does.
 
 
