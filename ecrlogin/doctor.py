@@ -914,17 +914,24 @@ def _probe_problems(
             fixes.get(result.failure, "check the network"),
         )
         return
-    if result.anonymous is not None and result.anonymous not in (200, 401):
-        if result.anonymous in (403,) or result.with_token is not None:
-            pass
+    anonymous = result.anonymous
+    # A registry's /v2/ answers 401 (or 200, when open) before any credentials.
+    if anonymous is not None and anonymous not in (200, 401, 403):
+        if anonymous >= 500 and anonymous != 501:
+            yield Problem(
+                Cause.REGISTRY_ERROR,
+                Severity.ERROR,
+                {**facts, "status": str(anonymous), "code": result.error_code or ""},
+                "retry later; the registry or a proxy in front of it is failing",
+            )
         else:
             yield Problem(
                 Cause.NOT_A_REGISTRY,
                 Severity.ERROR,
-                {**facts, "status": str(result.anonymous)},
-                f"check that {host} is a registry (it answered /v2/ with {result.anonymous})",
+                {**facts, "status": str(anonymous)},
+                f"check that {host} is a registry (it answered /v2/ with {anonymous})",
             )
-            return
+        return
     status = result.with_token
     if status is None or 200 <= status < 300:
         return

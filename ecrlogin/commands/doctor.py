@@ -98,14 +98,16 @@ _SENTENCES = {
     Cause.NOT_A_REGISTRY: "{url} answered HTTP {status}: not a registry's /v2/",
     Cause.TOKEN_REFUSED: "the registry refuses the token of {arn} (HTTP 401 with the token): "
     "another account's or region's registry",
-    Cause.DENIED: "the registry denies {arn} (HTTP 403 {code})",
-    Cause.REGISTRY_ERROR: "{url} answered HTTP {status} {code}",
+    Cause.DENIED: "the registry denies {arn} (HTTP 403{code})",
+    Cause.REGISTRY_ERROR: "{url} answered HTTP {status}{code}",
 }
 
 
 def sentence(problem: Problem) -> str:
     """The sentence a person reads for `problem`."""
     facts = {key: one_line(value, 300) for key, value in problem.facts.items()}
+    if facts.get("code"):
+        facts["code"] = f" {facts['code']}"
     try:
         text = _SENTENCES[problem.cause].format(**facts)
     except (KeyError, IndexError):

@@ -215,6 +215,46 @@ def test_cred_helpers_beats_creds_store(env: dict[str, str], registry: RegistryS
     assert docker["shadows"] == [f"credsStore 'desktop' in {path}"]
 
 
+def test_another_helper_for_the_host(env: dict[str, str], registry: RegistryServer) -> None:
+    require_tool("docker-credential-pass")
+    mapped(env, registry.host)
+    docker_config(env, {"credHelpers": {registry.host: "pass"}})
+    code, report, stderr = run_doctor(env, registry.host)
+    assert code == 1
+    line = verdict_line(stderr, registry.host)
+    assert "credHelpers sends it to docker-credential-pass, not to an ECR helper" in line
+    assert line.endswith(f"Fix: {HELPER_FIX} {registry.host}")
+    assert client(report)["helper"]["kind"] == "other"
+
+
+def test_a_creds_store_alone_cannot_be_vouched_for(
+    env: dict[str, str], registry: RegistryServer
+) -> None:
+    require_tool("docker-credential-pass")
+    mapped(env, registry.host)
+    docker_config(env, {"credsStore": "pass"})
+    code, report, stderr = run_doctor(env, registry.host)
+    assert code == 1
+    line = verdict_line(stderr, registry.host)
+    assert "docker asks credsStore 'pass'" in line
+    assert "12 hours" in line
+    assert line.endswith(f"Fix: {HELPER_FIX} {registry.host}")
+    assert report["registries"][0]["cause"] == "store-unchecked"
+
+
+def test_unreadable_config(env: dict[str, str], registry: RegistryServer) -> None:
+    mapped(env, registry.host)
+    path = docker_config(env, {})
+    path.write_text('{"auths": ')
+    code, report, stderr = run_doctor(env, registry.host)
+    assert code == 1
+    line = verdict_line(stderr, registry.host)
+    assert f"docker cannot read {path}" in line
+    assert "not valid JSON" in line
+    assert line.endswith(f"Fix: fix or remove {path}")
+    assert report["registries"][0]["cause"] == "config-unreadable"
+
+
 def test_expired_ecr_token_in_auths(env: dict[str, str], registry: RegistryServer) -> None:
     mapped(env, registry.host)
     password = ecr_password(EXPIRED)
@@ -484,6 +524,51 @@ def test_untrusted_certificate(env: dict[str, str], tls_fault_server: FaultServe
     assert f"the TLS handshake with https://{host}/v2/ failed" in line
     assert "self-signed certificate" in line
     assert line.endswith(f"Fix: give docker the registry's CA in /etc/docker/certs.d/{host}/ca.crt")
+
+
+def test_registry_that_never_answers(env: dict[str, str]) -> None:
+    # A socket that listens and never accepts: the connection is made, no answer comes.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        host = f"127.0.0.1:{listener.getsockname()[1]}"
+        mapped(env, host)
+        docker_config(env, {"credHelpers": {host: "ecrlogin"}})
+        code, report, stderr = run_doctor(env, host, "--cli-read-timeout", "1")
+    assert code == 1
+    line = verdict_line(stderr, host)
+    assert f"https://{host}/v2/ did not answer in time" in line
+    assert line.endswith(
+        "Fix: check the network, or raise --cli-connect-timeout / --cli-read-timeout"
+    )
+    assert report["registries"][0]["live"]["failure"] == "timeout"
+
+
+def test_not_a_registry(env: dict[str, str], fault_server: FaultServer) -> None:
+    # The suite's token endpoint answers GET /v2/ with 501: a web server, not a registry.
+    host = fault_server.scenario(token()).url.split("/")[2]
+    mapped(env, host)
+    docker_config(env, {"credHelpers": {host: "ecrlogin"}})
+    code, _report, stderr = run_doctor(env, host)
+    assert code == 1
+    line = verdict_line(stderr, host)
+    assert f"http://{host}/v2/ answered HTTP 501: not a registry's /v2/" in line
+    assert line.endswith(f"Fix: check that {host} is a registry (it answered /v2/ with 501)")
+
+
+def test_token_endpoint_unreachable(
+    env: dict[str, str], moto_url: str, registry: RegistryServer
+) -> None:
+    mapped(env, registry.host)
+    docker_config(env, {"credHelpers": {registry.host: "ecrlogin"}})
+    closed = f"http://127.0.0.1:{free_port()}"
+    env = {**env, "AWS_ENDPOINT_URL_ECR": closed, "AWS_ENDPOINT_URL_STS": moto_url}
+    code, report, stderr = run_doctor(env, registry.host)
+    assert code == 1
+    line = verdict_line(stderr, registry.host)
+    assert f"no token: Could not connect to {closed}" in line
+    assert line.endswith("Fix: Check the network, --region and --endpoint-url.")
+    assert report["registries"][0]["cause"] == "token-failed"
 
 
 def test_dns_failure(monkeypatch: pytest.MonkeyPatch) -> None:
