@@ -527,8 +527,10 @@ def is_loopback(host: str) -> bool:
     """True for localhost and loopback addresses: the only hosts that get plain HTTP."""
     import ipaddress
 
-    name = host.rpartition(":")[0] if host.count(":") == 1 else host
-    name = name.strip("[]")
+    if host.startswith("["):  # [v6]:port
+        name = host[1 : host.find("]")]
+    else:
+        name = host.rpartition(":")[0] if host.count(":") == 1 else host
     if name == "localhost" or name.endswith(".localhost"):
         return True
     try:
