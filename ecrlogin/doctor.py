@@ -765,9 +765,16 @@ def _profile(options: ClientOptions) -> str | None:
 def _token(
     options: ClientOptions, ids: Sequence[str], *, public: bool, fetch: Callable[..., core.Answer]
 ) -> tuple[TokenCheck, core.Answer | None]:
-    """The shared cache's fresh token, else one GetAuthorizationToken (not stored)."""
+    """The shared cache's fresh token, else one GetAuthorizationToken (not stored).
+
+    The cache is asked as the credential helper asks it (the registry's account) and
+    as `get-login-password --cache` does (none): an ECR token serves every registry
+    the identity may reach in the region.
+    """
     try:
         cached = core.peek(options, ids, public=public)
+        if cached is None and ids:
+            cached = core.peek(options, (), public=public)
         if cached is not None:
             return TokenCheck(from_cache=True, expires_at=cached.tokens[0].expires_at), cached
         answer = fetch(options, ids, public=public)
