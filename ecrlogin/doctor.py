@@ -833,6 +833,14 @@ def _helper_fix(host: str, client: str) -> str:
     return f"ecrlogin login --helper {host}"
 
 
+def _stored_fix(res: Resolution, host: str) -> str:
+    """Replace a stored password that does not work: by the helper, which a credHelpers
+    entry makes win, except over DOCKER_AUTH_CONFIG, which wins over every file."""
+    if res.source is Source.ENV:
+        return f"unset {ENV_AUTH_CONFIG}, or put a fresh password in it"
+    return _helper_fix(host, res.client)
+
+
 def _path_fix(helper: Helper, host: str, client: str) -> str:
     """ecrlogin's helper: put it on PATH (its directory when it sits next to this program).
     Any other: name ecrlogin for the host instead, which a credHelpers entry does."""
@@ -892,9 +900,7 @@ def _client_problems(res: Resolution, host: str, now: datetime) -> Iterable[Prob
             Cause.STORED_EXPIRED,
             Severity.ERROR,
             {**facts, "expired": stored.expires_at.isoformat()},
-            _helper_fix(host, res.client)
-            if res.source is not Source.ENV
-            else f"unset {ENV_AUTH_CONFIG}, or put a fresh password in it",
+            _stored_fix(res, host),
         )
     if res.mode is not None and res.mode & 0o077:
         yield Problem(
@@ -1060,7 +1066,7 @@ def diagnose_one(
                     Cause.STORED_REFUSED,
                     Severity.ERROR,
                     {"host": host, "client": res.client, "config": res.config},
-                    _helper_fix(host, res.client),
+                    _stored_fix(res, host),
                 )
             )
     if identity.error is not None:
