@@ -168,6 +168,8 @@ class Identity:
     arn: str | None = None
     source: str | None = None
     error: EcrloginError | None = None
+    # The region a command without a registry host uses (--region, AWS_REGION, the profile).
+    region: str | None = None
 
 
 @dataclass(frozen=True)
@@ -748,14 +750,28 @@ def probe(
 # Putting it together.
 
 
-def _identity(options: ClientOptions) -> Identity:
+def _identity(options: ClientOptions, base: ClientOptions) -> Identity:
+    profile = _profile(options)
+    region = _default_region(base, options.profile)
     try:
         found: CallerIdentity = caller_identity(options)
     except EcrloginError as error:
-        return Identity(profile=_profile(options), error=error)
+        return Identity(profile=profile, error=error, region=region)
     return Identity(
-        profile=_profile(options), account=found.account, arn=found.arn, source=found.source
+        profile=profile, account=found.account, arn=found.arn, source=found.source, region=region
     )
+
+
+def _default_region(base: ClientOptions, profile: str | None) -> str | None:
+    """The region `aws ecr get-login-password` would use: --region, AWS_REGION,
+    AWS_DEFAULT_REGION, then the profile's."""
+    for region in (base.region, os.environ.get("AWS_REGION"), os.environ.get("AWS_DEFAULT_REGION")):
+        if region:
+            return region
+    try:
+        return profile_settings(profile).get("region") or None
+    except EcrloginError:
+        return None
 
 
 def _profile(options: ClientOptions) -> str | None:
@@ -1021,7 +1037,7 @@ def diagnose_one(
         options, ids, public = base, (), False
     key = (options.profile, options.region)
     if key not in identities:
-        identities[key] = _identity(options)
+        identities[key] = _identity(options, base)
     identity = identities[key]
     token, answer = _token(options, ids, public=public, fetch=fetch)
     host = target.host if target is not None else None

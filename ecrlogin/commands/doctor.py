@@ -189,6 +189,12 @@ def _registry_text(result: Diagnosis) -> str:
     if identity is not None and identity.account and result.account:
         same = identity.account == result.account
         text += "; the identity's account " + ("matches" if same else f"is {identity.account}")
+    if identity is not None and identity.region and result.region:
+        if identity.region == result.region:
+            text += "; your default region matches"
+        else:
+            text += f"; your default region is {identity.region} (pass --region {result.region} "
+            text += "to `aws ecr get-login-password` for it)"
     return text
 
 
@@ -265,6 +271,7 @@ def _registry_json(result: Diagnosis) -> dict[str, Any]:
             "arn": identity.arn,
             "profile": identity.profile,
             "credentialSource": identity.source,
+            "defaultRegion": identity.region,
             "error": identity.error.message if identity.error else None,
         },
         "token": None

@@ -126,6 +126,7 @@ def test_no_entry_names_the_helper_login(env: dict[str, str], registry: Registry
     # The rest still ran: the identity, the token and the live check all answered.
     assert entry["identity"]["account"] == "123456789012"
     assert entry["identity"]["credentialSource"] == "env"
+    assert entry["identity"]["defaultRegion"] == "us-east-1"  # AWS_DEFAULT_REGION
     assert entry["token"]["ok"] is True
     assert entry["live"]["anonymous"] == 401
     assert entry["live"]["withToken"] == 200
