@@ -115,6 +115,10 @@ def create_client(
         config_kwargs["use_fips_endpoint"] = options.use_fips
     if options.use_dualstack is not None:
         config_kwargs["use_dualstack_endpoint"] = options.use_dualstack
+    if not options.sign_request:
+        from botocore import UNSIGNED
+
+        config_kwargs["signature_version"] = UNSIGNED
 
     region = options.region
     if service == "ecr-public" and region is None:
@@ -155,7 +159,9 @@ def create_client(
         if on_secret is not None:
             on_secret(role["SecretAccessKey"])
             on_secret(role["SessionToken"])
-    elif (creds := session.get_credentials()) is not None:  # cached for create_client
+    elif (
+        options.sign_request and (creds := session.get_credentials()) is not None
+    ):  # cached for create_client
         frozen = creds.get_frozen_credentials()
         if not all(
             isinstance(part, str) for part in (frozen.access_key, frozen.secret_key)
