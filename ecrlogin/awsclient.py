@@ -117,6 +117,10 @@ def create_client(
         config_kwargs["use_fips_endpoint"] = options.use_fips
     if options.use_dualstack is not None:
         config_kwargs["use_dualstack_endpoint"] = options.use_dualstack
+    if not options.sign_request:
+        from botocore import UNSIGNED
+
+        config_kwargs["signature_version"] = UNSIGNED
 
     region = options.region
     if service == "ecr-public" and region is None:
@@ -159,7 +163,9 @@ def create_client(
             on_secret(role["SessionToken"])
         if on_source is not None:
             on_source("assume-role-with-web-identity")
-    elif (creds := session.get_credentials()) is not None:  # cached for create_client
+    elif (
+        options.sign_request and (creds := session.get_credentials()) is not None
+    ):  # cached for create_client
         frozen = creds.get_frozen_credentials()
         if not all(
             isinstance(part, str) for part in (frozen.access_key, frozen.secret_key)

@@ -340,7 +340,8 @@ def _translate_botocore(exc: BaseException) -> EcrloginError | None:
     if isinstance(exc, ValueError) and any(
         word in str(exc).lower() for word in ("endpoint", "url")
     ):
-        return ParameterError(
+        # 255, as AWS CLI v2 ("Invalid endpoint: ..."); only an empty one is its usage error.
+        return EcrloginError(
             f"Invalid endpoint URL: {exc}",
             "Pass --endpoint-url (or AWS_ENDPOINT_URL*) as a full URL such as https://host:port.",
         )

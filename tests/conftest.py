@@ -50,6 +50,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture(scope="session")
+def v2() -> Path:
+    """AWS CLI v2 (Debian's awscli at /usr/bin/aws), the reference for every command but
+    get-login; missing, it fails the run in CI and skips locally."""
+    return Path(require_tool("/usr/bin/aws"))
+
+
+@pytest.fixture(scope="session")
 def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A moto server on loopback: the ECR endpoint every fetching test talks to."""
     with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as url:

@@ -2,7 +2,6 @@
 
 import json
 from datetime import datetime, timezone
-from enum import Enum
 from typing import Annotated, Any
 
 import typer
@@ -17,25 +16,11 @@ from ecrlogin.errors import one_line
 JSON_VERSION = 1
 
 
-class DoctorOutput(str, Enum):
-    """What `doctor` prints on stdout (nothing unless asked)."""
-
-    json = "json"
-
-
 @aws_command
 def doctor(
     ctx: typer.Context,
     opts: GlobalOptions,
     targets: Targets = None,
-    output: Annotated[
-        DoctorOutput | None,
-        typer.Option(
-            "--output",
-            help="json: print the findings on stdout (see the README for the fields).",
-            show_default=False,
-        ),
-    ] = None,
     live: Annotated[
         bool,
         typer.Option(
@@ -48,7 +33,8 @@ def doctor(
     identity, a token, a live check, and the command that fixes it. Changes nothing.
 
     Without TARGET: every ECR registry the docker, podman and ecrlogin configs name,
-    and your own. Exit 0 when every registry would work, 1 otherwise.
+    and your own. With --output json, print the findings on stdout (fields: see the
+    README). Exit 0 when every registry would work, 1 otherwise.
     """
     settings = config.load()
     with ui.status("Checking registries"):
@@ -59,7 +45,8 @@ def doctor(
         for problem in result.problems:
             if problem is not result.first:
                 ui.note(f"{result.name}: also: {sentence(problem)}")
-    if output is DoctorOutput.json:
+    if opts.output == "json":
+        # The global --output: json prints the findings (the README documents the fields).
         emit(to_json(results))
     if not all(result.ok for result in results):
         raise typer.Exit(1)

@@ -24,12 +24,6 @@ class FileFormat(str, Enum):
     containers = "containers"
 
 
-class LoginOutput(str, Enum):
-    """What `login` prints on stdout (nothing unless asked)."""
-
-    json = "json"
-
-
 ClientOption = Annotated[
     ClientName | None,
     typer.Option(
@@ -171,14 +165,6 @@ def login(
     store: Store = False,
     file_format: Format = None,
     config_file: ConfigFile = None,
-    output: Annotated[
-        LoginOutput | None,
-        typer.Option(
-            "--output",
-            help="json: print a list of {registry, region, method, expiresAt} on stdout.",
-            show_default=False,
-        ),
-    ] = None,
     mask: Annotated[
         bool | None,
         typer.Option(
@@ -188,7 +174,9 @@ def login(
         ),
     ] = None,
 ) -> None:
-    """Log a container client (or its config file) into ECR registries, password via stdin."""
+    """Log a container client (or its config file) into ECR registries, password via stdin.
+
+    With --output json, print a list of {registry, region, method, expiresAt} on stdout."""
     mode = _mode(client, client_arg, write_config, helper, file_format, config_file, store, targets)
     settings = config.load()
     if mode.store and mode.path is not None:
@@ -221,7 +209,8 @@ def login(
         if any(r.ok for r in results):
             _check_helper_on_path()
     _report(results, warnings, mode)
-    if output is LoginOutput.json:
+    if opts.output == "json":
+        # The global --output: json prints [{registry, region, method, expiresAt}].
         emit(render.login_json(results))
 
 
