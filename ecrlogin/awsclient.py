@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ecrlogin import __version__
 from ecrlogin.errors import ConfigurationError
@@ -87,11 +87,13 @@ def create_client(
     options: ClientOptions,
     *,
     on_secret: Callable[[str], None] | None = None,
+    on_source: Callable[[str], None] | None = None,
 ) -> BaseClient:
     """Build a botocore client for `service` ("ecr" or "ecr-public") from `options`.
 
     With `on_secret` (the redactor's register), the credentials are resolved first and
-    their secret parts handed over, so no error line or log can show them.
+    their secret parts handed over, so no error line or log can show them. `on_source`
+    is told where botocore found them (its provider's name, e.g. "env", "sso").
     """
     import botocore.session
     from botocore.config import Config
@@ -159,6 +161,8 @@ def create_client(
         if on_secret is not None:
             on_secret(role["SecretAccessKey"])
             on_secret(role["SessionToken"])
+        if on_source is not None:
+            on_source("assume-role-with-web-identity")
     elif (
         options.sign_request and (creds := session.get_credentials()) is not None
     ):  # cached for create_client
@@ -177,6 +181,8 @@ def create_client(
             for secret in (frozen.secret_key, frozen.token):
                 if secret:
                     on_secret(secret)
+        if on_source is not None:
+            on_source(str(creds.method or "unknown"))
 
     return session.create_client(
         service,
@@ -186,6 +192,59 @@ def create_client(
         config=config,
         **credentials,
     )
+
+
+class CallerIdentity(NamedTuple):
+    """Who the AWS credentials of some options are (STS GetCallerIdentity), and where
+    botocore found them."""
+
+    account: str
+    arn: str
+    # botocore's name for the provider: "env", "shared-credentials-file", "sso", ...
+    source: str
+
+
+def caller_identity(options: ClientOptions) -> CallerIdentity:
+    """STS GetCallerIdentity with the credentials `options` select; raises EcrloginError.
+
+    `--endpoint-url` names the ECR endpoint, so STS is asked where botocore's own
+    configuration (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL) points it.
+    """
+    from ecrlogin import logs
+    from ecrlogin.errors import ResponseError, translate
+
+    sources: list[str] = []
+    try:
+        sts = create_client(
+            "sts",
+            options.replace(endpoint_url=None),
+            on_secret=logs.register_secret,
+            on_source=sources.append,
+        )
+        answer = sts.get_caller_identity()
+    except Exception as exc:  # translate() is the one place errors are mapped
+        raise translate(exc) from exc
+    account, arn = answer.get("Account"), answer.get("Arn")
+    if not isinstance(account, str) or not isinstance(arn, str):
+        raise ResponseError(
+            "GetCallerIdentity answered without an account and ARN",
+            "Check that AWS_ENDPOINT_URL_STS (or AWS_ENDPOINT_URL) points at AWS STS.",
+        )
+    return CallerIdentity(account, arn, sources[0] if sources else "unknown")
+
+
+def profile_settings(profile: str | None) -> dict[str, Any]:
+    """The AWS config file's settings of `profile` (the default profile when None), as
+    botocore reads them; raises EcrloginError for an unknown profile."""
+    import botocore.session
+
+    from ecrlogin.errors import translate
+
+    check_aws_files()
+    try:
+        return dict(botocore.session.Session(profile=profile).get_scoped_config())
+    except Exception as exc:  # translate() is the one place errors are mapped
+        raise translate(exc) from exc
 
 
 ROLE_SESSION_NAME = "ecrlogin-credential-provider"

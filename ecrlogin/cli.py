@@ -37,6 +37,7 @@ ROOT_COMMANDS = {
     "get-login-command": f"{_TOKENS}:get_login_command",
     "pull-secret": "ecrlogin.commands.pullsecret:pull_secret",
     "credential-helper": "ecrlogin.commands.helper:credential_helper",
+    "doctor": "ecrlogin.commands.doctor:doctor",
 }
 ECR_COMMANDS = _ECR_COMMANDS
 PUBLIC_COMMANDS = {

@@ -112,6 +112,31 @@ def decode_tokens(response: dict[str, Any], *, public: bool = False) -> list[Aut
     return tokens
 
 
+def peek(
+    options: ClientOptions, registry_ids: Sequence[str] = (), *, public: bool = False
+) -> Answer | None:
+    """The shared cache's fresh answer to this call, read without writing or locking
+    anything; None on a miss (or when ECRLOGIN_NO_CACHE turns the cache off)."""
+    from ecrlogin import cache
+
+    if cache.disabled():
+        return None
+    ids = validate_registry_ids(registry_ids)
+    entry = cache.Store().read(identity.cache_key(options, ids, public=public))
+    if entry is None or not entry.fresh(time.time()):
+        return None
+    try:
+        return Answer(*_decode_entry(entry, public=public))
+    except (ValueError, ResponseError):
+        return None
+
+
+def _decode_entry(entry: Entry, *, public: bool) -> tuple[dict[str, Any], list[AuthToken]]:
+    """A cached entry's response and its tokens (validated, secrets registered)."""
+    response = json.loads(entry.response)
+    return dict(response), decode_tokens(response, public=public)
+
+
 def _through_cache(options: ClientOptions, ids: list[str], *, public: bool) -> Answer:
     from ecrlogin import cache
 
@@ -127,13 +152,12 @@ def _through_cache(options: ClientOptions, ids: list[str], *, public: bool) -> A
     if fetched:
         return Answer(fetched[0].response, fetched[0].tokens, tuple(warnings))
     try:
-        response = json.loads(entry.response)
-        tokens = decode_tokens(response, public=public)  # validates, and registers the secrets
+        response, tokens = _decode_entry(entry, public=public)  # registers the secrets
     except (ValueError, ResponseError) as exc:
         log.debug("Ignoring an unusable cached response (%s); fetching", exc)
         return _call(options, ids, public=public)
     log.debug("GetAuthorizationToken answered from the token cache")
-    return Answer(dict(response), tokens, tuple(warnings))
+    return Answer(response, tokens, tuple(warnings))
 
 
 def cache_entry(key: str, answer: Answer, options: ClientOptions) -> Entry:
