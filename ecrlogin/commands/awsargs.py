@@ -71,7 +71,7 @@ GLOBAL_OPTIONS: tuple[Spec, ...] = (
     Spec(
         "--output",
         "value",
-        "Output format of get-authorization-token and login (default: the profile's).",
+        "Output format of get-authorization-token; json for login and doctor.",
         "FORMAT",
         choices=OUTPUTS,
     ),
