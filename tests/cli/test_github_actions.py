@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from ecrlogin import basicauth, github_actions
 from tests.support import faultserver as fs
 from tests.support.env import MOTO_PASSWORD, fault_env_for
-from tests.support.faultserver import FaultServer
+from tests.support.faultserver import FAULT_PASSWORD, FaultServer
 from tests.support.github_actions import (
     commands,
     masked,
@@ -267,3 +267,27 @@ def test_any_values_read_back_exactly_as_the_runner_reads_them(
 def test_a_delimiter_inside_a_value_is_refused() -> None:
     with pytest.raises(ValueError, match="delimiter"):
         github_actions.output_block("name", "a\nEOF\nb", "EOF")
+
+
+def test_ecr_public_outputs_name_public_ecr_aws(fault_server: FaultServer, tmp_path: Path) -> None:
+    # moto has no ECR Public; the stub endpoint answers for it.
+    scenario = fault_server.scenario(fs.token())
+    runner, outputs = runner_env(fault_env_for(tmp_path / "home"), tmp_path / "runner")
+    expected = {
+        "registry": "public.ecr.aws",
+        "docker_username_public_ecr_aws": "AWS",
+        "docker_password_public_ecr_aws": FAULT_PASSWORD,
+    }
+    login = ecrlogin(
+        "login", "--write-config", "public.ecr.aws", "--endpoint-url", scenario.url, env=runner
+    )
+    assert login.returncode == 0, login.stderr
+    assert read_outputs(outputs) == expected
+    outputs.write_bytes(b"")
+    password = ecrlogin(
+        "ecr-public", "get-login-password", "--github-output", "--endpoint-url", scenario.url,
+        env=runner,
+    )  # fmt: skip
+    assert (password.returncode, password.stdout) == (0, f"{FAULT_PASSWORD}\n".encode())
+    assert masks(password.stderr) == [FAULT_PASSWORD, basicauth.encode("AWS", FAULT_PASSWORD)]
+    assert read_outputs(outputs) == expected
