@@ -11,11 +11,12 @@ ScriptHandler.cs` wires `StepHost.OutputDataReceived` and
 `StepHost.ErrorDataReceived` each to an `OutputManager`, whose `OnDataReceived`
 (`src/Runner.Worker/Handlers/OutputManager.cs`) hands every line to
 `ActionCommandManager.TryProcessCommand`. GitHub's documentation ("Workflow
-commands for GitHub Actions") speaks only of stdout, because `echo` writes
-there; the runner itself makes no difference. Order: `ProcessInvoker.ProcessOutput`
+commands for GitHub Actions", docs.github.com) says the commands are sent over
+stdout, as `echo` sends them; the runner's source treats both streams alike.
+Order: each stream has its own reader, and `ProcessInvoker.ProcessOutput`
 (`src/Runner.Sdk/ProcessInvoker.cs`) hands on the stderr lines it has queued
-before the stdout lines, and the masks are written and flushed before anything
-that holds a secret, so the runner knows a secret before it can log it.
+before the stdout lines; the masks are written and flushed before anything
+that holds a secret, so the runner has them before it can log that secret.
 
 Step outputs use the names of aws-actions/amazon-ecr-login (`index.js`), so a
 workflow written for that action reads ours unchanged: `registry` when the
