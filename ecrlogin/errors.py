@@ -123,7 +123,8 @@ class EndpointError(EcrloginError):
 
 
 class OutputError(EcrloginError):
-    """The payload could not be written to stdout (closed, full, wrong encoding; exit 255)."""
+    """The payload could not be written to stdout (closed, full, wrong encoding) or the step
+    outputs to their file (exit 255)."""
 
     exit_code = GENERAL
 

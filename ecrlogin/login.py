@@ -259,12 +259,11 @@ def _call_groups(
 
 
 def passwords(results: Iterable[RegistryResult]) -> list[str]:
-    """Every distinct secret fetched (password and base64 token), in first-seen order."""
+    """Every distinct form of every secret fetched (AuthToken.secrets), in first-seen order."""
     seen: dict[str, None] = {}
     for result in results:
         if result.token is not None:
-            seen.setdefault(result.token.password)
-            seen.setdefault(result.token.token)
+            seen.update(dict.fromkeys(result.token.secrets))
     return list(seen)
 
 

@@ -18,6 +18,7 @@ from ecrlogin.errors import ParameterError, one_line
 
 if TYPE_CHECKING:
     from ecrlogin.cache import CacheWarning, Entry
+    from ecrlogin.github_actions import OutputFile
     from ecrlogin.login import RegistryResult, StoreChange
     from ecrlogin.token import AuthToken
 
@@ -164,17 +165,6 @@ def _text_dict(
         _text(value, lines, key, None)
 
 
-def workflow_escape(value: str) -> str:
-    """A value escaped for a GitHub Actions workflow command: `%`, CR and LF as the runner
-    decodes them, so a value holding a line break stays one command (and one mask)."""
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def github_masks(secrets: Sequence[str]) -> str:
-    """GitHub Actions `::add-mask::` lines, so the runner hides each secret in every log."""
-    return "".join(f"::add-mask::{workflow_escape(secret)}\n" for secret in secrets)
-
-
 def login_json(results: Sequence[RegistryResult]) -> str:
     """`login --output json`: a list of {registry, region, method, expiresAt}."""
     items = [
@@ -187,6 +177,16 @@ def login_json(results: Sequence[RegistryResult]) -> str:
         for result in results
     ]
     return json.dumps(items, indent=4, ensure_ascii=False) + "\n"
+
+
+def github_outputs_skipped(state: OutputFile) -> str:
+    """Why no step outputs were written (state NOT_ACTIONS or NO_FILE)."""
+    if state.value == "no-file":
+        return (
+            "GITHUB_OUTPUT is not set, so no step outputs were written; this runner is too old "
+            "for the outputs file (2.297.0 or newer sets it), or an earlier command unset it."
+        )
+    return "Not in GitHub Actions (GITHUB_ACTIONS is not true), so no step outputs were written."
 
 
 def method_name(result: RegistryResult) -> str | None:

@@ -1,6 +1,5 @@
 """The `login` and `logout` commands: log container clients, or their config files, into ECR."""
 
-import os
 import shutil
 from dataclasses import dataclass
 from enum import Enum
@@ -9,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ecrlogin import authfile, config, core, render, ui
+from ecrlogin import authfile, config, core, github_actions, render, ui
 from ecrlogin import login as flow
 from ecrlogin.clients import ClientName
 from ecrlogin.commands.common import GlobalOptions, Targets, aws_command, emit, report
@@ -169,7 +168,8 @@ def login(
         bool | None,
         typer.Option(
             "--mask/--no-mask",
-            help="Print ::add-mask:: for every password first (default: on in GitHub Actions).",
+            help="Send the runner ::add-mask:: for every password first, on stderr "
+            "(default: on in GitHub Actions).",
             show_default=False,
         ),
     ] = None,
@@ -193,11 +193,9 @@ def login(
             tokens_needed=mode.kind is not Method.HELPER,
         )
     report(fetch_warnings)
-    if mask if mask is not None else os.environ.get("GITHUB_ACTIONS") == "true":
-        secrets = flow.passwords(results)
-        if secrets:
-            # Before anything else reaches a log, so the runner hides every later copy.
-            emit(render.github_masks(secrets))
+    if mask if mask is not None else github_actions.active():
+        # Before anything else reaches a log, so the runner hides every later copy.
+        github_actions.add_masks(flow.passwords(results))
     warnings: list[str] = []
     if mode.kind is Method.CLIENT:
         with ui.status(f"Running {mode.client} login"):
@@ -208,6 +206,7 @@ def login(
         results, warnings = flow.set_helper(results, mode.path, fmt=mode.fmt)
         if any(r.ok for r in results):
             _check_helper_on_path()
+    _write_outputs(results)
     _report(results, warnings, mode)
     if opts.output == "json":
         # The global --output: json prints [{registry, region, method, expiresAt}].
@@ -283,6 +282,16 @@ def _report(
     if code:
         failed = render.summary(results) if several else render.failed_line(results[0])
         raise RegistriesFailed(failed, exit_code=code)
+
+
+def _write_outputs(results: list[flow.RegistryResult]) -> None:
+    """In GitHub Actions, the step outputs aws-actions/amazon-ecr-login sets, for every
+    registry logged in (also when another one failed)."""
+    logged_in = [(r.host, r.token) for r in results if r.ok and r.host is not None]
+    outputs = github_actions.login_outputs(logged_in, requested=len(results))
+    state = github_actions.write_outputs(outputs)
+    if outputs and state is github_actions.OutputFile.NO_FILE:
+        ui.warn(render.github_outputs_skipped(state))
 
 
 def _report_store(change: flow.StoreChange) -> None:
