@@ -19,6 +19,20 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 IS_ROOT = os.geteuid() == 0
 
 
+# AWS CLI v2 (Debian's awscli); `aws` in the venv is v1.
+AWS_V2 = Path("/usr/bin/aws")
+
+
+def require_aws_v2() -> Path:
+    """The AWS CLI v2 program; missing, it fails the run in CI and skips locally."""
+    if not os.access(AWS_V2, os.X_OK):
+        message = f"AWS CLI v2 is not installed at {AWS_V2} (.ci/setup installs Debian's awscli)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return AWS_V2
+
+
 def require_tool(name: str) -> str:
     """Path of an external tool; a missing tool fails the run in CI and skips locally."""
     path = shutil.which(name)
