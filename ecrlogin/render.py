@@ -49,6 +49,15 @@ def docker_login_command(token: AuthToken, *, include_email: bool) -> str:
     return " ".join(words)
 
 
+def shown_host(endpoint: str) -> str | None:
+    """The host part of a printed proxyEndpoint, as a person would type it after
+    `docker login`; None if it has none. Printed only: a host to act on comes from
+    `AuthToken.registry()`."""
+    from ecrlogin.hosts import server_host
+
+    return server_host(endpoint)
+
+
 def get_login_text(tokens: Sequence[AuthToken], *, include_email: bool) -> str:
     """`get-login --output text`: one `docker login` line per registry."""
     return "".join(
@@ -63,15 +72,12 @@ def iso_utc(moment: datetime) -> str:
 
 def get_login_json(tokens: Sequence[AuthToken], *, include_email: bool) -> str:
     """`get-login --output json`: the objects PowerShell's Get-ECRLoginCommand returns."""
-    from ecrlogin.hosts import server_host
-
     items = [
         {
             "Username": token.username,
             "Password": token.password,
             "ProxyEndpoint": token.proxy_endpoint,
-            # The endpoint's host as printed (not a host to act on), None if it has none.
-            "Endpoint": server_host(token.proxy_endpoint) if token.proxy_endpoint else None,
+            "Endpoint": shown_host(token.proxy_endpoint) if token.proxy_endpoint else None,
             "ExpiresAt": iso_utc(token.expires_at) if token.expires_at else None,
             "Command": docker_login_command(token, include_email=include_email),
         }

@@ -81,10 +81,14 @@ ENDPOINT_CASES = [
     for name, value in HOSTILE_ENDPOINTS.items()
     for c in CASES.cases_for(f"endpoint-{name}", PRIVATE, fs.entries(proxyEndpoint=value))
 ]
+# One command of each kind: one that prints the endpoint, one that would act on it, and
+# the helper (get-login-password, get-authorization-token and pull-secret have their
+# own tests below and in test_awscli_functional.py).
+ONE_OF_EACH = [f for f in PRIVATE if f.name in ("get-login", "login", "credential-helper-get")]
 FOREIGN_VALUES = {
     c.id: value
     for name, value in FOREIGN_ENDPOINTS.items()
-    for c in CASES.cases_for(f"foreign-{name}", PRIVATE, fs.entries(proxyEndpoint=value))
+    for c in CASES.cases_for(f"foreign-{name}", ONE_OF_EACH, fs.entries(proxyEndpoint=value))
 }
 FOREIGN_CASES = [c for c in CASES.cases if c.id in FOREIGN_VALUES]
 USERNAME_CASES = [
@@ -110,27 +114,18 @@ def test_a_proxy_endpoint_a_shell_would_reinterpret_is_one_error_and_never_used(
     assert not list(outcome.home.rglob("pwned"))
 
 
-PRINTED = {
-    "get-login-password": lambda endpoint: f"{FAULT_PASSWORD}\n",
-    "get-login": lambda endpoint: f"docker login -u AWS -p {FAULT_PASSWORD} {endpoint}\n",
-}
-
-
 @pytest.mark.parametrize("case", FOREIGN_CASES, ids=ids(FOREIGN_CASES))
 def test_a_one_word_endpoint_is_printed_as_sent_and_acted_on_only_if_vouched_for(
     case: Case, outcomes: Mapping[str, Outcome]
 ) -> None:
-    # The printing commands print it as AWS CLI v1/v2 do (test_awscli_functional.py checks
-    # the bytes against them); a command that would send the password to the default
-    # registry refuses, naming it; the helper serves the ECR host docker asked for.
+    # get-login prints it as AWS CLI v1 does (test_awscli_functional.py compares the bytes
+    # with v1 and v2); login, which would send the password to the default registry,
+    # refuses, naming it; the helper serves the ECR host docker asked for.
     endpoint, fetcher, outcome = FOREIGN_VALUES[case.id], case.fetcher, outcomes[case.id]
-    result, name = outcome.result, fetcher.name
-    if name in PRINTED:
-        assert (result.returncode, result.stdout) == (0, PRINTED[name](endpoint).encode())
-    elif name == "get-authorization-token":
-        assert result.returncode == 0, result.stderr
-        [entry] = json.loads(result.stdout)["authorizationData"]
-        assert entry["proxyEndpoint"] == endpoint
+    result = outcome.result
+    if fetcher.name == "get-login":
+        printed = f"docker login -u AWS -p {FAULT_PASSWORD} {endpoint}\n".encode()
+        assert (result.returncode, result.stdout) == (0, printed), result.stderr
     elif fetcher.helper:
         fetcher.assert_ok(result, outcome.home)
     else:
@@ -419,7 +414,7 @@ def test_no_generated_secret_reaches_stderr_even_under_debug(
     reply = (
         fs.escaped_keys(password=password)
         if escaped
-        else fs.entries(authorizationToken=token, proxyEndpoint="https:///")
+        else fs.entries(authorizationToken=token, proxyEndpoint=HOSTILE_ENDPOINTS["white-space"])
     )
     scenario = fault_server.scenario(reply)
     env = fault_env_for(tmp_path / "home")
