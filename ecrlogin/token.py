@@ -22,12 +22,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecrlogin import basicauth
-from ecrlogin.config import Config, Target, config_file, resolve
 from ecrlogin.errors import ResponseError, shorten
 from ecrlogin.hosts import endpoint_host
+
+if TYPE_CHECKING:
+    from ecrlogin.config import Config, Target
 
 PUBLIC_PROXY_ENDPOINT = "https://public.ecr.aws"
 
@@ -68,6 +70,9 @@ class AuthToken:
     def registry(self, settings: Config | None = None) -> Target | None:
         """The registry a command may send this token's password to: the proxyEndpoint's
         host when it is an Amazon ECR host or one `settings` maps; else None."""
+        # Imported here: the commands that only print (get-login-password) never need it.
+        from ecrlogin.config import Config, resolve
+
         host = endpoint_host(self.proxy_endpoint) if self.proxy_endpoint else None
         return resolve(host, settings or Config()) if host else None
 
@@ -77,6 +82,8 @@ class AuthToken:
         target = self.registry(settings)
         if target is not None:
             return target
+        from ecrlogin.config import config_file
+
         named = endpoint_host(endpoint) or shorten(endpoint, 80)
         raise ResponseError(
             f"The GetAuthorizationToken response's proxyEndpoint names {named}, which is not "
