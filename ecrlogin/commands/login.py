@@ -191,6 +191,7 @@ def login(
             core.fetch,
             use_cache=opts.cache,
             tokens_needed=mode.kind is not Method.HELPER,
+            settings=settings,
         )
     report(fetch_warnings)
     if mask if mask is not None else github_actions.active():
@@ -249,7 +250,7 @@ def logout(
     if not targets:
         with ui.status("Finding your default registry"):
             results, fetch_warnings = flow.fetch(
-                results, opts.aws, core.fetch, use_cache=opts.cache
+                results, opts.aws, core.fetch, use_cache=opts.cache, settings=settings
             )
         report(fetch_warnings)
     warnings: list[str] = []
