@@ -7,30 +7,23 @@ bytes. Both run as real programs against the suite's moto server.
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.support.env import ACCOUNT
-from tests.support.tools import IN_CI, ecrlogin
+from tests.support.tools import aws_v2, ecrlogin
 
 pytestmark = pytest.mark.compat
 
-AWS_V2 = Path("/usr/bin/aws")
 RECIPE = ["--output", "text", "--query", "authorizationData[].authorizationToken"]
 
 
 @pytest.fixture
 def v2() -> Path:
     """The AWS CLI v2 program; missing, it fails the run in CI and skips locally."""
-    if not os.access(AWS_V2, os.X_OK):
-        message = f"AWS CLI v2 is not installed at {AWS_V2} (.ci/setup installs Debian's awscli)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return AWS_V2
+    return aws_v2()
 
 
 @pytest.mark.parametrize(

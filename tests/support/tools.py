@@ -30,6 +30,23 @@ def require_tool(name: str) -> str:
     return path
 
 
+AWS_V2 = Path("/usr/bin/aws")
+
+
+def aws_v2() -> Path:
+    """AWS CLI v2 (Debian's awscli); missing, it fails the run in CI and skips locally.
+
+    pip's awscli in the venv is v1 (`run("aws", ...)`); v2 is a separate program, and
+    2.9 predates AWS_ENDPOINT_URL, so callers give it `--endpoint-url`.
+    """
+    if not os.access(AWS_V2, os.X_OK):
+        message = f"AWS CLI v2 is not installed at {AWS_V2} (.ci/setup installs Debian's awscli)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return AWS_V2
+
+
 def run(
     command: str,
     *args: str,
