@@ -40,6 +40,9 @@ def require_tool(name: str) -> str:
     return path
 
 
+AWS_V2 = Path("/usr/bin/aws")
+
+
 def run(
     command: str,
     *args: str,
