@@ -26,6 +26,7 @@ import sys
 import time
 
 from ecrlogin import cache, config, files, identity
+from ecrlogin.hosts import SPACE
 from ecrlogin.options import ClientOptions
 
 TYPE_CHECKING = False  # typing itself is too costly to import on the cache-hit path
@@ -238,7 +239,8 @@ def _read_server_url(source: BinaryIO | None) -> str:
 
 def _server_url(data: bytes) -> str:
     try:
-        text = data.decode("utf-8").strip()
+        # Only the white space the protocol trims: anything else is part of the address.
+        text = data.decode("utf-8").strip(SPACE)
     except UnicodeDecodeError:
         raise Failure(
             NOT_FOUND,
@@ -383,8 +385,8 @@ def _not_found_detail(server_url: str) -> str:
     host = server_host(server_url)
     if host is None:
         return (
-            f"{_quote(server_url)} is not a registry host name; {PROGRAM} get reads one, "
-            f"e.g. {_EXAMPLE}."
+            f"{_quote(server_url)} is not a registry host name as docker reads it, so it gets "
+            f"no token; {PROGRAM} get reads one, e.g. {_EXAMPLE}."
         )
     return (
         f"{host} is not an Amazon ECR registry, and {config.config_file()} maps no account and "

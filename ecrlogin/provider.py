@@ -325,12 +325,12 @@ def auth_key(image: str) -> str:
     """The `auth` key kubelet matches against `image`: its host, with its port if it has one.
 
     kubelet compares host labels case-sensitively and requires equal ports, so the key
-    keeps the image's own spelling rather than the parser's lower-case form.
+    keeps the image's own spelling rather than the parser's lower-case form. The image
+    was resolved already, so the one parser has a host for it.
     """
-    from ecrlogin.hosts import authority
+    from ecrlogin.hosts import address_host
 
-    key = authority(image.strip())
-    return key[:-1] if key.endswith(":") else key
+    return address_host(image) or ""
 
 
 def respond(request: Request, warnings: list[CacheWarning]) -> str:
