@@ -531,8 +531,9 @@ def _delegate(
     never repeated as is: a failure is one line that names the store, with the
     first line it printed, escaped and with any secret in play redacted.
     """
-    import shutil
     import subprocess
+
+    from ecrlogin import programs
 
     name, where = fallback
     program = config.store_program(name)
@@ -544,7 +545,16 @@ def _delegate(
             "docker-credential-ecrlogin again; name a store that keeps credentials itself."
         )
         raise Failure(detail, detail)
-    path = shutil.which(program)
+    try:
+        path = programs.look_path(program)
+    except programs.RelativePathEntry as exc:
+        detail = (
+            f"The fallback credential store {program} (set by {where}) was found as "
+            f"{_quote(exc.path)} through the relative PATH entry {_quote(exc.entry)}, which "
+            "docker refuses too (a program in the current folder would get every password); "
+            "remove empty and relative entries from PATH."
+        )
+        raise Failure(detail, detail) from None
     if path is None:
         detail = (
             f"The fallback credential store {program} (set by {where}) is not on PATH, so "
