@@ -428,7 +428,16 @@ def _list(warnings: list[CacheWarning]) -> str | Delegated:
                 "server URL to user name; fix that store, or remove the fallback."
             )
             raise Failure(detail, detail)
-        found.update({key: str(value) for key, value in listed.items()})
+        # A host ecrlogin serves is never answered by the fallback store: its entry there
+        # is not what `get` gives, so only ecrlogin's own entries (below) list it.
+        current = settings(warnings)
+        found.update(
+            {
+                key: str(value)
+                for key, value in listed.items()
+                if config.resolve(key, current) is None
+            }
+        )
     if not cache.disabled():
         now = time.time()
         for entry in cache.Store().entries():
