@@ -178,3 +178,22 @@ def test_the_lookup_is_the_first_match_and_never_a_relative_one(
     else:
         expected = str(where(first) / "docker-credential-x")
         assert programs.look_path("docker-credential-x", search) == expected
+
+
+def test_login_helper_warns_when_clients_would_refuse_the_helper(
+    folder: Path, tmp_path: Path
+) -> None:
+    # The helper only in the current folder, reached through an empty PATH entry: docker
+    # would refuse to run it, so `login --helper` says so (and still writes the file).
+    log = plant_store(folder, "docker-credential-ecrlogin")
+    env = {**isolated_env(tmp_path / "home"), "PATH": f":{SYSTEM_PATH}"}
+    config = tmp_path / "config.json"
+    host = "123456789012.dkr.ecr.us-west-2.amazonaws.com"
+    argv = [str(BIN / "ecrlogin"), "login", "--helper", "--config-file", str(config), host]
+    result = run_in(folder, argv, env)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "ecrlogin: warning: docker-credential-ecrlogin is found as ./docker-credential-ecrlogin "
+        "only through the relative PATH entry '', which clients refuse"
+    ) in result.stderr.decode()
+    assert not log.exists()
