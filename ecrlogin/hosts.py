@@ -149,7 +149,7 @@ def address_host(server_url: str) -> str | None:
     if not text or len(text) > _MAX_URL or not text.isascii() or "\\" in text:
         return None
     host = _daemon_host(text)
-    if host is None or any(_daemon_host(key) != host for key in _cli_keys(text)):
+    if host is None or any(key != text and _daemon_host(key) != host for key in _cli_keys(text)):
         return None
     # docker 27 dropped the port from a URL's key: its host must agree all the same.
     if _hostname(_daemon_host(_cli_key_27(text)) or "") != _hostname(host):
@@ -238,8 +238,8 @@ def _go_url_host(url: str) -> str | None:
     authority is what follows `//` up to the next `/`, and its host is what
     follows the last `@`.
     """
-    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in url):
-        return None  # Go: invalid control character in URL
+    if not url.isprintable():
+        return None  # Go: invalid control character in URL (the text is ASCII here)
     url, has_fragment, fragment = url.partition("#")
     scheme, rest = _go_scheme(url)
     if scheme is None:
@@ -289,6 +289,8 @@ def _go_host(host: str) -> str | None:
     colon = host.rfind(":")
     if colon >= 0 and not _valid_optional_port(host[colon:]):
         return None
+    if "%" not in host:
+        return host if set(host) <= _GO_HOST else None
     out: list[str] = []
     index = 0
     while index < len(host):
