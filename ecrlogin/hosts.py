@@ -1,6 +1,9 @@
 """The one registry host-name parser, shared by the CLI, the helper and `login`.
 
-Written with string methods rather than regular expressions: the credential
+`address_host` reads a server address where docker reads it (Go's `net/url`,
+as docker's daemon and CLI apply it), so no ECR token is handed out for an
+address docker would send to another host; `parse_registry` says what an ECR
+host names. Written with string methods rather than regular expressions: the credential
 helper parses a host on every call, and importing `re` costs more than its
 whole cache-hit answer may take.
 """
