@@ -95,11 +95,34 @@ def print_aws_options() -> None:
 
 
 class AwsCommand(TyperCommand):
-    """A command that takes the AWS global options: its help ends with their panel."""
+    """A command that takes the AWS global options: its help ends with their panel, and
+    its own long options may be abbreviated, as the AWS CLI's argparse allows
+    (`get-login --registry-id 1` is `--registry-ids 1` there)."""
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         super().format_help(ctx, formatter)
         print_aws_options()
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        names = [
+            name
+            for param in self.params
+            for name in (*param.opts, *param.secondary_opts)
+            if name.startswith("--")
+        ]
+        args = expand_multi_value([_unabbreviated(arg, names) for arg in args])
+        return list(super().parse_args(ctx, args))
+
+
+def _unabbreviated(arg: str, names: list[str]) -> str:
+    """`arg` with its option name written out when it abbreviates exactly one of `names`."""
+    if arg == "--" or not arg.startswith("--"):
+        return arg
+    name, equals, value = arg.partition("=")
+    if name in names:
+        return arg
+    matches = [full for full in names if full.startswith(name)]
+    return f"{matches[0]}{equals}{value}" if len(matches) == 1 else arg
 
 
 class _Commands(MutableMapping[str, Any]):
@@ -250,7 +273,7 @@ def main(argv: list[str] | None = None) -> None:
             # Not standalone: usage errors and everything a command raises come back
             # here, so Typer's multi-line panels and "Aborted!" never win.
             status = build_app().main(
-                args=expand_multi_value(rest),
+                args=rest,
                 prog_name="ecrlogin",
                 standalone_mode=False,
                 obj=opts,

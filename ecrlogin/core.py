@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ecrlogin import identity, logs
 from ecrlogin.awsclient import create_client, json_default
 from ecrlogin.errors import ParameterError, ResponseError, shorten, translate
-from ecrlogin.hosts import is_account, parse_registry
+from ecrlogin.hosts import is_account
 from ecrlogin.options import ClientOptions
 from ecrlogin.token import PUBLIC_PROXY_ENDPOINT, AuthToken
 
@@ -165,14 +165,19 @@ def cache_entry(key: str, answer: Answer, options: ClientOptions) -> Entry:
     from ecrlogin.cache import Entry
 
     tokens = answer.tokens
-
-    hosts = [token.host for token in tokens if token.host]
+    # The hosts the helper's `list` and `erase` act on: only the registries a token may
+    # be sent to (Amazon ECR hosts; the config is not read on this path).
+    registries = [token.registry() for token in tokens]
+    hosts = [target.host for target in registries if target is not None]
     region = options.region or next(
-        (registry.region for registry in map(parse_registry, hosts) if registry), ""
+        (target.registry.region for target in registries if target is not None), ""
     )
-    # A token whose expiry or host the response left out is served but never stored:
-    # an entry that has already expired is one the cache does not write.
-    known = all(token.expires_at is not None and token.host for token in tokens)
+    # A token whose expiry or registry is unknown (not in the response, or not one to
+    # vouch for) is served but never stored: an already expired entry is never written.
+    known = all(
+        token.expires_at is not None and target is not None
+        for token, target in zip(tokens, registries, strict=True)
+    )
     profile = (
         options.profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
     )

@@ -1042,7 +1042,9 @@ def diagnose_one(
     token, answer = _token(options, ids, public=public, fetch=fetch)
     host = target.host if target is not None else None
     if host is None and answer is not None:
-        host = answer.tokens[0].host
+        # The live check sends the token there: only to a host the token core vouches for.
+        vouched = answer.tokens[0].registry()
+        host = vouched.host if vouched is not None else None
         if host in known:
             return None
     if host is None:

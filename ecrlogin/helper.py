@@ -28,6 +28,7 @@ import sys
 import time
 
 from ecrlogin import cache, config, files, identity
+from ecrlogin.hosts import SPACE
 from ecrlogin.options import ClientOptions
 
 TYPE_CHECKING = False  # typing itself is too costly to import on the cache-hit path
@@ -242,7 +243,8 @@ def _read_server_url(source: BinaryIO | None) -> str:
 
 def _server_url(data: bytes) -> str:
     try:
-        text = data.decode("utf-8").strip()
+        # Only the white space the protocol trims: anything else is part of the address.
+        text = data.decode("utf-8").strip(SPACE)
     except UnicodeDecodeError:
         raise Failure(
             NOT_FOUND,
@@ -387,8 +389,8 @@ def _not_found_detail(server_url: str) -> str:
     host = server_host(server_url)
     if host is None:
         return (
-            f"{_quote(server_url)} is not a registry host name; {PROGRAM} get reads one, "
-            f"e.g. {_EXAMPLE}."
+            f"{_quote(server_url)} is not a registry host name as docker reads it, so it gets "
+            f"no token; {PROGRAM} get reads one, e.g. {_EXAMPLE}."
         )
     return (
         f"{host} is not an Amazon ECR registry, and {config.config_file()} maps no account and "
@@ -430,7 +432,16 @@ def _list(warnings: list[CacheWarning]) -> str | Delegated:
                 "server URL to user name; fix that store, or remove the fallback."
             )
             raise Failure(detail, detail)
-        found.update({key: str(value) for key, value in listed.items()})
+        # A host ecrlogin serves is never answered by the fallback store: its entry there
+        # is not what `get` gives, so only ecrlogin's own entries (below) list it.
+        current = settings(warnings)
+        found.update(
+            {
+                key: str(value)
+                for key, value in listed.items()
+                if config.resolve(key, current) is None
+            }
+        )
     if not cache.disabled():
         now = time.time()
         for entry in cache.Store().entries():
@@ -549,8 +560,9 @@ def _delegate(
     never repeated as is: a failure is one line that names the store, with the
     first line it printed, escaped and with any secret in play redacted.
     """
-    import shutil
     import subprocess
+
+    from ecrlogin import programs
 
     name, where = fallback
     program = config.store_program(name)
@@ -562,7 +574,16 @@ def _delegate(
             "docker-credential-ecrlogin again; name a store that keeps credentials itself."
         )
         raise Failure(detail, detail)
-    path = shutil.which(program)
+    try:
+        path = programs.look_path(program)
+    except programs.RelativePathEntry as exc:
+        detail = (
+            f"The fallback credential store {program} (set by {where}) was found as "
+            f"{_quote(exc.path)} through the relative PATH entry {_quote(exc.entry)}, which "
+            "docker refuses too (a program in the current folder would get every password); "
+            "remove empty and relative entries from PATH."
+        )
+        raise Failure(detail, detail) from None
     if path is None:
         detail = (
             f"The fallback credential store {program} (set by {where}) is not on PATH, so "

@@ -37,16 +37,26 @@ def docker_login_command(token: AuthToken, *, include_email: bool) -> str:
     """The `docker login` command line that AWS CLI v1's `get-login` prints for a token.
 
     Scripts `eval` this line, so each word is checked to be one plain shell word
-    (the user name and the endpoint already were, when the token was decoded).
+    (the user name and the endpoint already were, when the token was decoded); the
+    endpoint is printed as sent, with or without a scheme, as the AWS CLI prints it.
     """
     from ecrlogin.token import check_word  # not at import: the cache-hit path skips it
 
-    token.require_host("get-login has no registry to print")  # so proxy_endpoint is set
+    endpoint = token.endpoint("get-login has no registry to print")
     words = ["docker", "login", "-u", token.username, "-p", check_word(token.password, "password")]
     if include_email:
         words += ["-e", "none"]
-    words.append(token.proxy_endpoint or "")
+    words.append(endpoint)
     return " ".join(words)
+
+
+def shown_host(endpoint: str) -> str | None:
+    """The host part of a printed proxyEndpoint, as a person would type it after
+    `docker login`; None if it has none. Printed only: a host to act on comes from
+    `AuthToken.registry()`."""
+    from ecrlogin.hosts import server_host
+
+    return server_host(endpoint)
 
 
 def get_login_text(tokens: Sequence[AuthToken], *, include_email: bool) -> str:
@@ -68,7 +78,7 @@ def get_login_json(tokens: Sequence[AuthToken], *, include_email: bool) -> str:
             "Username": token.username,
             "Password": token.password,
             "ProxyEndpoint": token.proxy_endpoint,
-            "Endpoint": token.host,
+            "Endpoint": shown_host(token.proxy_endpoint) if token.proxy_endpoint else None,
             "ExpiresAt": iso_utc(token.expires_at) if token.expires_at else None,
             "Command": docker_login_command(token, include_email=include_email),
         }

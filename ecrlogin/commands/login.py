@@ -1,6 +1,5 @@
 """The `login` and `logout` commands: log container clients, or their config files, into ECR."""
 
-import shutil
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -14,6 +13,7 @@ from ecrlogin.clients import ClientName
 from ecrlogin.commands.common import GlobalOptions, Targets, aws_command, emit, report
 from ecrlogin.errors import ParameterError, RegistriesFailed
 from ecrlogin.login import Method
+from ecrlogin.programs import RelativePathEntry, look_path
 
 
 class FileFormat(str, Enum):
@@ -191,6 +191,7 @@ def login(
             core.fetch,
             use_cache=opts.cache,
             tokens_needed=mode.kind is not Method.HELPER,
+            settings=settings,
         )
     report(fetch_warnings)
     if mask if mask is not None else github_actions.active():
@@ -249,7 +250,7 @@ def logout(
     if not targets:
         with ui.status("Finding your default registry"):
             results, fetch_warnings = flow.fetch(
-                results, opts.aws, core.fetch, use_cache=opts.cache
+                results, opts.aws, core.fetch, use_cache=opts.cache, settings=settings
             )
         report(fetch_warnings)
     warnings: list[str] = []
@@ -302,7 +303,16 @@ def _report_store(change: flow.StoreChange) -> None:
 
 
 def _check_helper_on_path() -> None:
-    if shutil.which("docker-credential-ecrlogin") is None:
+    try:
+        found = look_path("docker-credential-ecrlogin")
+    except RelativePathEntry as exc:
+        ui.warn(
+            f"docker-credential-ecrlogin is found as {exc.path} only through the relative "
+            f"PATH entry {exc.entry!r}, which clients refuse; put its bin directory on PATH "
+            "as an absolute path."
+        )
+        return
+    if found is None:
         ui.warn(
             "docker-credential-ecrlogin is not on PATH, so clients cannot run the helper "
             "yet; install ecrlogin where the client runs, or add its bin directory to PATH."

@@ -92,7 +92,10 @@ def _tell_the_runner(token: "AuthToken", *, github_output: bool, mask: bool | No
     if not github_output:
         return
     if state is OutputFile.WRITTEN:
-        host = token.require_host("--github-output has no registry to name")
+        from ecrlogin import config
+
+        why = "--github-output has no registry to name"
+        host = token.require_registry(config.load(), why).host
         github_actions.write_outputs(github_actions.login_outputs([(host, token)], requested=1))
     else:
         (ui.warn if state is OutputFile.NO_FILE else ui.note)(render.github_outputs_skipped(state))

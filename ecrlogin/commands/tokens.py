@@ -86,7 +86,8 @@ def _safe_login(
     if registry_ids:
         words += ["--registry-id", registry_ids[0]]
     words += ["|", "docker", "login", "--username", "AWS", "--password-stdin"]
-    words.append(tokens[0].require_host("get-login has no registry to print"))
+    endpoint = tokens[0].endpoint("get-login has no registry to print")
+    words.append(render.shown_host(endpoint) or endpoint)
     if len(tokens) > 1:
         words.append("(and the same with --registry-id for each other registry)")
     return " ".join(words)

@@ -177,3 +177,16 @@ def test_no_command_option_is_taken_for_an_abbreviated_global_one() -> None:
     assert "--registry-ids" in names  # the commands were really read
     for name in names:
         assert awsargs._lookup(name.partition("=")[0]) is None, name
+
+
+def test_a_commands_own_option_may_be_abbreviated_as_in_argparse() -> None:
+    # A real script (see tests/data/aws_invocations.json): `get-login --registry-id ID`.
+    from ecrlogin import cli
+
+    names = ["--registry-ids", "--include-email", "--no-include-email"]
+    assert cli._unabbreviated("--registry-id", names) == "--registry-ids"
+    assert cli._unabbreviated("--registry-id=1", names) == "--registry-ids=1"
+    assert cli._unabbreviated("--no-incl", names) == "--no-include-email"
+    assert cli._unabbreviated("--in", names) == "--include-email"
+    assert cli._unabbreviated("--bogus", names) == "--bogus"  # left for the parser to refuse
+    assert cli._unabbreviated("--include-email", names) == "--include-email"
