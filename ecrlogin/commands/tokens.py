@@ -5,14 +5,17 @@ Plain functions; `ecrlogin.cli` registers each under its name(s).
 
 import shlex
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ecrlogin import core, errors, render, ui
+from ecrlogin import core, render, ui
 from ecrlogin.commands.common import GlobalOptions, aws_command, emit, report
 from ecrlogin.options import ClientOptions
 from ecrlogin.token import AuthToken
+
+if TYPE_CHECKING:
+    from ecrlogin.awsclient import OutputSettings
 
 
 class LoginOutput(str, Enum):
@@ -20,13 +23,6 @@ class LoginOutput(str, Enum):
 
     text = "text"
     json = "json"
-
-
-class ApiOutput(str, Enum):
-    """Output formats of `get-authorization-token`."""
-
-    json = "json"
-    text = "text"
 
 
 RegistryIds = Annotated[
@@ -98,10 +94,11 @@ def get_authorization_token(
     opts: GlobalOptions,
     registry_ids: RegistryIds = None,
     output: Annotated[
-        ApiOutput | None,
+        str | None,
         typer.Option(
             "--output",
-            help="json or text (default: the profile's `output`, else json).",
+            help="json, text, table, yaml or yaml-stream (default: AWS_DEFAULT_OUTPUT, "
+            "the profile's `output`, else json).",
             show_default=False,
         ),
     ] = None,
@@ -113,10 +110,10 @@ def get_authorization_token(
     ] = None,
 ) -> None:
     """Print the GetAuthorizationToken response as `aws ecr get-authorization-token` does."""
-    fmt = output.value if output else _configured_output(opts.aws)
+    settings = _output_settings(opts.aws, output)
     answer = core.fetch(opts.aws, registry_ids or [], use_cache=opts.cache)
     report(answer.warnings)
-    emit(render.api_response(answer.response, output=fmt, query=query))
+    emit(_formatted(answer.response, settings, query))
 
 
 @aws_command
@@ -124,10 +121,11 @@ def public_get_authorization_token(
     ctx: typer.Context,
     opts: GlobalOptions,
     output: Annotated[
-        ApiOutput | None,
+        str | None,
         typer.Option(
             "--output",
-            help="json or text (default: the profile's `output`, else json).",
+            help="json, text, table, yaml or yaml-stream (default: AWS_DEFAULT_OUTPUT, "
+            "the profile's `output`, else json).",
             show_default=False,
         ),
     ] = None,
@@ -139,20 +137,25 @@ def public_get_authorization_token(
     ] = None,
 ) -> None:
     """Print the ECR Public GetAuthorizationToken response as the AWS CLI does."""
-    fmt = output.value if output else _configured_output(opts.aws)
+    settings = _output_settings(opts.aws, output)
     answer = core.fetch(opts.aws, public=True, use_cache=opts.cache)
     report(answer.warnings)
-    emit(render.api_response(answer.response, output=fmt, query=query))
+    emit(_formatted(answer.response, settings, query))
 
 
-def _configured_output(client: ClientOptions) -> str:
-    from ecrlogin.awsclient import configured_output
+def _output_settings(client: ClientOptions, output: str | None) -> "OutputSettings":
+    from ecrlogin.awsclient import output_settings
 
-    value = configured_output(client)
-    if value not in ("json", "text"):
-        raise errors.ConfigurationError(
-            f"The output format {value!r} from AWS_DEFAULT_OUTPUT or the profile's `output` "
-            "is not supported by ecrlogin",
-            "Pass --output json or --output text.",
-        )
-    return value
+    return output_settings(client, output)
+
+
+def _formatted(response: dict[str, Any], settings: "OutputSettings", query: str | None) -> str:
+    from ecrlogin import awsformat
+
+    return awsformat.format_response(
+        response,
+        output=settings.output,
+        query=query,
+        timestamp_format=settings.timestamp_format,
+        width=awsformat.terminal_width(),
+    )
