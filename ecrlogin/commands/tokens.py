@@ -5,17 +5,14 @@ Plain functions; `ecrlogin.cli` registers each under its name(s).
 
 import shlex
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-from ecrlogin import core, render, ui
+from ecrlogin import awsformat, core, render, ui
+from ecrlogin.awsclient import OutputSettings, output_settings
 from ecrlogin.commands.common import GlobalOptions, aws_command, emit, report
-from ecrlogin.options import ClientOptions
 from ecrlogin.token import AuthToken
-
-if TYPE_CHECKING:
-    from ecrlogin.awsclient import OutputSettings
 
 
 class LoginOutput(str, Enum):
@@ -110,7 +107,7 @@ def get_authorization_token(
     ] = None,
 ) -> None:
     """Print the GetAuthorizationToken response as `aws ecr get-authorization-token` does."""
-    settings = _output_settings(opts.aws, output)
+    settings = output_settings(opts.aws, output)
     answer = core.fetch(opts.aws, registry_ids or [], use_cache=opts.cache)
     report(answer.warnings)
     emit(_formatted(answer.response, settings, query))
@@ -137,21 +134,13 @@ def public_get_authorization_token(
     ] = None,
 ) -> None:
     """Print the ECR Public GetAuthorizationToken response as the AWS CLI does."""
-    settings = _output_settings(opts.aws, output)
+    settings = output_settings(opts.aws, output)
     answer = core.fetch(opts.aws, public=True, use_cache=opts.cache)
     report(answer.warnings)
     emit(_formatted(answer.response, settings, query))
 
 
-def _output_settings(client: ClientOptions, output: str | None) -> "OutputSettings":
-    from ecrlogin.awsclient import output_settings
-
-    return output_settings(client, output)
-
-
-def _formatted(response: dict[str, Any], settings: "OutputSettings", query: str | None) -> str:
-    from ecrlogin import awsformat
-
+def _formatted(response: dict[str, Any], settings: OutputSettings, query: str | None) -> str:
     return awsformat.format_response(
         response,
         output=settings.output,
