@@ -204,6 +204,23 @@ def remove_helpers(path: Path, hosts: Iterable[str], helper: str) -> list[str]:
     return update(path, lambda data: drop_helpers(data, list(hosts), helper), create=False)
 
 
+def read(path: Path) -> dict[str, Any]:
+    """The JSON object in `path`, read without a lock and never written ({} when missing):
+    for callers that only look, such as `doctor`. Raises ConfigurationError as `update` does."""
+    try:
+        return _read(path)[0]  # through a symlink, as the clients read it
+    except files.UnsafeFile as exc:
+        raise ConfigurationError(
+            f"Will not read {path}: {exc.strerror}",
+            "Point DOCKER_CONFIG / REGISTRY_AUTH_FILE at a regular JSON file.",
+        ) from None
+    except OSError as exc:
+        raise ConfigurationError(
+            f"Cannot read {path}: {exc.strerror or exc}",
+            "Check the file's and its directory's permissions.",
+        ) from None
+
+
 def update(path: Path, change: Callable[[dict[str, Any]], R], *, create: bool = True) -> R:
     """Apply `change` to the JSON object in `path` under the lock and write it back atomically.
 

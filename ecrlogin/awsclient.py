@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ecrlogin import __version__
-from ecrlogin.errors import ConfigurationError, FormatError, ParameterError, shorten
+from ecrlogin.errors import ConfigurationError, FormatError, shorten
 from ecrlogin.hosts import PUBLIC_REGION
 from ecrlogin.options import ClientOptions
 
@@ -81,11 +81,13 @@ def create_client(
     options: ClientOptions,
     *,
     on_secret: Callable[[str], None] | None = None,
+    on_source: Callable[[str], None] | None = None,
 ) -> BaseClient:
     """Build a botocore client for `service` ("ecr" or "ecr-public") from `options`.
 
     With `on_secret` (the redactor's register), the credentials are resolved first and
-    their secret parts handed over, so no error line or log can show them.
+    their secret parts handed over, so no error line or log can show them. `on_source`
+    is told where botocore found them (its provider's name, e.g. "env", "sso").
     """
     import botocore.session
     from botocore.config import Config
@@ -111,6 +113,10 @@ def create_client(
         config_kwargs["use_fips_endpoint"] = options.use_fips
     if options.use_dualstack is not None:
         config_kwargs["use_dualstack_endpoint"] = options.use_dualstack
+    if not options.sign_request:
+        from botocore import UNSIGNED
+
+        config_kwargs["signature_version"] = UNSIGNED
 
     region = options.region
     if service == "ecr-public" and region is None:
@@ -151,7 +157,11 @@ def create_client(
         if on_secret is not None:
             on_secret(role["SecretAccessKey"])
             on_secret(role["SessionToken"])
-    elif (creds := session.get_credentials()) is not None:  # cached for create_client
+        if on_source is not None:
+            on_source("assume-role-with-web-identity")
+    elif (
+        options.sign_request and (creds := session.get_credentials()) is not None
+    ):  # cached for create_client
         frozen = creds.get_frozen_credentials()
         if not all(
             isinstance(part, str) for part in (frozen.access_key, frozen.secret_key)
@@ -167,6 +177,8 @@ def create_client(
             for secret in (frozen.secret_key, frozen.token):
                 if secret:
                     on_secret(secret)
+        if on_source is not None:
+            on_source(str(creds.method or "unknown"))
 
     return session.create_client(
         service,
@@ -176,6 +188,59 @@ def create_client(
         config=config,
         **credentials,
     )
+
+
+class CallerIdentity(NamedTuple):
+    """Who the AWS credentials of some options are (STS GetCallerIdentity), and where
+    botocore found them."""
+
+    account: str
+    arn: str
+    # botocore's name for the provider: "env", "shared-credentials-file", "sso", ...
+    source: str
+
+
+def caller_identity(options: ClientOptions) -> CallerIdentity:
+    """STS GetCallerIdentity with the credentials `options` select; raises EcrloginError.
+
+    `--endpoint-url` names the ECR endpoint, so STS is asked where botocore's own
+    configuration (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL) points it.
+    """
+    from ecrlogin import logs
+    from ecrlogin.errors import ResponseError, translate
+
+    sources: list[str] = []
+    try:
+        sts = create_client(
+            "sts",
+            options.replace(endpoint_url=None),
+            on_secret=logs.register_secret,
+            on_source=sources.append,
+        )
+        answer = sts.get_caller_identity()
+    except Exception as exc:  # translate() is the one place errors are mapped
+        raise translate(exc) from exc
+    account, arn = answer.get("Account"), answer.get("Arn")
+    if not isinstance(account, str) or not isinstance(arn, str):
+        raise ResponseError(
+            "GetCallerIdentity answered without an account and ARN",
+            "Check that AWS_ENDPOINT_URL_STS (or AWS_ENDPOINT_URL) points at AWS STS.",
+        )
+    return CallerIdentity(account, arn, sources[0] if sources else "unknown")
+
+
+def profile_settings(profile: str | None) -> dict[str, Any]:
+    """The AWS config file's settings of `profile` (the default profile when None), as
+    botocore reads them; raises EcrloginError for an unknown profile."""
+    import botocore.session
+
+    from ecrlogin.errors import translate
+
+    check_aws_files()
+    try:
+        return dict(botocore.session.Session(profile=profile).get_scoped_config())
+    except Exception as exc:  # translate() is the one place errors are mapped
+        raise translate(exc) from exc
 
 
 ROLE_SESSION_NAME = "ecrlogin-credential-provider"
@@ -220,18 +285,13 @@ class OutputSettings(NamedTuple):
 def output_settings(options: ClientOptions, output: str | None = None) -> OutputSettings:
     """The output format and timestamp format the AWS CLI v2 would use.
 
-    The format is `output` (the --output option) if given, else AWS_DEFAULT_OUTPUT,
-    else the profile's `output`, else json; each is checked as v2 checks it (an
-    unknown --output is a bad parameter, an unknown configured one a general error).
+    The format is `output` (the --output option, its value checked by the command
+    line) if given, else AWS_DEFAULT_OUTPUT, else the profile's `output`, else json;
+    an unknown configured one fails with exit 255, as in v2.
     """
-    from ecrlogin.awsformat import OUTPUTS
-
-    choices = ", ".join(OUTPUTS)
-    if output is not None and output not in OUTPUTS:
-        raise ParameterError(
-            f"Invalid value for --output: {shorten(output)}", f"Pass one of {choices}."
-        )
     import botocore.session
+
+    from ecrlogin.awsformat import OUTPUTS
 
     check_aws_files()
     scoped = botocore.session.Session(profile=options.profile).get_scoped_config()
@@ -245,7 +305,7 @@ def output_settings(options: ClientOptions, output: str | None = None) -> Output
         if output not in OUTPUTS:
             raise FormatError(
                 f"{where} is {shorten(output)}, not an output format",
-                f"Set it to one of {choices}, or pass --output.",
+                f"Set it to one of {', '.join(OUTPUTS)}, or pass --output.",
             )
     return OutputSettings(output, timestamps)
 

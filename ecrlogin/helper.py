@@ -11,7 +11,9 @@ As `credsStore` it serves every registry: ECR hosts itself, every other host
 through a fallback store (`[store] fallback` or ECRLOGIN_FALLBACK_STORE, any
 docker-credential-NAME on PATH), whose answer and exit code pass through
 unchanged. Without one, `store` for such a host fails loudly rather than
-dropping the credentials.
+dropping the credentials (unless AWS_ECR_IGNORE_CREDS_STORAGE=true asks for
+amazon-ecr-credential-helper's "pretend it succeeded"; its AWS_ECR_DISABLE_CACHE
+and AWS_ECR_CACHE_DIR are read by the cache module, for every program).
 
 A cache hit imports only this module, `hosts`, `config`, `options`,
 `identity` and `cache`: not botocore, Typer, Rich, `json`, `re` or `typing`,
@@ -49,6 +51,8 @@ _EXAMPLE = "123456789012.dkr.ecr.us-west-2.amazonaws.com"
 # not hold it for botocore's 60 s per attempt. The CLI's environment variables
 # for --cli-connect-timeout / --cli-read-timeout override these.
 TIMEOUTS = {"ECRLOGIN_CLI_CONNECT_TIMEOUT": 5.0, "ECRLOGIN_CLI_READ_TIMEOUT": 15.0}
+# The Go helper's setting: `store` / `erase` succeed without storing (see ignore_storage).
+IGNORE_STORAGE = "AWS_ECR_IGNORE_CREDS_STORAGE"
 
 
 class Delegated:
@@ -471,6 +475,13 @@ def _store(source: BinaryIO | None, warnings: list[CacheWarning]) -> str | Deleg
     from ecrlogin.hosts import server_host
 
     host = server_host(server_url) or _quote(server_url)
+    if ignore_storage():
+        _say(
+            "warning",
+            f"The credentials for {host} were not saved, and store succeeds anyway: "
+            f"{IGNORE_STORAGE}=true. Unset it, or set a fallback store, to keep them.",
+        )
+        return ""
     detail = (
         f"The credentials for {host} were not saved: {PROGRAM} keeps none for registries "
         f'that are not Amazon ECR. Set a fallback store for them, [store] fallback = "pass" '
@@ -481,9 +492,18 @@ def _store(source: BinaryIO | None, warnings: list[CacheWarning]) -> str | Deleg
     raise Failure(detail, detail)
 
 
+def ignore_storage() -> bool:
+    """AWS_ECR_IGNORE_CREDS_STORAGE=true, read as amazon-ecr-credential-helper reads it
+    (exactly "true", ecr-login/ecr.go): `store` and `erase` succeed and change nothing
+    here. A fallback store, when one is set, still gets the hosts it keeps: that
+    setting is ecrlogin's own and says where those credentials belong."""
+    return os.environ.get(IGNORE_STORAGE) == "true"
+
+
 def _erase(source: BinaryIO | None) -> str | Delegated:
     """Drop the cache entry that `get` would serve for this host (`docker logout`); another
-    host's credentials are erased by the fallback store."""
+    host's credentials are erased by the fallback store. With AWS_ECR_IGNORE_CREDS_STORAGE
+    the cached token stays (the Go helper's "pretend it succeeded")."""
     data = _read(source)
     try:
         server_url = _server_url(data)
@@ -507,7 +527,7 @@ def _erase(source: BinaryIO | None) -> str | Delegated:
             if fallback is not None:
                 return _delegate(fallback, "erase", data)
     host = server_host(server_url)
-    if host is None or cache.disabled():
+    if host is None or cache.disabled() or ignore_storage():
         return ""
     keys, hosts = [], [host]
     if target is not None:

@@ -34,6 +34,7 @@ class ClientOptions(Record):
         "use_dualstack",
         "role_arn",
         "web_identity_token",
+        "sign_request",
     )
     region: str | None
     profile: str | None
@@ -49,6 +50,8 @@ class ClientOptions(Record):
     # role, assumed with STS AssumeRoleWithWebIdentity and the workload's token.
     role_arn: str | None
     web_identity_token: str | None
+    # False: --no-sign-request, an unsigned call (ECR emulators; AWS itself refuses it).
+    sign_request: bool
 
     def __init__(
         self,
@@ -63,6 +66,7 @@ class ClientOptions(Record):
         use_dualstack: bool | None = None,
         role_arn: str | None = None,
         web_identity_token: str | None = None,
+        sign_request: bool = True,
     ) -> None:
         self._set(
             region=region,
@@ -76,6 +80,7 @@ class ClientOptions(Record):
             use_dualstack=use_dualstack,
             role_arn=role_arn,
             web_identity_token=web_identity_token,
+            sign_request=sign_request,
         )
 
     def __repr__(self) -> str:  # never the workload's token

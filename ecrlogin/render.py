@@ -18,6 +18,7 @@ from ecrlogin.errors import one_line
 
 if TYPE_CHECKING:
     from ecrlogin.cache import CacheWarning, Entry
+    from ecrlogin.github_actions import OutputFile
     from ecrlogin.login import RegistryResult, StoreChange
     from ecrlogin.token import AuthToken
 
@@ -36,16 +37,26 @@ def docker_login_command(token: AuthToken, *, include_email: bool) -> str:
     """The `docker login` command line that AWS CLI v1's `get-login` prints for a token.
 
     Scripts `eval` this line, so each word is checked to be one plain shell word
-    (the user name and the endpoint already were, when the token was decoded).
+    (the user name and the endpoint already were, when the token was decoded); the
+    endpoint is printed as sent, with or without a scheme, as the AWS CLI prints it.
     """
     from ecrlogin.token import check_word  # not at import: the cache-hit path skips it
 
-    token.require_host("get-login has no registry to print")  # so proxy_endpoint is set
+    endpoint = token.endpoint("get-login has no registry to print")
     words = ["docker", "login", "-u", token.username, "-p", check_word(token.password, "password")]
     if include_email:
         words += ["-e", "none"]
-    words.append(token.proxy_endpoint or "")
+    words.append(endpoint)
     return " ".join(words)
+
+
+def shown_host(endpoint: str) -> str | None:
+    """The host part of a printed proxyEndpoint, as a person would type it after
+    `docker login`; None if it has none. Printed only: a host to act on comes from
+    `AuthToken.registry()`."""
+    from ecrlogin.hosts import server_host
+
+    return server_host(endpoint)
 
 
 def get_login_text(tokens: Sequence[AuthToken], *, include_email: bool) -> str:
@@ -67,24 +78,13 @@ def get_login_json(tokens: Sequence[AuthToken], *, include_email: bool) -> str:
             "Username": token.username,
             "Password": token.password,
             "ProxyEndpoint": token.proxy_endpoint,
-            "Endpoint": token.host,
+            "Endpoint": shown_host(token.proxy_endpoint) if token.proxy_endpoint else None,
             "ExpiresAt": iso_utc(token.expires_at) if token.expires_at else None,
             "Command": docker_login_command(token, include_email=include_email),
         }
         for token in tokens
     ]
     return json.dumps(items, indent=4, ensure_ascii=False) + "\n"
-
-
-def workflow_escape(value: str) -> str:
-    """A value escaped for a GitHub Actions workflow command: `%`, CR and LF as the runner
-    decodes them, so a value holding a line break stays one command (and one mask)."""
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def github_masks(secrets: Sequence[str]) -> str:
-    """GitHub Actions `::add-mask::` lines, so the runner hides each secret in every log."""
-    return "".join(f"::add-mask::{workflow_escape(secret)}\n" for secret in secrets)
 
 
 def login_json(results: Sequence[RegistryResult]) -> str:
@@ -99,6 +99,16 @@ def login_json(results: Sequence[RegistryResult]) -> str:
         for result in results
     ]
     return json.dumps(items, indent=4, ensure_ascii=False) + "\n"
+
+
+def github_outputs_skipped(state: OutputFile) -> str:
+    """Why no step outputs were written (state NOT_ACTIONS or NO_FILE)."""
+    if state.value == "no-file":
+        return (
+            "GITHUB_OUTPUT is not set, so no step outputs were written; this runner is too old "
+            "for the outputs file (2.297.0 or newer sets it), or an earlier command unset it."
+        )
+    return "Not in GitHub Actions (GITHUB_ACTIONS is not true), so no step outputs were written."
 
 
 def method_name(result: RegistryResult) -> str | None:

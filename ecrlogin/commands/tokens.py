@@ -4,7 +4,6 @@ Plain functions; `ecrlogin.cli` registers each under its name(s).
 """
 
 import shlex
-from enum import Enum
 from typing import Annotated, Any
 
 import typer
@@ -14,14 +13,13 @@ from ecrlogin.awsclient import OutputSettings, output_settings
 from ecrlogin.commands.common import GlobalOptions, aws_command, emit, report
 from ecrlogin.token import AuthToken
 
-
-class LoginOutput(str, Enum):
-    """Output formats of `get-login`."""
-
-    text = "text"
-    json = "json"
-
-
+IncludeEmail = Annotated[
+    bool,
+    typer.Option(
+        "--include-email/--no-include-email",
+        help="Include `-e none` (Docker 17.06 and later reject it).",
+    ),
+]
 RegistryIds = Annotated[
     list[str] | None,
     typer.Option(
@@ -37,24 +35,13 @@ def get_login(
     ctx: typer.Context,
     opts: GlobalOptions,
     registry_ids: RegistryIds = None,
-    include_email: Annotated[
-        bool,
-        typer.Option(
-            "--include-email/--no-include-email",
-            help="Include `-e none` (Docker 17.06 and later reject it).",
-        ),
-    ] = True,
-    output: Annotated[
-        LoginOutput, typer.Option("--output", help="text: docker login lines; json: objects.")
-    ] = LoginOutput.text,
+    include_email: IncludeEmail = True,
 ) -> None:
-    """Print a `docker login` command per registry (AWS CLI v1's get-login)."""
+    """Print a `docker login` command per registry (AWS CLI v1's get-login; it ignores
+    --output and --query, as v1 does)."""
     answer = core.fetch(opts.aws, registry_ids or [], use_cache=opts.cache)
     report(answer.warnings)
     tokens = answer.tokens
-    if output is LoginOutput.json:
-        emit(render.get_login_json(tokens, include_email=include_email))
-        return
     emit(render.get_login_text(tokens, include_email=include_email))
     ui.warn(
         "The printed command carries the password, which other users can see in process "
@@ -65,6 +52,26 @@ def get_login(
             "Docker 17.06 and later reject `-e none` (unknown shorthand flag: 'e'); "
             "pass --no-include-email."
         )
+
+
+@aws_command
+def get_login_command(
+    ctx: typer.Context,
+    opts: GlobalOptions,
+    registry_ids: RegistryIds = None,
+    include_email: Annotated[
+        bool,
+        typer.Option(
+            "--include-email/--no-include-email",
+            help="Include `-e none` in each Command (Docker 17.06 and later reject it).",
+        ),
+    ] = False,
+) -> None:
+    """Print, as JSON, the objects PowerShell's Get-ECRLoginCommand returns (Username,
+    Password, ProxyEndpoint, Endpoint, ExpiresAt, Command)."""
+    answer = core.fetch(opts.aws, registry_ids or [], use_cache=opts.cache)
+    report(answer.warnings)
+    emit(render.get_login_json(answer.tokens, include_email=include_email))
 
 
 def _safe_login(
@@ -79,7 +86,8 @@ def _safe_login(
     if registry_ids:
         words += ["--registry-id", registry_ids[0]]
     words += ["|", "docker", "login", "--username", "AWS", "--password-stdin"]
-    words.append(tokens[0].require_host("get-login has no registry to print"))
+    endpoint = tokens[0].endpoint("get-login has no registry to print")
+    words.append(render.shown_host(endpoint) or endpoint)
     if len(tokens) > 1:
         words.append("(and the same with --registry-id for each other registry)")
     return " ".join(words)
@@ -90,54 +98,25 @@ def get_authorization_token(
     ctx: typer.Context,
     opts: GlobalOptions,
     registry_ids: RegistryIds = None,
-    output: Annotated[
-        str | None,
-        typer.Option(
-            "--output",
-            help="json, text, table, yaml or yaml-stream (default: AWS_DEFAULT_OUTPUT, "
-            "the profile's `output`, else json).",
-            show_default=False,
-        ),
-    ] = None,
-    query: Annotated[
-        str | None,
-        typer.Option(
-            "--query", help="JMESPath expression applied to the response.", show_default=False
-        ),
-    ] = None,
 ) -> None:
-    """Print the GetAuthorizationToken response as `aws ecr get-authorization-token` does."""
-    settings = output_settings(opts.aws, output)
+    """Print the GetAuthorizationToken response as `aws ecr get-authorization-token` does
+    (--output and --query as in AWS CLI v2)."""
+    settings = output_settings(opts.aws, opts.output)
     answer = core.fetch(opts.aws, registry_ids or [], use_cache=opts.cache)
     report(answer.warnings)
-    emit(_formatted(answer.response, settings, query))
+    emit(_formatted(answer.response, settings, opts.query))
 
 
 @aws_command
 def public_get_authorization_token(
     ctx: typer.Context,
     opts: GlobalOptions,
-    output: Annotated[
-        str | None,
-        typer.Option(
-            "--output",
-            help="json, text, table, yaml or yaml-stream (default: AWS_DEFAULT_OUTPUT, "
-            "the profile's `output`, else json).",
-            show_default=False,
-        ),
-    ] = None,
-    query: Annotated[
-        str | None,
-        typer.Option(
-            "--query", help="JMESPath expression applied to the response.", show_default=False
-        ),
-    ] = None,
 ) -> None:
     """Print the ECR Public GetAuthorizationToken response as the AWS CLI does."""
-    settings = output_settings(opts.aws, output)
+    settings = output_settings(opts.aws, opts.output)
     answer = core.fetch(opts.aws, public=True, use_cache=opts.cache)
     report(answer.warnings)
-    emit(_formatted(answer.response, settings, query))
+    emit(_formatted(answer.response, settings, opts.query))
 
 
 def _formatted(response: dict[str, Any], settings: OutputSettings, query: str | None) -> str:

@@ -9,7 +9,6 @@ v2 has no `get-login`.
 
 from __future__ import annotations
 
-import os
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,11 +18,10 @@ import pytest
 from tests.support import faultserver as fs
 from tests.support.env import ACCOUNT
 from tests.support.faultserver import FaultServer
-from tests.support.tools import IN_CI, ecrlogin
+from tests.support.tools import ecrlogin
 
 pytestmark = pytest.mark.compat
 
-AWS_V2 = Path("/usr/bin/aws")
 RECIPE = ["--output", "text", "--query", "authorizationData[].authorizationToken"]
 OUTPUTS = ["json", "text", "table", "yaml", "yaml-stream"]
 # No query, a string, a list of objects, null (tests/unit/test_awsformat.py runs v2's
@@ -31,17 +29,6 @@ OUTPUTS = ["json", "text", "table", "yaml", "yaml-stream"]
 QUERIES = [None, "authorizationData[0].proxyEndpoint", "authorizationData", "nothing"]
 # A zone away from UTC, so iso8601's local time shows its offset (+05:30).
 ZONE = "Asia/Kolkata"
-
-
-@pytest.fixture
-def v2() -> Path:
-    """The AWS CLI v2 program; missing, it fails the run in CI and skips locally."""
-    if not os.access(AWS_V2, os.X_OK):
-        message = f"AWS CLI v2 is not installed at {AWS_V2} (.ci/setup installs Debian's awscli)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return AWS_V2
 
 
 def aws_v2(v2: Path, args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:

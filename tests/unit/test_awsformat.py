@@ -33,10 +33,9 @@ from ecrlogin import awsclient, awsformat
 from ecrlogin.awsformat import OUTPUTS, format_response
 from ecrlogin.errors import ConfigurationError, FormatError, ParameterError
 from ecrlogin.options import ClientOptions
-from tests.support.tools import IN_CI
+from tests.support.tools import require_aws_v2
 
 AWS_V2_PYTHON = Path("/usr/bin/python3")
-AWS_V2 = Path("/usr/bin/aws")
 ORACLE = Path(__file__).parents[1] / "support" / "awscli_v2_format.py"
 
 TOKEN = "QVdTOjEyMzQ1Njc4OTAxMi1hdXRoLXRva2Vu"
@@ -297,15 +296,6 @@ def test_the_option_beats_the_environment_which_beats_the_profile(
     assert configured("text") == ("text", "iso8601")  # an unused bad value is no error
 
 
-@pytest.mark.parametrize("value", ["xml", "", "TEXT"])
-def test_an_unknown_output_option_is_a_parameter_error(aws_config: Path, value: str) -> None:
-    with pytest.raises(ParameterError) as caught:
-        configured(value)
-    assert caught.value.exit_code == 252
-    assert "--output" in caught.value.message
-    assert "yaml-stream" in caught.value.message
-
-
 @pytest.mark.parametrize("value", ["xml", ""])
 def test_an_unknown_configured_output_fails_with_255(
     aws_config: Path, monkeypatch: pytest.MonkeyPatch, value: str
@@ -332,11 +322,7 @@ def test_an_unknown_timestamp_format_is_a_configuration_error(aws_config: Path) 
 
 def v2_prints(cases: list[dict[str, Any]], tz: str = "Asia/Kolkata") -> list[dict[str, Any]]:
     """What the AWS CLI v2's formatter prints for each case (see awscli_v2_format.py)."""
-    if not os.access(AWS_V2, os.X_OK):
-        message = f"AWS CLI v2 is not installed at {AWS_V2} (.ci/setup installs Debian's awscli)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+    require_aws_v2()
     result = subprocess.run(
         [str(AWS_V2_PYTHON), str(ORACLE)],
         input=json.dumps(cases),

@@ -88,3 +88,24 @@ def test_get_login_json_expiry_is_utc_whatever_the_token_zone() -> None:
     [obj] = json.loads(render.get_login_json([item], include_email=False))
     assert obj["ExpiresAt"] == "2030-01-01T12:30:00+00:00"
     assert obj["Endpoint"] == "public.ecr.aws"
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "host"),
+    [
+        ("1235.ecr.us-east-1.io", "1235.ecr.us-east-1.io"),
+        ("http://localhost:4566", "localhost:4566"),
+        ("https://--password=X", None),
+    ],
+)
+def test_get_login_prints_any_endpoint_as_sent_and_its_host_where_it_has_one(
+    endpoint: str, host: str | None
+) -> None:
+    # As AWS CLI v1 prints it, with or without a scheme; Endpoint is only ever printed.
+    item = AuthToken("AWS", "p", endpoint, EXPIRY, "t")
+    assert (
+        render.get_login_text([item], include_email=False)
+        == f"docker login -u AWS -p p {endpoint}\n"
+    )
+    [obj] = json.loads(render.get_login_json([item], include_email=False))
+    assert (obj["ProxyEndpoint"], obj["Endpoint"]) == (endpoint, host)
