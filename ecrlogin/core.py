@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ecrlogin import identity, logs
-from ecrlogin.awsclient import create_client, json_default
+from ecrlogin.awsclient import create_client
+from ecrlogin.awsformat import json_default
 from ecrlogin.errors import ParameterError, ResponseError, shorten, translate
 from ecrlogin.hosts import is_account
 from ecrlogin.options import ClientOptions

@@ -129,6 +129,13 @@ class OutputError(EcrloginError):
     exit_code = GENERAL
 
 
+class FormatError(EcrloginError):
+    """The configured output format is unknown, or cannot lay out this result (exit 255,
+    as the AWS CLI v2)."""
+
+    exit_code = GENERAL
+
+
 class ClientLoginError(EcrloginError):
     """A container client's own login failed; carries that client's exit code."""
 

@@ -570,6 +570,8 @@ def test_a_missing_field_the_command_does_not_need_is_served_as_aws_cli_v1_does(
 ) -> None:
     scenario = fault_server.scenario(reply)
     env = fault_env_for(tmp_path / "home")
+    # Timestamps as sent: v1's default, which ecrlogin (as v2) needs spelled out.
+    Path(env["AWS_CONFIG_FILE"]).write_text("[default]\ncli_timestamp_format = wire\n")
     theirs = run("aws", "ecr", *args, "--endpoint-url", scenario.url, env=env)
     ours = run("ecrlogin", *args, "--endpoint-url", scenario.url, env=env)
     assert theirs.returncode == 0, theirs.stderr.decode()
