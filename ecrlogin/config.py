@@ -118,6 +118,55 @@ class Config(Record):
         return cls(path=path, registries=registries, fallback=fallback)
 
 
+# Registries that are not ECR and serve the public: a table mapping one of them to an
+# ECR account sends that account's token to whoever runs it. ECR Public
+# (public.ecr.aws) is ECR's own and is not here.
+_PUBLIC_REGISTRIES = frozenset(
+    {
+        "docker.io",
+        "registry-1.docker.io",
+        "index.docker.io",
+        "registry.hub.docker.com",
+        "ghcr.io",
+        "quay.io",
+        "gcr.io",
+        "mcr.microsoft.com",
+        "registry.gitlab.com",
+    }
+)
+
+
+def is_public_registry(host: str) -> bool:
+    """True for a well-known public registry (`host[:port]`) that is not ECR."""
+    name = host.rpartition(":")[0] if host.rpartition(":")[2].isdigit() else host
+    name = name.lower().rstrip(".")
+    return (
+        name in _PUBLIC_REGISTRIES
+        or name.endswith((".pkg.dev", ".gcr.io"))
+        or name.removeprefix("www.") in _PUBLIC_REGISTRIES
+    )
+
+
+class PublicMapping(Record):
+    """A warning: the config maps a well-known public registry to an ECR token."""
+
+    __slots__ = ("host", "source")
+    host: str
+    source: str
+
+    def __init__(self, host: str, source: str) -> None:
+        self._set(host=host, source=source)
+
+
+def public_mappings(settings: Config) -> list[PublicMapping]:
+    """A warning for each `[registries."HOST"]` table whose HOST is a public registry."""
+    return [
+        PublicMapping(host, settings.source or "")
+        for host in settings.registries
+        if is_public_registry(host)
+    ]
+
+
 class Target(Record):
     """A registry to serve: where its token comes from and as whom."""
 
@@ -150,7 +199,15 @@ def read_bytes(path: str | os.PathLike[str] | None = None) -> bytes | None:
     """The configuration file's bytes, or None when there is no file."""
     name = os.fspath(path) if path is not None else config_file()
     try:
-        return files.read_bounded(name, MAX_FILE_BYTES)
+        # It decides which hosts get a token (root's, under the kubelet): only a file
+        # that no one but its user (or root) can change is believed.
+        return files.read_bounded(name, MAX_FILE_BYTES, trusted=True)
+    except files.Untrusted as exc:
+        raise _error(
+            f"Refusing the ecrlogin config file {name}: {exc.strerror}, so another user "
+            "could choose which hosts get your ECR token",
+            "Make it yours and run chmod go-w on it, or point ECRLOGIN_CONFIG at such a file.",
+        ) from None
     except files.UnsafeFile as exc:
         raise _error(
             f"Cannot read the ecrlogin config file {name}: {exc.strerror}",

@@ -272,7 +272,9 @@ def settings(warnings: list[CacheWarning]) -> config.Config:
     if data is None:
         return config.Config()
     if cache.disabled():
-        return config.parse(data, name)
+        settings = config.parse(data, name)
+        warnings.extend(config.public_mappings(settings))
+        return settings
     from ecrlogin import __version__
 
     store = cache.Store()
@@ -280,12 +282,16 @@ def settings(warnings: list[CacheWarning]) -> config.Config:
     memo = store.read_memo(digest)
     if memo is not None:
         try:
-            return config.Config.loads(memo, name)
+            settings = config.Config.loads(memo, name)
         except ValueError:
             pass  # not what dumps() wrote: parse the file again and replace it
+        else:
+            warnings.extend(config.public_mappings(settings))
+            return settings
     settings = config.parse(data, name)  # a bad file raises and is never memoized
     store.write_memo(digest, settings.dumps())
     warnings.extend(store.warnings)
+    warnings.extend(config.public_mappings(settings))
     return settings
 
 
