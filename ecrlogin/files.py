@@ -141,6 +141,34 @@ def open_lock(path: str, *, like: str | None = None) -> int:
     return fd
 
 
+def locked(path: str) -> _Locked:
+    """`with files.locked(path):` holds the exclusive lock of `path` (its side file
+    `path.lock`, made by open_lock) for a read-modify-write of `path`. The one lock
+    of every file ecrlogin edits."""
+    return _Locked(path)
+
+
+class _Locked:
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._fd = -1
+
+    def __enter__(self) -> None:
+        import fcntl  # only when a file is edited: the helper's cache hit never locks here
+
+        # A side file, because the real one is replaced by rename and a lock on it
+        # would be held on an inode that is no longer the file.
+        self._fd = open_lock(f"{self._path}.lock", like=self._path)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(self._fd)
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self._fd)  # closing releases the lock
+
+
 def _check_lock(fd: int, path: str, like: str | None) -> None:
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
