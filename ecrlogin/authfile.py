@@ -12,13 +12,12 @@ Keys are bare `host[:port]`, which podman requires.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -236,7 +235,7 @@ def update(path: Path, change: Callable[[dict[str, Any]], R], *, create: bool = 
         if not create and not path.exists():
             return change({})  # nothing to remove: create neither the file nor its lock
         files.make_private_dirs(str(path.parent))
-        with _locked(path):
+        with files.locked(str(path)):
             data, existed = _read(path)
             before = _dumps(data, path)
             result = change(data)
@@ -255,18 +254,6 @@ def update(path: Path, change: Callable[[dict[str, Any]], R], *, create: bool = 
             f"Cannot update {path}: {exc.strerror or exc}",
             "Check the file's and its directory's permissions, or pass --config-file.",
         ) from None
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    # A side file, because the real one is replaced by rename and a lock on it
-    # would be held on an inode that is no longer the file.
-    fd = files.open_lock(f"{path}.lock", like=str(path))
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 class _NotExact(ValueError):

@@ -35,8 +35,11 @@ if TYPE_CHECKING:
     from types import TracebackType
     from typing import TypeAlias
 
-    # What the cache has to tell a person; the command layer reports it (see render).
-    CacheWarning: TypeAlias = "Unwritable | ServedStale | Shared"
+    from ecrlogin.config import PublicMapping
+
+    # What the cache (or the config it memoizes) has to tell a person; the command
+    # layer reports it (see render).
+    CacheWarning: TypeAlias = "Unwritable | ServedStale | Shared | PublicMapping"
 
 FORMAT = "ecrlogin-token-cache 1"
 ENTRY_SUFFIX = ".token"
@@ -153,11 +156,8 @@ def _shared(info: os.stat_result) -> bool:
     """True if someone but this user may create or delete files in the directory."""
     if not hasattr(os, "geteuid"):  # pragma: no cover - not POSIX
         return False
-    if info.st_uid != os.geteuid() or info.st_mode & stat.S_IWOTH:
-        return True
-    # A group-writable directory is shared unless the group is the user's own
-    # (the private per-user group of umask-002 systems).
-    return bool(info.st_mode & stat.S_IWGRP) and info.st_gid != os.getegid()
+    # Not even root's directory: the cache writes there, and must own what it writes into.
+    return files.others_may_write(info, owners=(os.geteuid(),)) is not None
 
 
 class Entry(Record):

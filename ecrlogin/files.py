@@ -24,6 +24,27 @@ class UnsafeFile(OSError):
     """A path ecrlogin would read or replace is not a regular file, or is too large."""
 
 
+class Untrusted(UnsafeFile):
+    """A file that steers tokens may be changed by someone but this user (or root)."""
+
+
+def others_may_write(info: os.stat_result, *, owners: tuple[int, ...] | None = None) -> str | None:
+    """Why someone but this user may change the file or directory `info` describes, in
+    words; None when nobody else may. `owners` are the trusted owners (default: this
+    user and root). A group-writable one is fine when the group is the user's own
+    (the private per-user group of umask-002 systems)."""
+    if not hasattr(os, "geteuid"):  # pragma: no cover - not POSIX: ACLs, not modes
+        return None
+    if info.st_uid not in (owners if owners is not None else (os.geteuid(), 0)):
+        return f"it belongs to uid {info.st_uid}"
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & stat.S_IWOTH:
+        return f"anyone may write it (mode {mode:04o})"
+    if mode & stat.S_IWGRP and info.st_gid != os.getegid():
+        return f"group {info.st_gid} may write it (mode {mode:04o})"
+    return None
+
+
 def describe_kind(mode: int) -> str:
     """What a non-regular file is, in words: "a FIFO", "a character device", ..."""
     for test, name in (
@@ -59,9 +80,10 @@ def check_replaceable(path: str) -> None:
         raise _not_regular(path, info.st_mode)
 
 
-def read_bounded(path: str, limit: int) -> bytes | None:
+def read_bounded(path: str, limit: int, *, trusted: bool = False) -> bytes | None:
     """The bytes of the regular file `path` (None when absent); UnsafeFile when it is larger
-    than `limit` bytes or is not a regular file.
+    than `limit` bytes or is not a regular file; with `trusted`, Untrusted when someone
+    but this user or root may write it (others_may_write).
 
     Opened without blocking, so a FIFO is refused instead of waited on, and read
     at most `limit + 1` bytes, so /dev/zero or a runaway file cannot fill memory.
@@ -77,6 +99,9 @@ def read_bounded(path: str, limit: int) -> bytes | None:
             if stat.S_ISCHR(info.st_mode) and _is_null_device(info):
                 return b""
             raise _not_regular(path, info.st_mode)
+        reason = others_may_write(info) if trusted else None
+        if reason is not None:
+            raise Untrusted(1, reason, path)
         chunks = []
         left = limit + 1
         while left > 0:
@@ -114,6 +139,34 @@ def open_lock(path: str, *, like: str | None = None) -> int:
         os.close(fd)
         raise
     return fd
+
+
+def locked(path: str) -> _Locked:
+    """`with files.locked(path):` holds the exclusive lock of `path` (its side file
+    `path.lock`, made by open_lock) for a read-modify-write of `path`. The one lock
+    of every file ecrlogin edits."""
+    return _Locked(path)
+
+
+class _Locked:
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._fd = -1
+
+    def __enter__(self) -> None:
+        import fcntl  # only when a file is edited: the helper's cache hit never locks here
+
+        # A side file, because the real one is replaced by rename and a lock on it
+        # would be held on an inode that is no longer the file.
+        self._fd = open_lock(f"{self._path}.lock", like=self._path)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(self._fd)
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self._fd)  # closing releases the lock
 
 
 def _check_lock(fd: int, path: str, like: str | None) -> None:

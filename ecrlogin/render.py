@@ -301,7 +301,14 @@ def store_warnings(change: StoreChange, config_file: str) -> list[str]:
 def cache_warning(warning: CacheWarning) -> str:
     """The warning line for something the token cache met."""
     from ecrlogin.cache import ServedStale, Shared
+    from ecrlogin.config import PublicMapping
 
+    if isinstance(warning, PublicMapping):
+        return (
+            f"{warning.source} maps the public registry {warning.host} to an Amazon ECR "
+            f"token, so every login to {warning.host} is sent your ECR password; remove "
+            f'[registries."{warning.host}"] unless you run that host yourself.'
+        )
     if isinstance(warning, Shared):
         return (
             f"The token cache directory {warning.given} is shared with other users (owned by "
