@@ -308,8 +308,11 @@ def _read(path: Path) -> tuple[dict[str, Any], bool]:
     if not raw.strip():
         return {}, True
     try:
+        # Decoded as UTF-8 first: json.loads(bytes) would also take a byte order mark or
+        # UTF-16/32, which docker's reader (Go's encoding/json) refuses, and rewriting such
+        # a file would re-encode every byte of it.
         data = json.loads(
-            raw,
+            raw.decode("utf-8"),
             parse_float=_number,
             parse_int=_Number,
             parse_constant=_constant,

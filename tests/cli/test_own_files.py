@@ -249,6 +249,27 @@ def test_json_that_cannot_be_written_back_is_refused_untouched(tmp_path: Path, c
     assert tree_state(tmp_path, skip=[tmp_path / "config.json.lock"]) == before
 
 
+# JSON that Python's json.loads(bytes) reads but docker's Go reader (encoding/json, UTF-8
+# only, no byte order mark) refuses: rewriting it would silently re-encode the whole file.
+NOT_UTF8_JSON = {
+    "utf-8-bom": b'\xef\xbb\xbf{"auths": {}, "psFormat": "x"}\n',
+    "utf-16": '{"auths": {}, "psFormat": "x"}\n'.encode("utf-16"),
+    "utf-32-le": '{"auths": {}}'.encode("utf-32-le"),
+}
+
+
+@pytest.mark.parametrize("case", list(NOT_UTF8_JSON))
+def test_json_docker_cannot_read_is_refused_untouched(tmp_path: Path, case: str) -> None:
+    path = tmp_path / "config.json"
+    path.write_bytes(NOT_UTF8_JSON[case])
+    before = tree_state(tmp_path, skip=[tmp_path / "config.json.lock"])
+    with pytest.raises(ConfigurationError) as info:
+        authfile.store_passwords(path, {HOST: ("AWS", "pw")}, fmt="docker")
+    assert f"{path} is not valid JSON" in info.value.message
+    assert info.value.exit_code == 253
+    assert tree_state(tmp_path, skip=[tmp_path / "config.json.lock"]) == before
+
+
 def test_the_cli_refuses_a_duplicate_key_with_one_line(
     scratch: Path, aws_env: dict[str, str]
 ) -> None:
