@@ -108,9 +108,11 @@ class AwsCommand(TyperCommand):
         print_aws_options()
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # The help option is not one of self.params, but must never be read as the
+        # abbreviation of another (`login --help` is not `--helper`).
         names = [
             name
-            for param in self.params
+            for param in self.get_params(ctx)
             for name in (*param.opts, *param.secondary_opts)
             if name.startswith("--")
         ]
