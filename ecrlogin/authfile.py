@@ -1,7 +1,7 @@
 """Docker's `config.json` and the containers `auth.json`: merge our entries, keep everything else.
 
-Every change is a read-modify-write under an exclusive `fcntl` lock on a side
-file (`<file>.lock`), so concurrent logins into one file lose nothing, and the
+Every change is a read-modify-write under an exclusive lock (`files.lock`) on a
+side file (`<file>.lock`), so concurrent logins into one file lose nothing, and the
 file is replaced atomically through `files.write_private` (a new file is 0600;
 an existing one keeps its owner, group and mode). Only a regular file is read
 or replaced, and only JSON that can be written back exactly: a file holding
@@ -11,7 +11,6 @@ Keys are bare `host[:port]`, which podman requires.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import stat
@@ -39,16 +38,18 @@ def docker_config_path() -> Path:
     directory = os.environ.get("DOCKER_CONFIG")
     if directory:
         return Path(directory) / "config.json"
-    return Path(os.path.expanduser("~")) / ".docker" / "config.json"
+    return Path(files.home()) / ".docker" / "config.json"
 
 
 def containers_auth_path() -> Path:
-    """`$REGISTRY_AUTH_FILE`, else the per-user `auth.json` podman, buildah and skopeo read."""
+    """`$REGISTRY_AUTH_FILE`, else the per-user `auth.json` podman, buildah and skopeo read:
+    `$XDG_RUNTIME_DIR/containers/auth.json` on Linux, `~/.config/containers/auth.json` on
+    every other system (containers/image, pkg/docker/config/config.go)."""
     explicit = os.environ.get("REGISTRY_AUTH_FILE")
     if explicit:
         return Path(explicit)
-    if sys.platform == "darwin":
-        return Path(os.path.expanduser("~")) / ".config" / "containers" / "auth.json"
+    if not sys.platform.startswith("linux"):
+        return Path(files.home()) / ".config" / "containers" / "auth.json"
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime:
         return Path(runtime) / "containers" / "auth.json"
@@ -243,12 +244,8 @@ def update(path: Path, change: Callable[[dict[str, Any]], R], *, create: bool = 
 def _locked(path: Path) -> Iterator[None]:
     # A side file, because the real one is replaced by rename and a lock on it
     # would be held on an inode that is no longer the file.
-    fd = files.open_lock(f"{path}.lock", like=str(path))
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with files.lock(f"{path}.lock", like=str(path)):
         yield
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 class _NotExact(ValueError):
