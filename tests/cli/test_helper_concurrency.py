@@ -62,6 +62,7 @@ def killer(hook: str) -> str:
     )
 
 
+@pytest.mark.posix  # SIGKILL
 @pytest.mark.parametrize("hook", ["write", "replace"], ids=["mid-write", "before-rename"])
 @pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
 def test_a_writer_killed_mid_write_leaves_a_readable_cache(

@@ -14,7 +14,6 @@ import math
 import os
 import socket
 import stat
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -161,7 +160,7 @@ def _access_modes(path: Path) -> list[int]:
     return modes
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="reads descriptors from Linux's /proc")
+@pytest.mark.linux  # reads descriptors from /proc
 def test_a_held_lock_is_open_for_writing(tmp_path: Path) -> None:
     # Before: the lock file was opened read-only and then locked exclusively, which
     # flock(2) refuses on NFS and SMB (EBADF), where it becomes a POSIX write lock.
