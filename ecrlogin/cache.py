@@ -511,11 +511,7 @@ class Store:
                 entry = self._read_file(path)
                 if entry is None or not wanted.intersection(entry.hosts):
                     continue
-            try:
-                os.unlink(path)
-                removed += 1
-            except FileNotFoundError:
-                pass
+            removed += files.remove(path)
         return removed
 
     def clear(self) -> int:
@@ -524,10 +520,12 @@ class Store:
         removed = 0
         for path in self._files((*_SUFFIXES, TEMP_SUFFIX)):
             try:
-                os.unlink(path)
-            except FileNotFoundError:
-                continue
-            removed += path.endswith(ENTRY_SUFFIX)
+                gone = files.remove(path)
+            except PermissionError:
+                if not (files.WINDOWS and path.endswith(LOCK_SUFFIX)):
+                    raise
+                continue  # Windows: another process holds this lock; it removes it itself
+            removed += gone and path.endswith(ENTRY_SUFFIX)
         return removed
 
 

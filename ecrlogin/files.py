@@ -24,7 +24,7 @@ import stat
 
 TYPE_CHECKING = False  # typing itself is too costly to import on the helper's path
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from filelock import BaseFileLock
 
@@ -307,8 +307,21 @@ def replace(source: str, target: str, *, windows: bool = WINDOWS) -> None:
     """`os.replace`, retried for up to a second on Windows while another process holds
     `target` open (a reader of the same cache entry): Windows refuses the rename then
     (access denied, sharing violation), where POSIX replaces at once."""
+    _patiently(windows, os.replace, source, target)
+
+
+def remove(path: str, *, windows: bool = WINDOWS) -> bool:
+    """`os.unlink`, retried like `replace` on Windows; False when `path` is already gone."""
+    try:
+        _patiently(windows, os.unlink, path)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _patiently(windows: bool, operation: Callable[..., None], *paths: str) -> None:
     if not windows:
-        os.replace(source, target)
+        operation(*paths)
         return
     import time
 
@@ -316,7 +329,7 @@ def replace(source: str, target: str, *, windows: bool = WINDOWS) -> None:
     delay = 0.01
     while True:
         try:
-            os.replace(source, target)
+            operation(*paths)
         except PermissionError:
             if time.monotonic() >= deadline:
                 raise

@@ -193,3 +193,23 @@ def test_a_rewrite_keeping_the_owner_works_where_there_are_no_owners(
     assert path.read_bytes() == b'{"auths": {}}\n'
     if not files.WINDOWS:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600  # the new file's own mode
+
+
+def test_windows_retries_a_removal_while_the_file_is_held(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `cache clear` and `logout` remove entries another process may be reading.
+    path = tmp_path / "entry"
+    path.write_bytes(b"x")
+    unlink, calls = os.unlink, []
+
+    def held(name: str) -> None:
+        calls.append(name)
+        if len(calls) <= 2:
+            raise PermissionError(13, "The process cannot access the file", name)
+        unlink(name)
+
+    monkeypatch.setattr(os, "unlink", held)
+    assert files.remove(str(path), windows=True)
+    assert (len(calls), path.exists()) == (3, False)
+    assert files.remove(str(path), windows=True) is False  # already gone
