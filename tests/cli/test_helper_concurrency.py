@@ -127,8 +127,9 @@ def test_callers_behind_a_hung_endpoint_share_its_failure_instead_of_queueing(
     started = time.monotonic()
     results = release_together([HELPER, "get"], HOST.encode(), env, 6, finished=ended)
     # The first to end is the one that called; the others end as soon as it failed,
-    # well within one more timeout of it (however slowly the machine started them).
-    assert ended[-1] - ended[0] < HANG_TIMEOUT / 2, [t - started for t in ended]
+    # within one more timeout of it however slowly the machine started them (queued,
+    # the last would end five timeouts after the first).
+    assert ended[-1] - ended[0] < HANG_TIMEOUT, [t - started for t in ended]
     assert ended[-1] - started < HANG_TIMEOUT + SLACK, [t - started for t in ended]
     assert endpoint.calls == 1
     for code, out, err in results:
