@@ -169,7 +169,8 @@ def store_passwords(path: Path, creds: Mapping[str, tuple[str, str]], *, fmt: st
     warnings = update(path, change)
     with suppress(OSError):
         mode = stat.S_IMODE(os.stat(path).st_mode)
-        if mode & _LOOSE_BITS:
+        # Windows reports every file as 0666, whoever may read it (see files.is_private).
+        if mode & _LOOSE_BITS and not files.WINDOWS:
             # The file keeps the mode its owner gave it, but should know what that exposes.
             warnings.append(
                 f"the file's mode is {mode:04o}, so other users can read the password now in "
