@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ecrlogin import files, identity
+from ecrlogin import authfile, files, identity
 from ecrlogin.cache import Entry, Store
 from tests.support.env import ACCOUNT, basic_token
 
@@ -213,3 +213,18 @@ def test_windows_retries_a_removal_while_the_file_is_held(
     assert files.remove(str(path), windows=True)
     assert (len(calls), path.exists()) == (3, False)
     assert files.remove(str(path), windows=True) is False  # already gone
+
+
+@pytest.mark.parametrize("windows", [False, True], ids=["posix", "windows"])
+def test_a_readable_mode_is_warned_about_only_where_modes_mean_something(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, windows: bool
+) -> None:
+    # Windows reports 0666 for every file: a warning there would be about nothing.
+    path = tmp_path / "config.json"
+    path.write_text("{}\n")
+    path.chmod(0o644)
+    monkeypatch.setattr(files, "WINDOWS", windows)
+    host = f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com"
+    warnings = authfile.store_passwords(path, {host: ("AWS", "pw")}, fmt="docker")
+    readable = [w for w in warnings if "other users can read the password" in w]
+    assert len(readable) == (0 if windows or files.WINDOWS else 1)
