@@ -42,8 +42,10 @@ def test_windows_takes_userprofile_over_home() -> None:
 
 
 def test_the_cache_key_reads_the_aws_files_botocore_reads() -> None:
-    config, credentials = identity.aws_files({"HOME": HOME})
-    assert (config, credentials) == (f"{HOME}/.aws/config", f"{HOME}/.aws/credentials")
+    home = PROFILE if files.WINDOWS else HOME
+    config, credentials = identity.aws_files({"HOME": HOME, "USERPROFILE": PROFILE})
+    assert config == os.path.join(home, ".aws", "config")
+    assert credentials == os.path.join(home, ".aws", "credentials")
     assert identity.aws_files(os.environ)[0] == os.path.expanduser(
         os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config"
     )
@@ -88,8 +90,9 @@ def test_windows_defaults_to_appdata_and_localappdata() -> None:
 # --- which files are private --------------------------------------------------------------
 
 
+@pytest.mark.posix  # needs a user ID to compare owners with
 def test_posix_privacy_is_the_owner_and_the_mode() -> None:
-    me = os.geteuid() if hasattr(os, "geteuid") else 0
+    me = os.geteuid()
     assert files.is_private(stat_of(0o100600, me), windows=False)
     assert not files.is_private(stat_of(0o100640, me), windows=False)
     assert not files.is_private(stat_of(0o100600, me + 1), windows=False)
