@@ -107,8 +107,9 @@ def test_a_writer_killed_mid_write_leaves_a_readable_cache(
 # --- a hung endpoint: waiting is bounded by each caller's own budget ---------------------
 
 HANG_TIMEOUT = 2.0  # each caller's read timeout, in seconds
-# Start-up of several processes at once on a loaded machine (each loads botocore on a miss).
-SLACK = 8.0
+# Start-up of several processes at once on a loaded machine (each loads botocore on a
+# miss), and the release_together settle time.
+SLACK = 9.0
 
 
 def test_callers_behind_a_hung_endpoint_share_its_failure_instead_of_queueing(
@@ -125,13 +126,14 @@ def test_callers_behind_a_hung_endpoint_share_its_failure_instead_of_queueing(
     }
     ended: list[float] = []
     started = time.monotonic()
-    results = release_together([HELPER, "get"], HOST.encode(), env, 6, finished=ended)
+    results = release_together([HELPER, "get"], HOST.encode(), env, 6, finished=ended, settle=1.0)
+    ends = [round(t - started, 2) for t in ended]
+    assert endpoint.calls == 1, ends
     # The first to end is the one that called; the others end as soon as it failed,
-    # within one more timeout of it however slowly the machine started them (queued,
-    # the last would end five timeouts after the first).
-    assert ended[-1] - ended[0] < HANG_TIMEOUT, [t - started for t in ended]
-    assert ended[-1] - started < HANG_TIMEOUT + SLACK, [t - started for t in ended]
-    assert endpoint.calls == 1
+    # within one more timeout of it however slowly the machine runs them (queued, the
+    # last would end five timeouts after the first, six after the release).
+    assert ended[-1] - ended[0] < HANG_TIMEOUT, ends
+    assert ended[-1] - started < 6 * HANG_TIMEOUT, ends
     for code, out, err in results:
         line = err.decode()
         assert code == 1, line

@@ -107,6 +107,7 @@ def release_together(
     count: int,
     *,
     finished: list[float] | None = None,
+    settle: float = 0.0,
 ) -> list[tuple[int, bytes, bytes]]:
     """Start `count` processes of `argv`, then give them all `stdin` at once (or each its
     own, when `stdin` is a list of `count` inputs).
@@ -115,6 +116,8 @@ def release_together(
     all of them meet a cold cache together. Returns (exit code, stdout, stderr)
     of each; a process still running at the end is killed. With `finished`, the
     `time.monotonic()` at which each one ended is appended to it, in the order they ended.
+    `settle` seconds pass between starting them and releasing them, for a loaded machine
+    to get every one of them to its read.
     """
     procs = [
         subprocess.Popen(
@@ -129,6 +132,7 @@ def release_together(
     inputs = [stdin] * count if isinstance(stdin, bytes) else list(stdin)
     assert len(inputs) == count
     try:
+        time.sleep(settle)
         for proc, data in zip(procs, inputs, strict=True):
             assert proc.stdin is not None
             proc.stdin.write(data)
