@@ -6,6 +6,7 @@ file is replaced atomically through `files.write_private` (a new file is 0600;
 an existing one keeps its owner, group and mode). Only a regular file is read
 or replaced, and only JSON that can be written back exactly: a file holding
 non-finite numbers, duplicate keys or lone surrogates is refused untouched.
+Every number is written back as the text it was read as.
 Keys are bare `host[:port]`, which podman requires.
 """
 
@@ -206,6 +207,23 @@ def remove_helpers(path: Path, hosts: Iterable[str], helper: str) -> list[str]:
     return update(path, lambda data: drop_helpers(data, list(hosts), helper), create=False)
 
 
+def read(path: Path) -> dict[str, Any]:
+    """The JSON object in `path`, read without a lock and never written ({} when missing):
+    for callers that only look, such as `doctor`. Raises ConfigurationError as `update` does."""
+    try:
+        return _read(path)[0]  # through a symlink, as the clients read it
+    except files.UnsafeFile as exc:
+        raise ConfigurationError(
+            f"Will not read {path}: {exc.strerror}",
+            "Point DOCKER_CONFIG / REGISTRY_AUTH_FILE at a regular JSON file.",
+        ) from None
+    except OSError as exc:
+        raise ConfigurationError(
+            f"Cannot read {path}: {exc.strerror or exc}",
+            "Check the file's and its directory's permissions.",
+        ) from None
+
+
 def update(path: Path, change: Callable[[dict[str, Any]], R], *, create: bool = True) -> R:
     """Apply `change` to the JSON object in `path` under the lock and write it back atomically.
 
@@ -253,11 +271,31 @@ class _NotExact(ValueError):
     """JSON that Python reads but cannot write back as it was."""
 
 
-def _finite(text: str) -> float:
+class _Number:
+    """A JSON number kept as the text it was read as, so it is written back byte for byte:
+    `0.30000000000000000001` stays that, where a float would become `0.3`."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Number) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _number(text: str) -> _Number:
+    """A number with a fraction or an exponent, refused when no double can hold it."""
     value = float(text)
-    if value - value != 0:  # infinity: the literal does not fit in a double
+    if value - value != 0:  # infinity: no JSON reader (docker's Go included) can hold it
         raise _NotExact(f"the number {text[:40]} is too large to be written back")
-    return value
+    return _Number(text)
 
 
 def _constant(name: str) -> object:
@@ -282,7 +320,11 @@ def _read(path: Path) -> tuple[dict[str, Any], bool]:
         return {}, True
     try:
         data = json.loads(
-            raw, parse_float=_finite, parse_constant=_constant, object_pairs_hook=_unique
+            raw,
+            parse_float=_number,
+            parse_int=_Number,
+            parse_constant=_constant,
+            object_pairs_hook=_unique,
         )
     except _NotExact as exc:
         raise ConfigurationError(
@@ -314,7 +356,7 @@ def _too_deep(path: Path) -> ConfigurationError:
 def _dumps(data: dict[str, Any], path: Path) -> str:
     """The file's text as it would be written; raises if that would not be what was read."""
     try:
-        text = json.dumps(data, indent="\t", ensure_ascii=False) + "\n"
+        text = "".join(_encode(data, "\n")) + "\n"
         text.encode("utf-8")
     except RecursionError:
         raise _too_deep(path) from None
@@ -325,3 +367,32 @@ def _dumps(data: dict[str, Any], path: Path) -> str:
             "Fix that string by hand; ecrlogin leaves the file untouched rather than change it.",
         ) from None
     return text
+
+
+def _encode(value: object, newline: str) -> Iterator[str]:
+    """`value` as `json.dumps(value, indent="\\t", ensure_ascii=False)` writes it, except that
+    a number read from the file is written as the very text it was read as."""
+    if isinstance(value, _Number):
+        yield value.text
+    elif isinstance(value, dict):
+        if not value:
+            yield "{}"
+            return
+        inner = newline + "\t"
+        yield "{"
+        for index, (key, item) in enumerate(value.items()):
+            yield ("," if index else "") + inner + json.dumps(key, ensure_ascii=False) + ": "
+            yield from _encode(item, inner)
+        yield newline + "}"
+    elif isinstance(value, list):
+        if not value:
+            yield "[]"
+            return
+        inner = newline + "\t"
+        yield "["
+        for index, item in enumerate(value):
+            yield ("," if index else "") + inner
+            yield from _encode(item, inner)
+        yield newline + "]"
+    else:
+        yield json.dumps(value, ensure_ascii=False)

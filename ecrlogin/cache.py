@@ -1,6 +1,7 @@
 """The shared token cache: one small file per key, served until half its validity.
 
-`$ECRLOGIN_CACHE_DIR`, else `$XDG_CACHE_HOME/ecrlogin`, else `~/.cache/ecrlogin`
+`$ECRLOGIN_CACHE_DIR`, else `$AWS_ECR_CACHE_DIR/ecrlogin` (the Go helper's setting:
+see cache_dir), else `$XDG_CACHE_HOME/ecrlogin`, else `~/.cache/ecrlogin`
 (`%LOCALAPPDATA%\\ecrlogin\\cache` on Windows: see `files.cache_dir`); a directory
 it creates is 0700 and every file 0600, written atomically (a temporary file in
 the same directory, then `os.replace`), so a reader sees a
@@ -65,16 +66,29 @@ _SUFFIXES = (ENTRY_SUFFIX, LOCK_SUFFIX, MEMO_SUFFIX, FAILED_SUFFIX)
 
 
 def disabled() -> bool:
-    """True when ECRLOGIN_NO_CACHE turns the cache off (any value but empty, 0, false, no)."""
+    """True when the cache is off: ECRLOGIN_NO_CACHE set to anything but 0, false, no or off;
+    or, when ECRLOGIN_NO_CACHE is unset or empty, AWS_ECR_DISABLE_CACHE set to anything at
+    all, as amazon-ecr-credential-helper reads it (ecr-login/cache/build.go)."""
     value = os.environ.get("ECRLOGIN_NO_CACHE", "").strip().lower()
-    return value not in ("", "0", "false", "no", "off")
+    if value:  # ecrlogin's own setting, when given, decides
+        return value not in ("0", "false", "no", "off")
+    return os.environ.get("AWS_ECR_DISABLE_CACHE", "") != ""
 
 
 def cache_dir() -> str:
-    """The cache directory: ECRLOGIN_CACHE_DIR, else the platform's (`files.cache_dir`)."""
+    """The cache directory: ECRLOGIN_CACHE_DIR, else AWS_ECR_CACHE_DIR/ecrlogin, else
+    the platform's folder (`files.cache_dir`).
+
+    AWS_ECR_CACHE_DIR is where the Go helper keeps its `cache.json` and `log/`;
+    people set it where HOME cannot be written. ecrlogin keeps its own files in
+    a folder of its own there, so neither program ever reads the other's files.
+    """
     explicit = os.environ.get("ECRLOGIN_CACHE_DIR")
     if explicit:
         return os.path.expanduser(explicit)
+    go_helper = os.environ.get("AWS_ECR_CACHE_DIR")
+    if go_helper:
+        return os.path.join(os.path.expanduser(go_helper), "ecrlogin")
     return files.cache_dir()
 
 

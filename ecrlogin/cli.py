@@ -8,17 +8,18 @@ else. `main()` is the one place where an exception becomes a stderr line and an
 exit code.
 """
 
+import contextlib
 import importlib
-import inspect
 import sys
 from collections.abc import Iterator, Mapping, MutableMapping
-from typing import Annotated, Any
+from typing import Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from ecrlogin import __version__, errors, files, ui
-from ecrlogin.commands.common import emit, with_global_options
+from ecrlogin.commands import awsargs
+from ecrlogin.commands.common import emit
 
 _TOKENS = "ecrlogin.commands.tokens"
 _LOGIN = "ecrlogin.commands.login"
@@ -33,8 +34,10 @@ ROOT_COMMANDS = {
     **_ECR_COMMANDS,
     "login": f"{_LOGIN}:login",
     "logout": f"{_LOGIN}:logout",
+    "get-login-command": f"{_TOKENS}:get_login_command",
     "pull-secret": "ecrlogin.commands.pullsecret:pull_secret",
     "credential-helper": "ecrlogin.commands.helper:credential_helper",
+    "doctor": "ecrlogin.commands.doctor:doctor",
 }
 ECR_COMMANDS = _ECR_COMMANDS
 PUBLIC_COMMANDS = {
@@ -52,8 +55,90 @@ def load_command(name: str, target: str) -> Any:
     module_name, _, function = target.partition(":")
     func = getattr(importlib.import_module(module_name), function)
     one = typer.Typer(add_completion=False)
-    one.command(name)(func)
+    cls = (
+        (ApiOperation if name == "get-authorization-token" else AwsCommand)
+        if getattr(func, "takes_aws_options", False)
+        else None
+    )
+    one.command(name, cls=cls)(func)
     return typer.main.get_command(one)
+
+
+def print_aws_options() -> None:
+    """The "AWS options" panel that ends the help of every command that takes them.
+
+    The global options are not the command parser's (awsargs takes them out of
+    argv first), so their help is drawn here, once, from the same table: the
+    ones ecrlogin honours one per row, the ones it only accepts in one line.
+    """
+    from rich import box
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+    from typer import rich_utils
+
+    make_console = getattr(rich_utils, "_get_rich_console", Console)
+    console: Console = make_console()
+    rows = Table.grid(padding=(0, 1), expand=False)
+    rows.add_column(style="bold cyan", no_wrap=True)
+    rows.add_column(ratio=1)
+    for spec in awsargs.GLOBAL_OPTIONS:
+        if spec.honoured and spec.help:
+            name = spec.label or (f"{spec.name} {spec.metavar}" if spec.metavar else spec.name)
+            env = f" Env: {spec.envvar}." if spec.envvar else ""
+            rows.add_row(name, Text(spec.help + env))
+    ignored = ", ".join(
+        f"{spec.name} {spec.metavar}" if spec.metavar else spec.name
+        for spec in awsargs.GLOBAL_OPTIONS
+        if not spec.honoured
+    )
+    rows.add_row("", Text(f"Accepted and ignored, as in the AWS CLI: {ignored}."))
+    title = "AWS options (anywhere on the line, as in the AWS CLI)"
+    console.print(Panel(rows, title=title, title_align="left", border_style="dim", box=box.ROUNDED))
+
+
+class AwsCommand(TyperCommand):
+    """A command that takes the AWS global options: its help ends with their panel, and
+    its own long options may be abbreviated, as the AWS CLI's argparse allows
+    (`get-login --registry-id 1` is `--registry-ids 1` there)."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        super().format_help(ctx, formatter)
+        print_aws_options()
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        names = [
+            name
+            for param in self.params
+            for name in (*param.opts, *param.secondary_opts)
+            if name.startswith("--")
+        ]
+        args = expand_multi_value([_unabbreviated(arg, names) for arg in args])
+        return list(super().parse_args(ctx, args))
+
+
+class ApiOperation(AwsCommand):
+    """An API operation (get-authorization-token): the AWS CLI parses these with the
+    service model, where one empty argument (`${IDS:-''}` unset) is ignored; a second
+    one, or any other stray word, is the usual 252."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if "" in args:
+            args = list(args)
+            args.remove("")
+        return super().parse_args(ctx, args)
+
+
+def _unabbreviated(arg: str, names: list[str]) -> str:
+    """`arg` with its option name written out when it abbreviates exactly one of `names`."""
+    if arg == "--" or not arg.startswith("--"):
+        return arg
+    name, equals, value = arg.partition("=")
+    if name in names:
+        return arg
+    matches = [full for full in names if full.startswith(name)]
+    return f"{matches[0]}{equals}{value}" if len(matches) == 1 else arg
 
 
 class _Commands(MutableMapping[str, Any]):
@@ -106,36 +191,25 @@ class LazyGroup(TyperGroup):
         """The command `cmd_name`, imported and built now; None if there is none."""
         return self.commands.get(cmd_name)
 
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        super().format_help(ctx, formatter)
+        if self.lazy is not CACHE_COMMANDS:
+            print_aws_options()
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """No command named: the help, on stderr (it is a mistake, exit 252, as `aws`)."""
+        if not args and self.no_args_is_help and not ctx.resilient_parsing:
+            with contextlib.redirect_stdout(sys.stderr):
+                raise _NO_ARGS_IS_HELP(ctx)
+        return list(super().parse_args(ctx, args))
+
 
 def _lazy_group(table: Mapping[str, str]) -> type[LazyGroup]:
     return type("LazyGroup", (LazyGroup,), {"lazy": table})
 
 
-def _version(value: bool) -> None:
-    if value:
-        emit(f"ecrlogin {__version__}\n")
-        raise typer.Exit()
-
-
-def _root(
-    ctx: typer.Context,
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version and exit."
-        ),
-    ] = False,
-    **_: Any,
-) -> None:
+def _root(ctx: typer.Context) -> None:
     """Log container tools into Amazon ECR."""
-
-
-# Read once, at import: with_global_options rewrites _root's signature, so a second
-# build_app() in one process (the in-process tests call main() many times) must not
-# read the rewritten one back and declare every global option twice.
-_ROOT_SIGNATURE = inspect.signature(_root).replace(
-    parameters=[p for p in inspect.signature(_root).parameters.values() if p.name != "_"]
-)
 
 
 def build_app() -> Any:
@@ -149,7 +223,7 @@ def build_app() -> Any:
         pretty_exceptions_show_locals=False,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
-    app.callback()(with_global_options(_root, _ROOT_SIGNATURE))
+    app.callback()(_root)
     groups = [
         (
             "ecr",
@@ -203,11 +277,23 @@ def main(argv: list[str] | None = None) -> None:
     files.reserve_standard_streams()
     given = list(sys.argv[1:] if argv is None else argv)
     try:
-        # Not standalone: usage errors and everything a command raises come back
-        # here, so Typer's multi-line panels and "Aborted!" never win.
-        status = build_app().main(
-            args=expand_multi_value(given), prog_name="ecrlogin", standalone_mode=False
-        )
+        opts, rest = awsargs.split(given)
+        if opts.version:
+            emit(f"ecrlogin {__version__}\n")
+            status: Any = 0
+        else:
+            if opts.debug:
+                from ecrlogin import logs
+
+                logs.enable_debug()
+            # Not standalone: usage errors and everything a command raises come back
+            # here, so Typer's multi-line panels and "Aborted!" never win.
+            status = build_app().main(
+                args=rest,
+                prog_name="ecrlogin",
+                standalone_mode=False,
+                obj=opts,
+            )
     except SystemExit:
         raise
     except BaseException as exc:  # noqa: BLE001 - the edge: every failure, one line
@@ -241,15 +327,21 @@ _CLICK_ERROR: type[Exception] = next(
 )
 
 
+# Its NoArgsIsHelpError, from the module that holds BadParameter, for the same reason.
+_NO_ARGS_IS_HELP: type[Exception] = importlib.import_module(
+    typer.BadParameter.__module__
+).NoArgsIsHelpError
+
+
 def _usage_error(exc: Any) -> int:
-    """One line for a command-line mistake (exit 2): what was wrong and where to look."""
+    """One line for a command-line mistake, and AWS CLI v2's code for it (252)."""
     if type(exc).__name__ == "NoArgsIsHelpError":
         # The help is the answer (Typer has already printed it; click prints it here).
         if exc.format_message().strip():
             exc.show()
-        return int(exc.exit_code)
+        return errors.PARAMETER
     ctx = getattr(exc, "ctx", None)
     where = ctx.command_path if ctx is not None else "ecrlogin"
     message = errors.one_line(exc.format_message()).rstrip(".")
     ui.error(f"{message}. Run `{where} --help` for usage.")
-    return int(exc.exit_code)
+    return errors.PARAMETER

@@ -8,7 +8,6 @@ exit code.
 
 from __future__ import annotations
 
-import shutil
 import signal
 import subprocess
 from collections.abc import Sequence
@@ -17,6 +16,7 @@ from enum import Enum
 
 from ecrlogin.errors import GENERAL, MAX_QUOTED, ClientLoginError, one_line
 from ecrlogin.logs import register_secret
+from ecrlogin.programs import RelativePathEntry, look_path
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,16 @@ def logout(name: str, host: str, extra_args: Sequence[str] = ()) -> None:
 
 def _run(client: Client, args: list[str], *, stdin: str, secret: str | None, action: str) -> None:
     what = " ".join([client.name, *client.prefix, action])
-    executable = shutil.which(client.name)
+    try:
+        executable = look_path(client.name)
+    except RelativePathEntry as exc:
+        raise ClientLoginError(
+            f"{client.name} was found as {exc.path} through the relative PATH entry "
+            f"{exc.entry!r}, which ecrlogin (like docker) does not run: a program in the "
+            "current folder would get the password",
+            "Remove empty and relative entries from PATH.",
+            exit_code=GENERAL,
+        ) from None
     if executable is None:
         raise ClientLoginError(
             f"{client.name} is not installed or not on PATH",

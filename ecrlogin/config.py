@@ -304,6 +304,8 @@ def with_fallback(data: bytes | None, name: str, source: str) -> bytes | None:
     lines = text.splitlines(keepends=True)
     header = next((n for n, raw in enumerate(lines) if _header_names(raw.strip(), "store")), None)
     if header is not None:
+        if not lines[header].endswith(("\n", "\r")):
+            lines[header] += "\n"  # the file's last line, with no newline after it
         lines.insert(header + 1, line)
         updated = "".join(lines)
     else:
@@ -443,7 +445,9 @@ class _Locator:
 
 
 def _header_names(row: str, table: str) -> bool:
-    inner = row.strip("[]").replace('"', "").replace("'", "").replace(" ", "")
+    # A comment after the header (`[store] # mine`) is not part of its name.
+    inner = row.partition("#")[0].strip().strip("[]")
+    inner = inner.replace('"', "").replace("'", "").replace(" ", "")
     return inner in (table, f"registries.{table}")
 
 

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ecrlogin import identity, logs
-from ecrlogin.awsclient import create_client, json_default
+from ecrlogin.awsclient import create_client
+from ecrlogin.awsformat import json_default
 from ecrlogin.errors import ParameterError, ResponseError, shorten, translate
-from ecrlogin.hosts import is_account, parse_registry
+from ecrlogin.hosts import is_account
 from ecrlogin.options import ClientOptions
 from ecrlogin.token import PUBLIC_PROXY_ENDPOINT, AuthToken
 
@@ -112,6 +113,31 @@ def decode_tokens(response: dict[str, Any], *, public: bool = False) -> list[Aut
     return tokens
 
 
+def peek(
+    options: ClientOptions, registry_ids: Sequence[str] = (), *, public: bool = False
+) -> Answer | None:
+    """The shared cache's fresh answer to this call, read without writing or locking
+    anything; None on a miss (or when ECRLOGIN_NO_CACHE turns the cache off)."""
+    from ecrlogin import cache
+
+    if cache.disabled():
+        return None
+    ids = validate_registry_ids(registry_ids)
+    entry = cache.Store().read(identity.cache_key(options, ids, public=public))
+    if entry is None or not entry.fresh(time.time()):
+        return None
+    try:
+        return Answer(*_decode_entry(entry, public=public))
+    except (ValueError, ResponseError):
+        return None
+
+
+def _decode_entry(entry: Entry, *, public: bool) -> tuple[dict[str, Any], list[AuthToken]]:
+    """A cached entry's response and its tokens (validated, secrets registered)."""
+    response = json.loads(entry.response)
+    return dict(response), decode_tokens(response, public=public)
+
+
 def _through_cache(options: ClientOptions, ids: list[str], *, public: bool) -> Answer:
     from ecrlogin import cache
 
@@ -128,13 +154,12 @@ def _through_cache(options: ClientOptions, ids: list[str], *, public: bool) -> A
     if fetched:
         return Answer(fetched[0].response, fetched[0].tokens, tuple(warnings))
     try:
-        response = json.loads(entry.response)
-        tokens = decode_tokens(response, public=public)  # validates, and registers the secrets
+        response, tokens = _decode_entry(entry, public=public)  # registers the secrets
     except (ValueError, ResponseError) as exc:
         log.debug("Ignoring an unusable cached response (%s); fetching", exc)
         return _call(options, ids, public=public)
     log.debug("GetAuthorizationToken answered from the token cache")
-    return Answer(dict(response), tokens, tuple(warnings))
+    return Answer(response, tokens, tuple(warnings))
 
 
 def cache_entry(key: str, answer: Answer, options: ClientOptions) -> Entry:
@@ -142,14 +167,19 @@ def cache_entry(key: str, answer: Answer, options: ClientOptions) -> Entry:
     from ecrlogin.cache import Entry
 
     tokens = answer.tokens
-
-    hosts = [token.host for token in tokens if token.host]
+    # The hosts the helper's `list` and `erase` act on: only the registries a token may
+    # be sent to (Amazon ECR hosts; the config is not read on this path).
+    registries = [token.registry() for token in tokens]
+    hosts = [target.host for target in registries if target is not None]
     region = options.region or next(
-        (registry.region for registry in map(parse_registry, hosts) if registry), ""
+        (target.registry.region for target in registries if target is not None), ""
     )
-    # A token whose expiry or host the response left out is served but never stored:
-    # an entry that has already expired is one the cache does not write.
-    known = all(token.expires_at is not None and token.host for token in tokens)
+    # A token whose expiry or registry is unknown (not in the response, or not one to
+    # vouch for) is served but never stored: an already expired entry is never written.
+    known = all(
+        token.expires_at is not None and target is not None
+        for token, target in zip(tokens, registries, strict=True)
+    )
     profile = (
         options.profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
     )

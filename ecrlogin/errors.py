@@ -123,7 +123,15 @@ class EndpointError(EcrloginError):
 
 
 class OutputError(EcrloginError):
-    """The payload could not be written to stdout (closed, full, wrong encoding; exit 255)."""
+    """The payload could not be written to stdout (closed, full, wrong encoding) or the step
+    outputs to their file (exit 255)."""
+
+    exit_code = GENERAL
+
+
+class FormatError(EcrloginError):
+    """The configured output format is unknown, or cannot lay out this result (exit 255,
+    as the AWS CLI v2)."""
 
     exit_code = GENERAL
 
@@ -355,7 +363,8 @@ def _translate_botocore(exc: BaseException) -> EcrloginError | None:
     if isinstance(exc, ValueError) and any(
         word in str(exc).lower() for word in ("endpoint", "url")
     ):
-        return ParameterError(
+        # 255, as AWS CLI v2 ("Invalid endpoint: ..."); only an empty one is its usage error.
+        return EcrloginError(
             f"Invalid endpoint URL: {exc}",
             "Pass --endpoint-url (or AWS_ENDPOINT_URL*) as a full URL such as https://host:port.",
         )

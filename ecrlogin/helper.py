@@ -11,7 +11,9 @@ As `credsStore` it serves every registry: ECR hosts itself, every other host
 through a fallback store (`[store] fallback` or ECRLOGIN_FALLBACK_STORE, any
 docker-credential-NAME on PATH), whose answer and exit code pass through
 unchanged. Without one, `store` for such a host fails loudly rather than
-dropping the credentials.
+dropping the credentials (unless AWS_ECR_IGNORE_CREDS_STORAGE=true asks for
+amazon-ecr-credential-helper's "pretend it succeeded"; its AWS_ECR_DISABLE_CACHE
+and AWS_ECR_CACHE_DIR are read by the cache module, for every program).
 
 A cache hit imports only this module, `hosts`, `config`, `options`,
 `identity` and `cache`: not botocore, Typer, Rich, `json`, `re` or `typing`,
@@ -26,6 +28,7 @@ import sys
 import time
 
 from ecrlogin import cache, config, files, identity
+from ecrlogin.hosts import SPACE
 from ecrlogin.options import ClientOptions
 
 TYPE_CHECKING = False  # typing itself is too costly to import on the cache-hit path
@@ -49,6 +52,8 @@ _EXAMPLE = "123456789012.dkr.ecr.us-west-2.amazonaws.com"
 # not hold it for botocore's 60 s per attempt. The CLI's environment variables
 # for --cli-connect-timeout / --cli-read-timeout override these.
 TIMEOUTS = {"ECRLOGIN_CLI_CONNECT_TIMEOUT": 5.0, "ECRLOGIN_CLI_READ_TIMEOUT": 15.0}
+# The Go helper's setting: `store` / `erase` succeed without storing (see ignore_storage).
+IGNORE_STORAGE = "AWS_ECR_IGNORE_CREDS_STORAGE"
 
 
 class Delegated:
@@ -238,7 +243,8 @@ def _read_server_url(source: BinaryIO | None) -> str:
 
 def _server_url(data: bytes) -> str:
     try:
-        text = data.decode("utf-8").strip()
+        # Only the white space the protocol trims: anything else is part of the address.
+        text = data.decode("utf-8").strip(SPACE)
     except UnicodeDecodeError:
         raise Failure(
             NOT_FOUND,
@@ -383,8 +389,8 @@ def _not_found_detail(server_url: str) -> str:
     host = server_host(server_url)
     if host is None:
         return (
-            f"{_quote(server_url)} is not a registry host name; {PROGRAM} get reads one, "
-            f"e.g. {_EXAMPLE}."
+            f"{_quote(server_url)} is not a registry host name as docker reads it, so it gets "
+            f"no token; {PROGRAM} get reads one, e.g. {_EXAMPLE}."
         )
     return (
         f"{host} is not an Amazon ECR registry, and {config.config_file()} maps no account and "
@@ -426,7 +432,16 @@ def _list(warnings: list[CacheWarning]) -> str | Delegated:
                 "server URL to user name; fix that store, or remove the fallback."
             )
             raise Failure(detail, detail)
-        found.update({key: str(value) for key, value in listed.items()})
+        # A host ecrlogin serves is never answered by the fallback store: its entry there
+        # is not what `get` gives, so only ecrlogin's own entries (below) list it.
+        current = settings(warnings)
+        found.update(
+            {
+                key: str(value)
+                for key, value in listed.items()
+                if config.resolve(key, current) is None
+            }
+        )
     if not cache.disabled():
         now = time.time()
         for entry in cache.Store().entries():
@@ -471,6 +486,13 @@ def _store(source: BinaryIO | None, warnings: list[CacheWarning]) -> str | Deleg
     from ecrlogin.hosts import server_host
 
     host = server_host(server_url) or _quote(server_url)
+    if ignore_storage():
+        _say(
+            "warning",
+            f"The credentials for {host} were not saved, and store succeeds anyway: "
+            f"{IGNORE_STORAGE}=true. Unset it, or set a fallback store, to keep them.",
+        )
+        return ""
     detail = (
         f"The credentials for {host} were not saved: {PROGRAM} keeps none for registries "
         f'that are not Amazon ECR. Set a fallback store for them, [store] fallback = "pass" '
@@ -481,9 +503,18 @@ def _store(source: BinaryIO | None, warnings: list[CacheWarning]) -> str | Deleg
     raise Failure(detail, detail)
 
 
+def ignore_storage() -> bool:
+    """AWS_ECR_IGNORE_CREDS_STORAGE=true, read as amazon-ecr-credential-helper reads it
+    (exactly "true", ecr-login/ecr.go): `store` and `erase` succeed and change nothing
+    here. A fallback store, when one is set, still gets the hosts it keeps: that
+    setting is ecrlogin's own and says where those credentials belong."""
+    return os.environ.get(IGNORE_STORAGE) == "true"
+
+
 def _erase(source: BinaryIO | None) -> str | Delegated:
     """Drop the cache entry that `get` would serve for this host (`docker logout`); another
-    host's credentials are erased by the fallback store."""
+    host's credentials are erased by the fallback store. With AWS_ECR_IGNORE_CREDS_STORAGE
+    the cached token stays (the Go helper's "pretend it succeeded")."""
     data = _read(source)
     try:
         server_url = _server_url(data)
@@ -507,7 +538,7 @@ def _erase(source: BinaryIO | None) -> str | Delegated:
             if fallback is not None:
                 return _delegate(fallback, "erase", data)
     host = server_host(server_url)
-    if host is None or cache.disabled():
+    if host is None or cache.disabled() or ignore_storage():
         return ""
     keys, hosts = [], [host]
     if target is not None:
@@ -529,8 +560,9 @@ def _delegate(
     never repeated as is: a failure is one line that names the store, with the
     first line it printed, escaped and with any secret in play redacted.
     """
-    import shutil
     import subprocess
+
+    from ecrlogin import programs
 
     name, where = fallback
     program = config.store_program(name)
@@ -542,7 +574,16 @@ def _delegate(
             "docker-credential-ecrlogin again; name a store that keeps credentials itself."
         )
         raise Failure(detail, detail)
-    path = shutil.which(program)
+    try:
+        path = programs.look_path(program)
+    except programs.RelativePathEntry as exc:
+        detail = (
+            f"The fallback credential store {program} (set by {where}) was found as "
+            f"{_quote(exc.path)} through the relative PATH entry {_quote(exc.entry)}, which "
+            "docker refuses too (a program in the current folder would get every password); "
+            "remove empty and relative entries from PATH."
+        )
+        raise Failure(detail, detail) from None
     if path is None:
         detail = (
             f"The fallback credential store {program} (set by {where}) is not on PATH, so "

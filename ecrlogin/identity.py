@@ -127,6 +127,9 @@ def cache_key(
         # Only when a role is assumed: every key without one stays what it always was.
         parts += [b"role-arn", text(options.role_arn)]
         parts += [b"workload", text(workload(options.web_identity_token))]
+    if not options.sign_request:
+        # An unsigned call's answer is not the caller's identity's: never share it.
+        parts += [b"unsigned", b"1"]
     for name in identity_variables(env, explicit_region=bool(region)):
         parts += [b"env:" + name.encode(), text(env[name])]
     for label, path in zip(("aws-config", "aws-credentials"), aws_files(env), strict=True):

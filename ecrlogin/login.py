@@ -1,7 +1,8 @@
 """The core of `login` / `logout`: resolve targets, fetch one token per group, act per registry.
 
 A target is a registry host or an image reference; none means the caller's
-default registry, learned from the token's proxyEndpoint. Targets are grouped
+default registry, learned from the token's proxyEndpoint when the token can vouch
+for it (`AuthToken.require_registry`). Targets are grouped
 by what selects the token API call (region, profile, partition, FIPS,
 dual-stack, public), because one GetAuthorizationToken answer serves every
 registry the principal can reach there. Every failure is kept per registry so
@@ -36,7 +37,6 @@ from ecrlogin.errors import (
     shorten,
     translate,
 )
-from ecrlogin.hosts import parse_registry
 from ecrlogin.options import ClientOptions
 from ecrlogin.token import AuthToken
 
@@ -188,12 +188,14 @@ def fetch(
     *,
     use_cache: bool = False,
     tokens_needed: bool = True,
+    settings: Config | None = None,
 ) -> tuple[list[RegistryResult], list[CacheWarning]]:
     """Give each pending result its token (one call per group) or that call's error; return
     the results and the calls' warnings (each once).
 
     With `tokens_needed=False` (helper set-up, logout) only the default registry,
-    whose host is unknown until asked, costs a call.
+    whose host is unknown until asked, costs a call. `settings` (the ecrlogin
+    config) may map the host the default registry's token names.
     """
     pending: dict[GroupKey, list[int]] = {}
     for index, result in enumerate(results):
@@ -213,22 +215,24 @@ def fetch(
             if isinstance(answer, EcrloginError):
                 out[index] = out[index].failed(answer)
             else:
-                out[index] = _with_token(out[index], answer.tokens[0], group_options(key, base))
+                out[index] = _with_token(out[index], answer.tokens[0], settings)
     return out, list(warnings)
 
 
-def _with_token(result: RegistryResult, token: AuthToken, options: ClientOptions) -> RegistryResult:
+def _with_token(
+    result: RegistryResult, token: AuthToken, settings: Config | None
+) -> RegistryResult:
     if result.target is not None:
         return dataclasses.replace(result, token=token)
-    # The default registry: its host (and so its region) comes from the token, whose
-    # proxyEndpoint was parsed like a user's target when it was decoded.
+    # The default registry: the token's proxyEndpoint, if the token can vouch for it
+    # (an ECR host, or one the config maps); nothing is sent anywhere else.
     try:
-        host = token.require_host("the default registry is unknown")
+        target = token.require_registry(settings or Config(), "the default registry is unknown")
     except EcrloginError as error:
         return result.failed(error)
-    registry = parse_registry(host)
-    region = registry.region if registry else options.region
-    return dataclasses.replace(result, token=token, host=host, region=region)
+    return dataclasses.replace(
+        result, token=token, target=target, host=target.host, region=target.registry.region
+    )
 
 
 def _call_groups(
@@ -259,12 +263,11 @@ def _call_groups(
 
 
 def passwords(results: Iterable[RegistryResult]) -> list[str]:
-    """Every distinct secret fetched (password and base64 token), in first-seen order."""
+    """Every distinct form of every secret fetched (AuthToken.secrets), in first-seen order."""
     seen: dict[str, None] = {}
     for result in results:
         if result.token is not None:
-            seen.setdefault(result.token.password)
-            seen.setdefault(result.token.token)
+            seen.update(dict.fromkeys(result.token.secrets))
     return list(seen)
 
 

@@ -38,6 +38,7 @@ class ClientOptions(Record):
         "use_dualstack",
         "role_arn",
         "web_identity_token",
+        "sign_request",
     )
     region: str | None
     profile: str | None
@@ -53,6 +54,8 @@ class ClientOptions(Record):
     # role, assumed with STS AssumeRoleWithWebIdentity and the workload's token.
     role_arn: str | None
     web_identity_token: str | None
+    # False: --no-sign-request, an unsigned call (ECR emulators; AWS itself refuses it).
+    sign_request: bool
 
     def __init__(
         self,
@@ -67,6 +70,7 @@ class ClientOptions(Record):
         use_dualstack: bool | None = None,
         role_arn: str | None = None,
         web_identity_token: str | None = None,
+        sign_request: bool = True,
     ) -> None:
         self._set(
             region=region,
@@ -80,6 +84,7 @@ class ClientOptions(Record):
             use_dualstack=use_dualstack,
             role_arn=role_arn,
             web_identity_token=web_identity_token,
+            sign_request=sign_request,
         )
 
     def __repr__(self) -> str:  # never the workload's token

@@ -325,12 +325,12 @@ def auth_key(image: str) -> str:
     """The `auth` key kubelet matches against `image`: its host, with its port if it has one.
 
     kubelet compares host labels case-sensitively and requires equal ports, so the key
-    keeps the image's own spelling rather than the parser's lower-case form.
+    keeps the image's own spelling rather than the parser's lower-case form. The image
+    was resolved already, so the one parser has a host for it.
     """
-    from ecrlogin.hosts import authority
+    from ecrlogin.hosts import address_host
 
-    key = authority(image.strip())
-    return key[:-1] if key.endswith(":") else key
+    return address_host(image) or ""
 
 
 def respond(request: Request, warnings: list[CacheWarning]) -> str:
@@ -376,10 +376,18 @@ def _resolve(image: str, warnings: list[CacheWarning]) -> Target:
     )
 
 
+# An ECR token is valid for 12 hours from when it is issued: no answer is usable longer.
+TOKEN_LIFETIME = 12 * 3600
+# The most a Go time.Duration holds (int64 nanoseconds), in whole seconds.
+GO_MAX_SECONDS = (1 << 63) // 1_000_000_000
+
+
 def go_duration(seconds: int) -> str:
-    """`seconds` as Go's time.Duration prints it (kubelet parses it): 5h59m30s, 10m0s, 0s."""
+    """`seconds` as Go's time.Duration prints it (kubelet parses it): 5h59m30s, 10m0s, 0s;
+    never more than a Duration holds, which kubelet could not parse."""
     if seconds <= 0:
         return "0s"
+    seconds = min(seconds, GO_MAX_SECONDS)
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
@@ -391,9 +399,15 @@ def go_duration(seconds: int) -> str:
 
 def cache_seconds(expires: float | None, now: float) -> int:
     """How long kubelet may keep the answer: half the token's remaining validity, in whole
-    seconds (as the reference plugin computes it); 0 once it has expired or when unknown."""
-    if expires is None:
+    seconds (as the reference plugin computes it); 0 once it has expired or when unknown.
+
+    The remaining validity counts at most the 12 hours a token lives, whatever far
+    `expiresAt` the server printed, so the answer is at most 6 hours.
+    """
+    if expires is None or not expires > now:  # `not >`: NaN too
         return 0
+    if expires - now >= TOKEN_LIFETIME:
+        return TOKEN_LIFETIME // 2
     return max(0, (int(expires) - int(now)) // 2)
 
 

@@ -95,7 +95,11 @@ def fetch(
     secret_name = check_name(name)
     secret_namespaces = check_namespaces(namespaces)
     results, warnings = flow.fetch(
-        flow.resolve_targets(targets, config), options, fetcher, use_cache=use_cache
+        flow.resolve_targets(targets, config),
+        options,
+        fetcher,
+        use_cache=use_cache,
+        settings=config,
     )
     where = f"Secret {secret_name}"
     if secret_namespaces:

@@ -14,10 +14,11 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ecrlogin import basicauth
-from ecrlogin.errors import ParameterError, one_line
+from ecrlogin.errors import one_line
 
 if TYPE_CHECKING:
     from ecrlogin.cache import CacheWarning, Entry
+    from ecrlogin.github_actions import OutputFile
     from ecrlogin.login import RegistryResult, StoreChange
     from ecrlogin.token import AuthToken
 
@@ -36,16 +37,26 @@ def docker_login_command(token: AuthToken, *, include_email: bool) -> str:
     """The `docker login` command line that AWS CLI v1's `get-login` prints for a token.
 
     Scripts `eval` this line, so each word is checked to be one plain shell word
-    (the user name and the endpoint already were, when the token was decoded).
+    (the user name and the endpoint already were, when the token was decoded); the
+    endpoint is printed as sent, with or without a scheme, as the AWS CLI prints it.
     """
     from ecrlogin.token import check_word  # not at import: the cache-hit path skips it
 
-    token.require_host("get-login has no registry to print")  # so proxy_endpoint is set
+    endpoint = token.endpoint("get-login has no registry to print")
     words = ["docker", "login", "-u", token.username, "-p", check_word(token.password, "password")]
     if include_email:
         words += ["-e", "none"]
-    words.append(token.proxy_endpoint or "")
+    words.append(endpoint)
     return " ".join(words)
+
+
+def shown_host(endpoint: str) -> str | None:
+    """The host part of a printed proxyEndpoint, as a person would type it after
+    `docker login`; None if it has none. Printed only: a host to act on comes from
+    `AuthToken.registry()`."""
+    from ecrlogin.hosts import server_host
+
+    return server_host(endpoint)
 
 
 def get_login_text(tokens: Sequence[AuthToken], *, include_email: bool) -> str:
@@ -67,112 +78,13 @@ def get_login_json(tokens: Sequence[AuthToken], *, include_email: bool) -> str:
             "Username": token.username,
             "Password": token.password,
             "ProxyEndpoint": token.proxy_endpoint,
-            "Endpoint": token.host,
+            "Endpoint": shown_host(token.proxy_endpoint) if token.proxy_endpoint else None,
             "ExpiresAt": iso_utc(token.expires_at) if token.expires_at else None,
             "Command": docker_login_command(token, include_email=include_email),
         }
         for token in tokens
     ]
     return json.dumps(items, indent=4, ensure_ascii=False) + "\n"
-
-
-def api_response(response: Any, *, output: str, query: str | None) -> str:
-    """Render an API response as `aws --output json|text [--query ...]` does."""
-    data = response
-    if query is not None:
-        import jmespath
-        from jmespath.exceptions import JMESPathError
-
-        try:
-            data = jmespath.search(query, data)
-        except JMESPathError as exc:
-            raise ParameterError(
-                f"Bad value for --query {query}: {' '.join(str(exc).split())}",
-                "Check the JMESPath expression (see https://jmespath.org).",
-            ) from None
-    if output == "json":
-        if data == {}:
-            return ""
-        from ecrlogin.awsclient import json_default
-
-        return json.dumps(data, indent=4, ensure_ascii=False, default=json_default) + "\n"
-    lines: list[str] = []
-    _text(data, lines, identifier=None, scalar_keys=None)
-    return "".join(line + "\n" for line in lines)
-
-
-# The AWS CLI's text format: a dict's scalar values on one tab-separated line,
-# led by the upper-cased key it came from; nested lists and dicts follow.
-
-
-def _is_scalar(value: object) -> bool:
-    return not isinstance(value, (dict, list))
-
-
-def _text(
-    item: Any, lines: list[str], identifier: str | None, scalar_keys: list[str] | None
-) -> None:
-    if isinstance(item, dict):
-        _text_dict(item, lines, identifier, scalar_keys)
-    elif isinstance(item, list):
-        _text_list(item, lines, identifier)
-    else:
-        lines.append(str(item))
-
-
-def _text_list(items: list[Any], lines: list[str], identifier: str | None) -> None:
-    if not items:
-        return
-    if any(isinstance(item, dict) for item in items):
-        keys = sorted(
-            {
-                k
-                for item in items
-                if isinstance(item, dict)
-                for k, v in item.items()
-                if _is_scalar(v)
-            }
-        )
-        for item in items:
-            _text(item, lines, identifier, keys)
-        return
-    scalars = [item for item in items if _is_scalar(item)]
-    nested = [item for item in items if not _is_scalar(item)]
-    if scalars:
-        if identifier is None:
-            lines.append("\t".join(str(item) for item in scalars))
-        else:
-            lines.extend(f"{identifier.upper()}\t{item}" for item in scalars)
-    for item in nested:
-        _text(item, lines, identifier, None)
-
-
-def _text_dict(
-    item: dict[str, Any], lines: list[str], identifier: str | None, scalar_keys: list[str] | None
-) -> None:
-    if scalar_keys is None:
-        scalars = [str(v) for _, v in sorted(item.items()) if _is_scalar(v)]
-        nested = [(k, v) for k, v in sorted(item.items()) if not _is_scalar(v)]
-    else:
-        scalars = [str(item.get(key, "")) for key in scalar_keys]
-        nested = [(k, item[k]) for k in sorted(set(item) - set(scalar_keys))]
-    if scalars:
-        if identifier is not None:
-            scalars.insert(0, identifier.upper())
-        lines.append("\t".join(scalars))
-    for key, value in nested:
-        _text(value, lines, key, None)
-
-
-def workflow_escape(value: str) -> str:
-    """A value escaped for a GitHub Actions workflow command: `%`, CR and LF as the runner
-    decodes them, so a value holding a line break stays one command (and one mask)."""
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def github_masks(secrets: Sequence[str]) -> str:
-    """GitHub Actions `::add-mask::` lines, so the runner hides each secret in every log."""
-    return "".join(f"::add-mask::{workflow_escape(secret)}\n" for secret in secrets)
 
 
 def login_json(results: Sequence[RegistryResult]) -> str:
@@ -187,6 +99,16 @@ def login_json(results: Sequence[RegistryResult]) -> str:
         for result in results
     ]
     return json.dumps(items, indent=4, ensure_ascii=False) + "\n"
+
+
+def github_outputs_skipped(state: OutputFile) -> str:
+    """Why no step outputs were written (state NOT_ACTIONS or NO_FILE)."""
+    if state.value == "no-file":
+        return (
+            "GITHUB_OUTPUT is not set, so no step outputs were written; this runner is too old "
+            "for the outputs file (2.297.0 or newer sets it), or an earlier command unset it."
+        )
+    return "Not in GitHub Actions (GITHUB_ACTIONS is not true), so no step outputs were written."
 
 
 def method_name(result: RegistryResult) -> str | None:

@@ -1,12 +1,20 @@
 """The one token type: a decoded, validated ECR authorization token.
 
 Every value of a GetAuthorizationToken response is input, checked here once
-for every command: the registry host is parsed by the same parser as a user's
-target (`hosts.endpoint_host`), and the user name must be a plain word, because
-both reach a client's argv and the command line `get-login` prints for `eval`.
-A missing `expiresAt` or `proxyEndpoint` is not an error here (the AWS CLI
-prints the password anyway): the token says it does not know, and the command
-that needs the value refuses with `require_host()`; such a token is never cached.
+for every command, in two steps:
+
+- printed: the user name and the `proxyEndpoint` are kept as sent when each is one
+  plain shell word (`check_word`), because `get-login` prints both into the line
+  scripts `eval`. Anything else is printed as AWS CLI v1 and v2 print it: a
+  scheme-less endpoint, `http://localhost:4566`, an unusual but harmless name.
+- acted on: a command that sends a password to the token's registry (`login` and
+  `pull-secret` without a TARGET) asks `registry()`, the one place a server's
+  endpoint becomes a host, which vouches for Amazon ECR hosts and hosts the
+  ecrlogin config maps, and for nothing else (Docker Hub, another company's registry).
+
+A missing `expiresAt` or `proxyEndpoint` is not an error here (the AWS CLI prints
+the password anyway): the token says it does not know, and the command that needs
+the value refuses; such a token is never cached.
 """
 
 from __future__ import annotations
@@ -14,18 +22,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecrlogin import basicauth
 from ecrlogin.errors import ResponseError, shorten
 from ecrlogin.hosts import endpoint_host
 
+if TYPE_CHECKING:
+    from ecrlogin.config import Config, Target
+
 PUBLIC_PROXY_ENDPOINT = "https://public.ecr.aws"
 
-# The characters a word may hold and stay one word, unquoted, in a POSIX shell
-# (those shlex.quote leaves alone). A user name is "AWS"; a password is base64-like.
-_WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@%+=:,./-")
+# What a POSIX shell (sh, bash, zsh) reinterprets inside an unquoted word: quotes and
+# escapes, expansions, globs, braces, redirections, separators, comments, history.
+# White space and control characters are refused by isprintable() and isspace().
+_SHELL_SPECIAL = frozenset("'\"`\\$|&;<>()*?[]{}#~!^")
+# A leading '-' makes an option of the word; a leading '=' is a path lookup in zsh.
+_LEADING = frozenset("-=")
 _MAX_USERNAME = 256
+# No registry URL is longer (docker and the host parser stop at the same length).
+_MAX_ENDPOINT = 2048
 
 
 @dataclass(frozen=True)
@@ -34,29 +50,48 @@ class AuthToken:
 
     username: str
     password: str = field(repr=False)
-    # None when the response names no registry (the command then needs a target).
+    # The response's proxyEndpoint exactly as sent (one plain shell word): what the
+    # printing commands print. Acting commands go through registry(). None: absent.
     proxy_endpoint: str | None
     # None when the response says no expiry: served, never cached.
     expires_at: datetime | None
     token: str = field(repr=False)
 
-    @property
-    def host(self) -> str | None:
-        """The registry host name (without scheme or path), or None if the response gave none."""
+    def endpoint(self, why: str) -> str:
+        """The proxyEndpoint as sent, or a ResponseError ending "..., so `why`"."""
         if self.proxy_endpoint is None:
-            return None
-        return endpoint_host(self.proxy_endpoint)
-
-    def require_host(self, why: str) -> str:
-        """The registry host, or a ResponseError ending "..., so `why`"."""
-        host = self.host
-        if host is None:
             raise ResponseError(
                 f"The GetAuthorizationToken response names no proxyEndpoint, so {why}",
                 "Name the registry host (a TARGET), or check --endpoint-url / "
                 "AWS_ENDPOINT_URL_ECR.",
             )
-        return host
+        return self.proxy_endpoint
+
+    def registry(self, settings: Config | None = None) -> Target | None:
+        """The registry a command may send this token's password to: the proxyEndpoint's
+        host when it is an Amazon ECR host or one `settings` maps; else None."""
+        # Imported here: the commands that only print (get-login-password) never need it.
+        from ecrlogin.config import Config, resolve
+
+        host = endpoint_host(self.proxy_endpoint) if self.proxy_endpoint else None
+        return resolve(host, settings or Config()) if host else None
+
+    def require_registry(self, settings: Config, why: str) -> Target:
+        """registry(), or a ResponseError naming the endpoint's host and the fix."""
+        endpoint = self.endpoint(why)
+        target = self.registry(settings)
+        if target is not None:
+            return target
+        from ecrlogin.config import config_file
+
+        named = endpoint_host(endpoint) or shorten(endpoint, 80)
+        raise ResponseError(
+            f"The GetAuthorizationToken response's proxyEndpoint names {named}, which is not "
+            f"an Amazon ECR host nor mapped in the ecrlogin config, so {why}",
+            "Name the registry as a TARGET, e.g. `ecrlogin login "
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com` (an emulator's host must be mapped "
+            f'first: [registries."HOST"] with account and region in {config_file()}).',
+        )
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -93,29 +128,38 @@ class AuthToken:
 
 
 def parse_endpoint(value: object, default: str | None = None) -> str | None:
-    """The response's proxyEndpoint if it is a registry URL; None if it is absent or empty."""
+    """The response's proxyEndpoint as sent, if it is one plain shell word; None (or
+    `default`) if it is absent or empty; else a ResponseError quoting it, escaped and short."""
     if value is None or value == "":
         return default
-    if not isinstance(value, str) or endpoint_host(value) is None:
+    if not isinstance(value, str) or not is_shell_word(value, limit=_MAX_ENDPOINT):
         raise ResponseError(
-            f"The response's proxyEndpoint {shorten(value)} is not a registry URL "
-            "(https://HOST[:PORT])"
+            f"The response's proxyEndpoint {shorten(value)} is not one plain word (it starts "
+            "with '-' or '=', or holds white space, quotes or other characters a command "
+            "line would reinterpret)"
         )
     return value
 
 
+def is_shell_word(value: str, *, limit: int | None = None) -> bool:
+    """True if `value` stays one word, itself, unquoted in a POSIX shell's command line:
+    printable, no white space or shell special character, no leading '-' or '='."""
+    return (
+        value != ""
+        and (limit is None or len(value) <= limit)
+        and value[0] not in _LEADING
+        and value.isprintable()
+        and not any(ch.isspace() or ch in _SHELL_SPECIAL for ch in value)
+    )
+
+
 def check_word(value: str, what: str, *, limit: int | None = None) -> str:
-    """`value` if it is one plain shell word (no white space, quotes, `$`, control
-    characters, leading `-`); else a ResponseError naming `what`, never the value."""
-    if (
-        not value
-        or value[0] == "-"
-        or not set(value) <= _WORD
-        or (limit is not None and len(value) > limit)
-    ):
+    """`value` if it is one plain shell word (`is_shell_word`); else a ResponseError naming
+    `what`, never the value (a user name or password may be a secret)."""
+    if not is_shell_word(value, limit=limit):
         raise ResponseError(
-            f"The token's {what} is not a plain word (it is empty, starts with '-', or holds "
-            "white space, quotes or other characters a command line would reinterpret)"
+            f"The token's {what} is not a plain word (it is empty, starts with '-' or '=', or "
+            "holds white space, quotes or other characters a command line would reinterpret)"
         )
     return value
 

@@ -27,7 +27,7 @@ from tests.support.env import (
 from tests.support.faultserver import FaultServer, self_signed_certificate
 from tests.support.registry import RegistryServer, start_registry
 from tests.support.servers import moto_server, stop
-from tests.support.tools import IN_CI, IS_ROOT, require_tool
+from tests.support.tools import IN_CI, IS_ROOT, require_aws_v2, require_tool
 
 # No per-example deadline: a loaded 2-core machine is slow, not wrong. In CI the
 # examples are derandomized, so a red run is reproducible and never a coin toss;
@@ -76,6 +76,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if marker is not None and not IS_ROOT:
         reason = marker.args[0] if marker.args else marker.kwargs.get("reason", "")
         pytest.skip(f"needs root: {reason}" if reason else "needs root")
+
+
+@pytest.fixture(scope="session")
+def v2() -> Path:
+    """AWS CLI v2 (Debian's awscli at /usr/bin/aws), the reference for every command but
+    get-login; missing, it fails the run in CI and skips locally."""
+    return require_aws_v2()
 
 
 @pytest.fixture(scope="session")

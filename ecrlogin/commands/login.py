@@ -1,7 +1,5 @@
 """The `login` and `logout` commands: log container clients, or their config files, into ECR."""
 
-import os
-import shutil
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -9,12 +7,13 @@ from typing import Annotated
 
 import typer
 
-from ecrlogin import authfile, config, core, render, ui
+from ecrlogin import authfile, config, core, github_actions, render, ui
 from ecrlogin import login as flow
 from ecrlogin.clients import ClientName
 from ecrlogin.commands.common import GlobalOptions, Targets, aws_command, emit, report
 from ecrlogin.errors import ParameterError, RegistriesFailed
 from ecrlogin.login import Method
+from ecrlogin.programs import RelativePathEntry, look_path
 
 
 class FileFormat(str, Enum):
@@ -22,12 +21,6 @@ class FileFormat(str, Enum):
 
     docker = "docker"
     containers = "containers"
-
-
-class LoginOutput(str, Enum):
-    """What `login` prints on stdout (nothing unless asked)."""
-
-    json = "json"
 
 
 ClientOption = Annotated[
@@ -171,24 +164,19 @@ def login(
     store: Store = False,
     file_format: Format = None,
     config_file: ConfigFile = None,
-    output: Annotated[
-        LoginOutput | None,
-        typer.Option(
-            "--output",
-            help="json: print a list of {registry, region, method, expiresAt} on stdout.",
-            show_default=False,
-        ),
-    ] = None,
     mask: Annotated[
         bool | None,
         typer.Option(
             "--mask/--no-mask",
-            help="Print ::add-mask:: for every password first (default: on in GitHub Actions).",
+            help="Send the runner ::add-mask:: for every password first, on stderr "
+            "(default: on in GitHub Actions).",
             show_default=False,
         ),
     ] = None,
 ) -> None:
-    """Log a container client (or its config file) into ECR registries, password via stdin."""
+    """Log a container client (or its config file) into ECR registries, password via stdin.
+
+    With --output json, print a list of {registry, region, method, expiresAt} on stdout."""
     mode = _mode(client, client_arg, write_config, helper, file_format, config_file, store, targets)
     settings = config.load()
     if mode.store and mode.path is not None:
@@ -203,13 +191,12 @@ def login(
             core.fetch,
             use_cache=opts.cache,
             tokens_needed=mode.kind is not Method.HELPER,
+            settings=settings,
         )
     report(fetch_warnings)
-    if mask if mask is not None else os.environ.get("GITHUB_ACTIONS") == "true":
-        secrets = flow.passwords(results)
-        if secrets:
-            # Before anything else reaches a log, so the runner hides every later copy.
-            emit(render.github_masks(secrets))
+    if mask if mask is not None else github_actions.active():
+        # Before anything else reaches a log, so the runner hides every later copy.
+        github_actions.add_masks(flow.passwords(results))
     warnings: list[str] = []
     if mode.kind is Method.CLIENT:
         with ui.status(f"Running {mode.client} login"):
@@ -220,8 +207,10 @@ def login(
         results, warnings = flow.set_helper(results, mode.path, fmt=mode.fmt)
         if any(r.ok for r in results):
             _check_helper_on_path()
+    _write_outputs(results)
     _report(results, warnings, mode)
-    if output is LoginOutput.json:
+    if opts.output == "json":
+        # The global --output: json prints [{registry, region, method, expiresAt}].
         emit(render.login_json(results))
 
 
@@ -261,7 +250,7 @@ def logout(
     if not targets:
         with ui.status("Finding your default registry"):
             results, fetch_warnings = flow.fetch(
-                results, opts.aws, core.fetch, use_cache=opts.cache
+                results, opts.aws, core.fetch, use_cache=opts.cache, settings=settings
             )
         report(fetch_warnings)
     warnings: list[str] = []
@@ -296,6 +285,16 @@ def _report(
         raise RegistriesFailed(failed, exit_code=code)
 
 
+def _write_outputs(results: list[flow.RegistryResult]) -> None:
+    """In GitHub Actions, the step outputs aws-actions/amazon-ecr-login sets, for every
+    registry logged in (also when another one failed)."""
+    logged_in = [(r.host, r.token) for r in results if r.ok and r.host is not None]
+    outputs = github_actions.login_outputs(logged_in, requested=len(results))
+    state = github_actions.write_outputs(outputs)
+    if outputs and state is github_actions.OutputFile.NO_FILE:
+        ui.warn(render.github_outputs_skipped(state))
+
+
 def _report_store(change: flow.StoreChange) -> None:
     """The line for `login --helper --store`, and what the user must know about it."""
     ui.ok(render.store_line(change))
@@ -304,7 +303,16 @@ def _report_store(change: flow.StoreChange) -> None:
 
 
 def _check_helper_on_path() -> None:
-    if shutil.which("docker-credential-ecrlogin") is None:
+    try:
+        found = look_path("docker-credential-ecrlogin")
+    except RelativePathEntry as exc:
+        ui.warn(
+            f"docker-credential-ecrlogin is found as {exc.path} only through the relative "
+            f"PATH entry {exc.entry!r}, which clients refuse; put its bin directory on PATH "
+            "as an absolute path."
+        )
+        return
+    if found is None:
         ui.warn(
             "docker-credential-ecrlogin is not on PATH, so clients cannot run the helper "
             "yet; install ecrlogin where the client runs, or add its bin directory to PATH."

@@ -4,31 +4,22 @@ Plain functions; `ecrlogin.cli` registers each under its name(s).
 """
 
 import shlex
-from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from ecrlogin import core, errors, render, ui
+from ecrlogin import awsformat, core, render, ui
+from ecrlogin.awsclient import OutputSettings, output_settings
 from ecrlogin.commands.common import GlobalOptions, aws_command, emit, report
-from ecrlogin.options import ClientOptions
 from ecrlogin.token import AuthToken
 
-
-class LoginOutput(str, Enum):
-    """Output formats of `get-login`."""
-
-    text = "text"
-    json = "json"
-
-
-class ApiOutput(str, Enum):
-    """Output formats of `get-authorization-token`."""
-
-    json = "json"
-    text = "text"
-
-
+IncludeEmail = Annotated[
+    bool,
+    typer.Option(
+        "--include-email/--no-include-email",
+        help="Include `-e none` (Docker 17.06 and later reject it).",
+    ),
+]
 RegistryIds = Annotated[
     list[str] | None,
     typer.Option(
@@ -44,24 +35,13 @@ def get_login(
     ctx: typer.Context,
     opts: GlobalOptions,
     registry_ids: RegistryIds = None,
-    include_email: Annotated[
-        bool,
-        typer.Option(
-            "--include-email/--no-include-email",
-            help="Include `-e none` (Docker 17.06 and later reject it).",
-        ),
-    ] = True,
-    output: Annotated[
-        LoginOutput, typer.Option("--output", help="text: docker login lines; json: objects.")
-    ] = LoginOutput.text,
+    include_email: IncludeEmail = True,
 ) -> None:
-    """Print a `docker login` command per registry (AWS CLI v1's get-login)."""
+    """Print a `docker login` command per registry (AWS CLI v1's get-login; it ignores
+    --output and --query, as v1 does)."""
     answer = core.fetch(opts.aws, registry_ids or [], use_cache=opts.cache)
     report(answer.warnings)
     tokens = answer.tokens
-    if output is LoginOutput.json:
-        emit(render.get_login_json(tokens, include_email=include_email))
-        return
     emit(render.get_login_text(tokens, include_email=include_email))
     ui.warn(
         "The printed command carries the password, which other users can see in process "
@@ -72,6 +52,26 @@ def get_login(
             "Docker 17.06 and later reject `-e none` (unknown shorthand flag: 'e'); "
             "pass --no-include-email."
         )
+
+
+@aws_command
+def get_login_command(
+    ctx: typer.Context,
+    opts: GlobalOptions,
+    registry_ids: RegistryIds = None,
+    include_email: Annotated[
+        bool,
+        typer.Option(
+            "--include-email/--no-include-email",
+            help="Include `-e none` in each Command (Docker 17.06 and later reject it).",
+        ),
+    ] = False,
+) -> None:
+    """Print, as JSON, the objects PowerShell's Get-ECRLoginCommand returns (Username,
+    Password, ProxyEndpoint, Endpoint, ExpiresAt, Command)."""
+    answer = core.fetch(opts.aws, registry_ids or [], use_cache=opts.cache)
+    report(answer.warnings)
+    emit(render.get_login_json(answer.tokens, include_email=include_email))
 
 
 def _safe_login(
@@ -86,7 +86,8 @@ def _safe_login(
     if registry_ids:
         words += ["--registry-id", registry_ids[0]]
     words += ["|", "docker", "login", "--username", "AWS", "--password-stdin"]
-    words.append(tokens[0].require_host("get-login has no registry to print"))
+    endpoint = tokens[0].endpoint("get-login has no registry to print")
+    words.append(render.shown_host(endpoint) or endpoint)
     if len(tokens) > 1:
         words.append("(and the same with --registry-id for each other registry)")
     return " ".join(words)
@@ -97,62 +98,32 @@ def get_authorization_token(
     ctx: typer.Context,
     opts: GlobalOptions,
     registry_ids: RegistryIds = None,
-    output: Annotated[
-        ApiOutput | None,
-        typer.Option(
-            "--output",
-            help="json or text (default: the profile's `output`, else json).",
-            show_default=False,
-        ),
-    ] = None,
-    query: Annotated[
-        str | None,
-        typer.Option(
-            "--query", help="JMESPath expression applied to the response.", show_default=False
-        ),
-    ] = None,
 ) -> None:
-    """Print the GetAuthorizationToken response as `aws ecr get-authorization-token` does."""
-    fmt = output.value if output else _configured_output(opts.aws)
+    """Print the GetAuthorizationToken response as `aws ecr get-authorization-token` does
+    (--output and --query as in AWS CLI v2)."""
+    settings = output_settings(opts.aws, opts.output)
     answer = core.fetch(opts.aws, registry_ids or [], use_cache=opts.cache)
     report(answer.warnings)
-    emit(render.api_response(answer.response, output=fmt, query=query))
+    emit(_formatted(answer.response, settings, opts.query))
 
 
 @aws_command
 def public_get_authorization_token(
     ctx: typer.Context,
     opts: GlobalOptions,
-    output: Annotated[
-        ApiOutput | None,
-        typer.Option(
-            "--output",
-            help="json or text (default: the profile's `output`, else json).",
-            show_default=False,
-        ),
-    ] = None,
-    query: Annotated[
-        str | None,
-        typer.Option(
-            "--query", help="JMESPath expression applied to the response.", show_default=False
-        ),
-    ] = None,
 ) -> None:
     """Print the ECR Public GetAuthorizationToken response as the AWS CLI does."""
-    fmt = output.value if output else _configured_output(opts.aws)
+    settings = output_settings(opts.aws, opts.output)
     answer = core.fetch(opts.aws, public=True, use_cache=opts.cache)
     report(answer.warnings)
-    emit(render.api_response(answer.response, output=fmt, query=query))
+    emit(_formatted(answer.response, settings, opts.query))
 
 
-def _configured_output(client: ClientOptions) -> str:
-    from ecrlogin.awsclient import configured_output
-
-    value = configured_output(client)
-    if value not in ("json", "text"):
-        raise errors.ConfigurationError(
-            f"The output format {value!r} from AWS_DEFAULT_OUTPUT or the profile's `output` "
-            "is not supported by ecrlogin",
-            "Pass --output json or --output text.",
-        )
-    return value
+def _formatted(response: dict[str, Any], settings: OutputSettings, query: str | None) -> str:
+    return awsformat.format_response(
+        response,
+        output=settings.output,
+        query=query,
+        timestamp_format=settings.timestamp_format,
+        width=awsformat.terminal_width(),
+    )

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from ecrlogin.cache import Entry, Store
+from ecrlogin.errors import shorten
 from tests.support import faultserver as fs
 from tests.support.env import ACCOUNT, MOTO_PASSWORD
 from tests.support.faultserver import FAULT_PASSWORD, PUBLIC_TARGET, FaultServer, Scenario
@@ -68,7 +69,9 @@ def assert_one_stderr_line(result: subprocess.CompletedProcess[bytes], start: st
         f"{HOST}:443",
         f"{HOST}/team/app:1.2",
         f"{HOST}/team/app@sha256:{'0f' * 32}",
-        f"HTTPS://{HOST.upper()}/v2/",
+        f"https://{HOST.upper()}/v2/",
+        f"https://AWS@{HOST}/v2/",
+        f"{HOST}#fragment",
     ],
 )
 def test_get_prints_the_credentials(
@@ -222,6 +225,37 @@ def test_a_host_it_cannot_serve_is_not_found(
     assert (result.returncode, result.stdout) == (1, NOT_FOUND_LINE)
     err = assert_one_stderr_line(result, detail)
     assert "\x1b" not in err
+    assert endpoint.calls == 0
+
+
+@pytest.mark.parametrize(
+    ("server_url", "detail"),
+    [
+        # docker sends these logins to evil.example (Go's net/url ends the host at # and ?,
+        # and takes it after the last @): the ECR host in them must not count.
+        (f"evil.example#@{HOST}", "evil.example is not an Amazon ECR registry"),
+        (f"evil.example?@{HOST}", "evil.example is not an Amazon ECR registry"),
+        (f"https://{HOST}@evil.example/v2/", "evil.example is not an Amazon ECR registry"),
+        # Read differently by docker's daemon and its CLI, or not a plain ASCII host: refused.
+        *(
+            (text, f"{shorten(text)} is not a registry host name as docker reads it")
+            for text in (
+                f"HTTPS://{HOST}",
+                f"evil.example\\@{HOST}",
+                HOST.replace("k", "\u212a"),
+                f"{HOST}%2e",
+                f"{HOST}.",
+                f"ftp://{HOST}",
+            )
+        ),
+    ],
+)
+def test_an_address_docker_reads_as_another_host_never_gets_the_token(
+    env: dict[str, str], endpoint: Scenario, server_url: str, detail: str
+) -> None:
+    result = helper("get", server_url, env=env)
+    assert (result.returncode, result.stdout) == (1, NOT_FOUND_LINE)
+    assert_one_stderr_line(result, detail)
     assert endpoint.calls == 0
 
 

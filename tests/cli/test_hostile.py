@@ -6,8 +6,8 @@ values that would inject options or shell words, user names that are not
 names, keys spelled in JSON escapes, answers without expiresAt or a
 proxyEndpoint. One section per class of the safety promise:
 
-1. server values are checked like a user's target before they reach argv, a
-   printed command line, a file key or a cache key;
+1. server values are input: printed only if they stay one shell word, acted on
+   (argv, a file key, a cache key) only if ecrlogin can vouch for the host;
 2. every secret is redacted by value on every channel;
 6. what a person or a program reads is escaped for it, and bounded;
 7. a missing field the command does not need is tolerated, as AWS CLI v1 does;
@@ -31,7 +31,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from ecrlogin import basicauth, cache, render
+from ecrlogin import basicauth, cache, github_actions, render
 from ecrlogin.hosts import endpoint_host, parse_registry
 from tests.support import faultserver as fs
 from tests.support.env import ACCOUNT, fault_env_for
@@ -49,6 +49,7 @@ from tests.support.faults import (
 from tests.support.faultserver import (
     FAULT_PASSWORD,
     FAULT_TOKEN,
+    FOREIGN_ENDPOINTS,
     HOSTILE_ENDPOINTS,
     HOSTILE_USERNAMES,
     FaultServer,
@@ -80,6 +81,16 @@ ENDPOINT_CASES = [
     for name, value in HOSTILE_ENDPOINTS.items()
     for c in CASES.cases_for(f"endpoint-{name}", PRIVATE, fs.entries(proxyEndpoint=value))
 ]
+# One command of each kind: one that prints the endpoint, one that would act on it, and
+# the helper (get-login-password, get-authorization-token and pull-secret have their
+# own tests below and in test_awscli_functional.py).
+ONE_OF_EACH = [f for f in PRIVATE if f.name in ("get-login", "login", "credential-helper-get")]
+FOREIGN_VALUES = {
+    c.id: value
+    for name, value in FOREIGN_ENDPOINTS.items()
+    for c in CASES.cases_for(f"foreign-{name}", ONE_OF_EACH, fs.entries(proxyEndpoint=value))
+}
+FOREIGN_CASES = [c for c in CASES.cases if c.id in FOREIGN_VALUES]
 USERNAME_CASES = [
     c
     for name, value in HOSTILE_USERNAMES.items()
@@ -92,15 +103,37 @@ outcomes = CASES.outcomes_fixture("hostile")
 
 
 @pytest.mark.parametrize("case", ENDPOINT_CASES, ids=ids(ENDPOINT_CASES))
-def test_a_hostile_proxy_endpoint_is_one_error_and_never_used(
+def test_a_proxy_endpoint_a_shell_would_reinterpret_is_one_error_and_never_used(
     case: Case, outcomes: Mapping[str, Outcome]
 ) -> None:
     outcome = outcomes[case.id]
-    line = case.fetcher.assert_failed(outcome.result, 255, "proxyEndpoint", "not a registry URL")
-    assert "INJECTED'" not in line or "'https://--password=INJECTED'" in line  # quoted, whole
+    line = case.fetcher.assert_failed(outcome.result, 255, "proxyEndpoint", "not one plain word")
+    assert "touch" not in line or "'https://" in line  # quoted, escaped
     assert not (outcome.home / "login-config.json").exists()  # nothing half-written
     assert in_any_file(outcome.home, FAULT_PASSWORD, FAULT_TOKEN) == []
     assert not list(outcome.home.rglob("pwned"))
+
+
+@pytest.mark.parametrize("case", FOREIGN_CASES, ids=ids(FOREIGN_CASES))
+def test_a_one_word_endpoint_is_printed_as_sent_and_acted_on_only_if_vouched_for(
+    case: Case, outcomes: Mapping[str, Outcome]
+) -> None:
+    # get-login prints it as AWS CLI v1 does (test_awscli_functional.py compares the bytes
+    # with v1 and v2); login, which would send the password to the default registry,
+    # refuses, naming it; the helper serves the ECR host docker asked for.
+    endpoint, fetcher, outcome = FOREIGN_VALUES[case.id], case.fetcher, outcomes[case.id]
+    result = outcome.result
+    if fetcher.name == "get-login":
+        printed = f"docker login -u AWS -p {FAULT_PASSWORD} {endpoint}\n".encode()
+        assert (result.returncode, result.stdout) == (0, printed), result.stderr
+    elif fetcher.helper:
+        fetcher.assert_ok(result, outcome.home)
+    else:
+        line = fetcher.assert_failed(result, 255, "proxyEndpoint names", "TARGET")
+        assert "so the default registry is unknown" in line
+        assert not (outcome.home / "login-config.json").exists()
+    # Nothing names the host: no cache entry (the helper's `list` would claim it), no file.
+    assert in_any_file(outcome.home, FAULT_PASSWORD, FAULT_TOKEN) == []
 
 
 @pytest.mark.parametrize("case", USERNAME_CASES, ids=ids(USERNAME_CASES))
@@ -112,19 +145,87 @@ def test_a_user_name_that_is_not_a_plain_word_is_one_error(
     assert in_any_file(outcome.home, FAULT_PASSWORD, FAULT_TOKEN) == []
 
 
-@pytest.mark.parametrize("value", ["option-injection", "empty-host", "line-break"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        FOREIGN_ENDPOINTS["option-injection"],
+        FOREIGN_ENDPOINTS["empty-host"],
+        FOREIGN_ENDPOINTS["docker-hub"],
+        HOSTILE_ENDPOINTS["line-break"],
+    ],
+    ids=["option-injection", "empty-host", "docker-hub", "line-break"],
+)
 def test_login_never_hands_a_hostile_endpoint_to_the_client(
     value: str, tmp_path: Path, fault_server: FaultServer
 ) -> None:
     # The attack of the issue: with no TARGET the host came from proxyEndpoint, so
-    # docker ran `login --username AWS --password-stdin --password=INJECTED`.
+    # docker ran `login --username AWS --password-stdin --password=INJECTED`, and any
+    # registry the endpoint named (Docker Hub) would have been sent the ECR password.
     env = fault_env_for(tmp_path / "home")
     install_recorder(tmp_path / "bin", "docker", tmp_path / "calls")
     env["PATH"] = f"{tmp_path / 'bin'}:{env['PATH']}"
-    scenario = fault_server.scenario(fs.entries(proxyEndpoint=HOSTILE_ENDPOINTS[value]))
+    scenario = fault_server.scenario(fs.entries(proxyEndpoint=value))
     result = run("ecrlogin", "login", "--endpoint-url", scenario.url, env=env)
     assert_failed(result, 255, "proxyEndpoint")
     assert recorded(tmp_path / "calls") == []
+
+
+# A docker config with what a user has there: another registry's password, a store.
+DOCKER_CONFIG = (
+    b'{\n\t"auths": {\n\t\t"ghcr.io": {\n\t\t\t"auth": "dXNlcjpwYXNz"\n\t\t}\n\t},\n'
+    b'\t"credsStore": "desktop"\n}'
+)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "named"),
+    [
+        (FOREIGN_ENDPOINTS["scheme-less"], "'1235.ecr.us-east-1.io'"),
+        (FOREIGN_ENDPOINTS["emulator"], "localhost:4566"),
+        (FOREIGN_ENDPOINTS["docker-hub"], "registry-1.docker.io"),
+    ],
+    ids=["scheme-less", "emulator", "docker-hub"],
+)
+def test_what_acts_on_the_default_registry_refuses_one_it_cannot_vouch_for(
+    endpoint: str, named: str, tmp_path: Path, fault_server: FaultServer
+) -> None:
+    # get-login-password prints the password for such an answer (as AWS CLI v1/v2 do);
+    # sending it to the registry the answer names is another matter: one line each,
+    # no client run, the docker config byte for byte as it was, nothing cached.
+    home = tmp_path / "home"
+    env = fault_env_for(home)
+    docker_config = home / ".docker" / "config.json"
+    docker_config.parent.mkdir(parents=True)
+    docker_config.write_bytes(DOCKER_CONFIG)
+    install_recorder(tmp_path / "bin", "docker", tmp_path / "calls")
+    env["PATH"] = f"{tmp_path / 'bin'}:{env['PATH']}"
+    scenario = fault_server.scenario(fs.entries(proxyEndpoint=endpoint))
+    for args in (
+        ["login"],
+        ["login", "--write-config"],
+        ["login", "--helper"],
+        ["logout", "--write-config"],
+        ["pull-secret", "regcred"],
+    ):
+        result = run("ecrlogin", *args, "--endpoint-url", scenario.url, env=env)
+        line = assert_failed(result, 255, f"proxyEndpoint names {named}, which", "TARGET")
+        assert "not an Amazon ECR host nor mapped in the ecrlogin config" in line
+    assert scenario.calls == 5
+    assert recorded(tmp_path / "calls") == []
+    assert docker_config.read_bytes() == DOCKER_CONFIG
+    # The credential helper, asked by docker for that host, has nothing to vouch with.
+    host = named.strip("'")
+    helper_env = {**env, "AWS_ENDPOINT_URL": scenario.url}
+    result = run("docker-credential-ecrlogin", "get", env=helper_env, input=host.encode())
+    assert result.returncode == 1
+    [line] = result.stderr.decode().splitlines()
+    assert f"{host} is not an Amazon ECR registry" in line
+    assert scenario.calls == 5  # refused before any call
+    assert docker_config.read_bytes() == DOCKER_CONFIG
+    assert in_any_file(home, FAULT_PASSWORD, FAULT_TOKEN) == []
+    # The same answer is printed where only printed.
+    result = run("ecrlogin", "get-login-password", "--endpoint-url", scenario.url, env=env)
+    assert (result.returncode, result.stdout) == (0, f"{FAULT_PASSWORD}\n".encode())
 
 
 def test_get_login_refuses_a_password_that_is_not_one_shell_word(
@@ -180,7 +281,10 @@ ENDPOINTISH = st.lists(
 @given(value=st.one_of(ENDPOINTISH, st.text(max_size=60)))
 @example(value=f"https://{PRIVATE_HOST}")
 @example(value="https://--password=X")
-def test_any_proxy_endpoint_is_a_registry_url_or_one_error(
+@example(value="1235.ecr.us-east-1.io")
+@example(value="http://localhost:4566")
+@example(value=f"{PRIVATE_HOST}")
+def test_any_proxy_endpoint_is_printed_as_one_word_acted_on_if_vouched_for_or_one_error(
     value: str, tmp_path: Path, fault_server: FaultServer
 ) -> None:
     assume(value != "")  # empty: no endpoint at all (class 7 below)
@@ -198,9 +302,11 @@ def test_any_proxy_endpoint_is_a_registry_url_or_one_error(
         "login", "--write-config", "--config-file", str(config_file),
         "--endpoint-url", scenario.url, env=env,
     )  # fmt: skip
-    if endpoint_host(value) is not None:
-        # One line of exactly six words, the endpoint the last one: nothing for eval to find.
-        assert ran.code == 0, ran.stderr
+    host = endpoint_host(value)
+    if ran.code == 0:
+        # One line of exactly seven words, the endpoint the last one, as sent: nothing for
+        # eval to find (get-login checks no more than that, as the AWS CLI prints any).
+        assert ran.stdout == f"docker login -u AWS -p {FAULT_PASSWORD} {value}\n"
         assert shlex.split(ran.stdout) == [
             "docker",
             "login",
@@ -210,12 +316,19 @@ def test_any_proxy_endpoint_is_a_registry_url_or_one_error(
             FAULT_PASSWORD,
             value,
         ]
-        assert login.code == 0, login.stderr
-        assert list(json.loads(config_file.read_text())["auths"]) == [endpoint_host(value)]
-        config_file.unlink()
     else:
         assert_one_failure_line(ran, 255, FAULT_PASSWORD, FAULT_TOKEN)
-        assert_one_failure_line(login, 255, FAULT_PASSWORD, FAULT_TOKEN)
+        assert "not one plain word" in ran.stderr
+    if host is not None and parse_registry(host) is not None:
+        # An Amazon ECR host: the one kind of default registry `login` acts on.
+        assert ran.code == 0, ran.stderr
+        assert login.code == 0, login.stderr
+        assert list(json.loads(config_file.read_text())["auths"]) == [host]
+        config_file.unlink()
+    else:
+        line = assert_one_failure_line(login, 255, FAULT_PASSWORD, FAULT_TOKEN)
+        assert "proxyEndpoint" in line
+        assert not config_file.exists()
     assert tree_digest(home, skip=ours) == before
 
 
@@ -301,7 +414,7 @@ def test_no_generated_secret_reaches_stderr_even_under_debug(
     reply = (
         fs.escaped_keys(password=password)
         if escaped
-        else fs.entries(authorizationToken=token, proxyEndpoint="https:///")
+        else fs.entries(authorizationToken=token, proxyEndpoint=HOSTILE_ENDPOINTS["white-space"])
     )
     scenario = fault_server.scenario(reply)
     env = fault_env_for(tmp_path / "home")
@@ -350,14 +463,15 @@ def test_mask_escapes_a_multi_line_password_per_github_rules(
     )  # fmt: skip
     assert result.returncode == 0, result.stderr.decode()
     token = basicauth.encode("AWS", password)
-    assert result.stdout.decode() == (
+    assert result.stdout == b""  # masks go where the runner reads them, never into the payload
+    assert result.stderr.decode().startswith(
         f"::add-mask::first%25line%0D%0Asecond line\n::add-mask::{token}\n"
     )
 
 
-@given(st.lists(st.text(min_size=1), min_size=1, max_size=4))
+@given(st.lists(st.text(min_size=1), min_size=1, max_size=4, unique=True))
 def test_each_mask_is_one_line_that_decodes_to_its_secret(secrets: list[str]) -> None:
-    lines = render.github_masks(secrets).split("\n")
+    lines = github_actions.mask_commands(secrets).split("\n")
     assert lines.pop() == ""
     assert len(lines) == len(secrets)
     for line, secret in zip(lines, secrets, strict=True):
@@ -456,6 +570,8 @@ def test_a_missing_field_the_command_does_not_need_is_served_as_aws_cli_v1_does(
 ) -> None:
     scenario = fault_server.scenario(reply)
     env = fault_env_for(tmp_path / "home")
+    # Timestamps as sent: v1's default, which ecrlogin (as v2) needs spelled out.
+    Path(env["AWS_CONFIG_FILE"]).write_text("[default]\ncli_timestamp_format = wire\n")
     theirs = run("aws", "ecr", *args, "--endpoint-url", scenario.url, env=env)
     ours = run("ecrlogin", *args, "--endpoint-url", scenario.url, env=env)
     assert theirs.returncode == 0, theirs.stderr.decode()

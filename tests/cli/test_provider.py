@@ -16,12 +16,14 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ecrlogin import helper as helper_module
 from ecrlogin import identity
 from ecrlogin.config import Config, resolve
 from ecrlogin.options import ClientOptions
-from ecrlogin.provider import go_duration
+from ecrlogin.provider import cache_seconds, go_duration
 from tests.support import faultserver as fs
 from tests.support.env import ACCESS_KEY_ID, ACCOUNT, MOTO_PASSWORD, SECRET_ACCESS_KEY
 from tests.support.faultserver import FAULT_PASSWORD, FaultServer, Scenario
@@ -334,6 +336,44 @@ def test_an_unreachable_sts_endpoint_is_one_line(env: dict[str, str], endpoint: 
 def test_cache_durations_are_printed_as_go_prints_them(seconds: int, text: str) -> None:
     assert go_duration(seconds) == text
     assert parse_go_duration(text) == max(0, seconds)
+
+
+@pytest.mark.parametrize(
+    "expires_at",
+    [
+        4102444800,  # 2100, the fault server's default
+        253402300799,  # 9999-12-31: half of it is more than a Go Duration holds
+    ],
+)
+def test_a_far_expiry_is_kept_no_longer_than_a_token_lives(
+    aws_env: dict[str, str], fault_server: FaultServer, expires_at: float
+) -> None:
+    # Before: 9999 gave cacheDuration "34962528h...", which kubelet cannot parse.
+    scenario = fault_server.scenario(fs.token(expires_at=expires_at))
+    sent = request(IMAGE)
+    result = provider(sent, env={**aws_env, "AWS_ENDPOINT_URL_ECR": scenario.url})
+    assert result.returncode == 0, result.stderr
+    answer = check_response(result.stdout, sent)
+    assert answer["cacheDuration"] == "6h0m0s"
+
+
+@given(
+    expires=st.none() | st.floats(allow_nan=True, allow_infinity=True),
+    now=st.floats(min_value=0, max_value=4e9),
+)
+def test_every_cache_duration_parses_in_go_and_fits_a_token(
+    expires: float | None, now: float
+) -> None:
+    seconds = cache_seconds(expires, now)
+    duration = parse_go_duration(go_duration(seconds))
+    assert 0 <= duration <= TWELVE_HOURS / 2
+    if expires is not None and now < expires < now + TWELVE_HOURS - 2:
+        assert duration == (int(expires) - int(now)) // 2  # the reference's half-life
+
+
+@given(st.integers(min_value=-(10**30), max_value=10**30))
+def test_go_duration_never_prints_more_than_go_reads(seconds: int) -> None:
+    assert 0 <= parse_go_duration(go_duration(seconds)) <= min(max(seconds, 0), 2**63 / 1e9)
 
 
 def test_the_cache_key_holds_the_role_and_the_service_account() -> None:

@@ -88,15 +88,16 @@ def test_the_cli_refuses_a_timeout_the_socket_layer_cannot_hold(
     fault_server: FaultServer, fault_env: dict[str, str], option: str, value: str
 ) -> None:
     # 1e10 s overflowed Python's clock deep inside urllib3 ("Unexpected ..."); now it is
-    # a usage error naming the option and its range, before any request is made.
+    # one line naming the option and its range, before any request is made, with AWS
+    # CLI v2's code for a timeout it cannot use (255).
     scenario = fault_server.scenario(fs.token())
     result = ecrlogin(
         "get-login-password", "--endpoint-url", scenario.url, f"{option}={value}", env=fault_env
     )
     err = result.stderr.decode()
-    assert (result.returncode, result.stdout) == (2, b""), err
+    assert (result.returncode, result.stdout) == (255, b""), err
     assert err.count("\n") == 1
-    assert err.startswith(f"ecrlogin: error: Invalid value for '{option}'"), err
+    assert err.startswith(f"ecrlogin: error: {option} is {value}, not a number of seconds"), err
     assert "Unexpected" not in err
     assert scenario.calls == 0
 

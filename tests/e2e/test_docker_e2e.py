@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import shlex
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -31,6 +31,7 @@ from tests.support.docker import (
 from tests.support.env import ACCOUNT, MOTO_PASSWORD, basic_token
 from tests.support.faultserver import FaultServer
 from tests.support.helper import pass_list, write_config
+from tests.support.recorder import RecordingRegistry
 from tests.support.registry import RegistryServer, bash
 from tests.support.tools import BIN, ecrlogin
 
@@ -298,3 +299,60 @@ def test_credsstore_ecrlogin_without_a_fallback_fails_docker_login_loudly(
     assert (
         f"Error saving credentials: error storing credentials - err: exit status 1, out: `{reason}"
     ) in login.stderr
+
+
+@pytest.fixture
+def recorder() -> Iterator[RecordingRegistry]:
+    server = RecordingRegistry()
+    yield server
+    server.close()
+
+
+ECR_HOST = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
+# Addresses whose host, as docker's daemon reads it (Go's net/url), is the recording
+# registry, while an ECR host appears in them: `{}` is the recorder's host:port.
+TRICKY = [
+    f"{{}}#@{ECR_HOST}",
+    f"{{}}?@{ECR_HOST}",
+    f"{{}}#@{ECR_HOST.upper()}",
+    f"{{}}?x=@{ECR_HOST}/v2/",
+    f"{{}}/@{ECR_HOST}",
+    f"http://{{}}#@{ECR_HOST}",
+    f"https://{{}}?@{ECR_HOST}/",
+    f"{ECR_HOST}@{{}}",
+    f"https://{ECR_HOST}@{{}}/v2/",
+    f"{{}}\\@{ECR_HOST}",
+    f"{{}}#@{ECR_HOST.replace('k', chr(0x212A))}",
+]
+
+
+@pytest.mark.parametrize("address", TRICKY)
+def test_docker_login_never_sends_an_ecr_token_to_another_host(
+    address: str,
+    recorder: RecordingRegistry,
+    dockerd: DockerDaemon,
+    aws_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    # credsStore ecrlogin: docker asks ecrlogin for stored credentials before it logs in,
+    # and sends whatever it gets to the host its daemon reads in the address.
+    env = docker_env(aws_env, dockerd, tmp_path / "docker", {"credsStore": "ecrlogin"})
+    server = address.format(recorder.host)
+    done = docker("login", server, env=env)
+    assert done.returncode != 0  # nothing stored to log in with, and no terminal to ask
+    sent = " ".join(recorder.authorizations)
+    assert basic_token("AWS", MOTO_PASSWORD) not in sent
+    assert MOTO_PASSWORD not in done.stdout + done.stderr
+    assert docker_config(env) == {"credsStore": "ecrlogin"}
+
+
+def test_the_recorder_sees_a_token_docker_does_send(
+    recorder: RecordingRegistry, dockerd: DockerDaemon, aws_env: dict[str, str], tmp_path: Path
+) -> None:
+    # The check above can fail: mapped in the ecrlogin config, the recorder's host gets the
+    # ECR token from the helper, and docker's daemon sends it there.
+    env = docker_env(aws_env, dockerd, tmp_path / "docker", {"credsStore": "ecrlogin"})
+    map_registry(env, recorder.host)
+    done = docker("login", recorder.host, env=env)
+    assert done.returncode == 0, done.stderr
+    assert recorder.authorizations == [f"Basic {basic_token('AWS', MOTO_PASSWORD)}"]

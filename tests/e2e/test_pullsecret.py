@@ -363,7 +363,7 @@ def test_cli_bad_names_fail_before_any_call(
 
 def test_cli_no_name_is_a_usage_error(env: dict[str, str]) -> None:
     result = ecrlogin("pull-secret", env=env)
-    assert (result.returncode, result.stdout) == (2, b"")
+    assert (result.returncode, result.stdout) == (252, b"")
     assert "Missing argument 'NAME'" in result.stderr.decode()
 
 

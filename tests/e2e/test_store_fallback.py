@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import stat
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -19,7 +20,7 @@ import pytest
 from ecrlogin import config
 from ecrlogin.errors import ConfigurationError
 from tests.support.helper import helper, pass_list, write_config
-from tests.support.tools import ecrlogin
+from tests.support.tools import ecrlogin, require_tool
 
 ECR = "123456789012.dkr.ecr.us-west-2.amazonaws.com"
 OTHER = "registry.example.com"
@@ -320,3 +321,32 @@ def test_a_store_payload_nested_too_deeply_is_one_line(aws_env: dict[str, str]) 
     assert done.returncode == 1
     assert done.stderr.decode().count("\n") == 1
     assert b"Unexpected" not in done.stderr + done.stdout
+
+
+def test_list_never_shows_the_fallbacks_entry_for_a_host_ecrlogin_serves(
+    pass_env: dict[str, str],
+) -> None:
+    # An ECR login kept in `pass` from before ecrlogin was the credsStore: `get` for that
+    # host is answered by ecrlogin (a fresh token), never by `pass`, so listing pass's
+    # user name for it would name credentials the client can no longer get.
+    env = {**pass_env, "ECRLOGIN_FALLBACK_STORE": "pass"}
+    old = json.dumps({"ServerURL": ECR, "Username": "old-user", "Secret": "old-ecr-password"})
+    kept = subprocess.run(
+        [require_tool("docker-credential-pass"), "store"],
+        input=old.encode(),
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert kept.returncode == 0, kept.stderr
+    assert helper("store", PAYLOAD, env=env).returncode == 0
+    assert pass_list(env) == {ECR: "old-user", OTHER: "me"}
+
+    listed = helper("list", env=env)
+    assert (listed.returncode, listed.stderr) == (0, b"")
+    assert json.loads(listed.stdout) == {OTHER: "me"}
+    got = helper("get", ECR, env=env)  # moto's token: ecrlogin's answer, not pass's
+    assert got.returncode == 0, got.stderr
+    assert json.loads(got.stdout)["Username"] == "AWS"
+    assert b"old-ecr-password" not in got.stdout

@@ -14,14 +14,15 @@ ACCESS_KEY_ID = "AKIATESTTESTTEST1234"
 
 def isolated_env(home: Path) -> dict[str, str]:
     """This process's environment with HOME, the AWS config files and the XDG directories in
-    `home`, static test credentials in us-east-1, and no AWS_, ECRLOGIN_, XDG_, DOCKER_ or CI
-    settings of the developer's machine: nothing leaks in and nothing leaks out."""
+    `home`, static test credentials in us-east-1, and no AWS_, ECRLOGIN_, XDG_, DOCKER_, CI or
+    GITHUB_ settings of the developer's machine (or of a runner the suite runs in): nothing
+    leaks in and nothing leaks out."""
     home.mkdir(parents=True, exist_ok=True)
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "ECRLOGIN_", "XDG_", "DOCKER_", "REGISTRY_AUTH"))
-        and key not in ("CI", "GITHUB_ACTIONS")
+        if not key.startswith(("AWS_", "ECRLOGIN_", "XDG_", "DOCKER_", "REGISTRY_AUTH", "GITHUB_"))
+        and key != "CI"
     }
     env.update(
         {

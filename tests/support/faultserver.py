@@ -300,21 +300,30 @@ def escaped_keys(*, password: str = FAULT_PASSWORD) -> Reply:
     return reply
 
 
-# proxyEndpoint values a hostile or broken endpoint may send, each of which would reach
-# docker's argv (login without a target), get-login's eval'd line, a config file key or
-# a cache key if it were trusted.
+# proxyEndpoint values a hostile or broken endpoint may send that would not stay one
+# word, themselves, in get-login's eval'd line: every command refuses the answer.
 HOSTILE_ENDPOINTS = {
-    "option-injection": "https://--password=INJECTED",
-    "empty-host": "https:///",
     "white-space": "https://bad host.example.com",
     "shell-command": f"https://{DEFAULT_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com;touch${{IFS}}pwned",
     "line-break": f"https://{DEFAULT_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com\n--password=x",
     "terminal-escape": "https://\x1b]0;owned\x07.example.com",
     "leading-dash": "-https://registry.example.com",
-    "user-info": f"https://evil@{DEFAULT_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com",
-    "path": f"https://{DEFAULT_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/../../x",
     "huge": "https://" + "a" * 100_000 + ".example.com",
     "not-text": 12345,
+}
+# proxyEndpoint values that are one plain word but name no registry ecrlogin can vouch
+# for: printed as AWS CLI v1/v2 print them, never a host a password is sent to (docker's
+# argv for `login` without a target, a config file key, a cache key).
+FOREIGN_ENDPOINTS = {
+    "option-injection": "https://--password=INJECTED",
+    "empty-host": "https:///",
+    "user-info": f"https://evil@{DEFAULT_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com",
+    "path": f"https://{DEFAULT_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/../../x",
+    "docker-hub": "https://registry-1.docker.io",
+    # AWS CLI's own functional tests answer with this one (no scheme, not ECR's).
+    "scheme-less": "1235.ecr.us-east-1.io",
+    # LocalStack and other ECR emulators.
+    "emulator": "http://localhost:4566",
 }
 # Users a token may claim to be: each would become an option or more words in argv.
 HOSTILE_USERNAMES = {
@@ -535,7 +544,7 @@ FAULTS: dict[str, Callable[[], Reply]] = {
     "escaped-keys": escaped_keys,
     **{
         f"endpoint-{name}": (lambda value=value: entries(proxyEndpoint=value))  # type: ignore[misc]
-        for name, value in HOSTILE_ENDPOINTS.items()
+        for name, value in {**HOSTILE_ENDPOINTS, **FOREIGN_ENDPOINTS}.items()
     },
     "hang": lambda: hang,
     "drop": lambda: drop,

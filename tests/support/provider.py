@@ -112,6 +112,10 @@ _UNIT_SECONDS = {
 }
 
 
+# time.Duration is int64 nanoseconds: ParseDuration refuses more ("invalid duration").
+GO_MAX_DURATION = ((1 << 63) - 1) / 1e9
+
+
 def parse_go_duration(text: str) -> float:
     """Seconds of a Go duration string, as time.ParseDuration reads it; ValueError if not one."""
     if text == "0":
@@ -127,6 +131,8 @@ def parse_go_duration(text: str) -> float:
             raise ValueError(f"not a Go duration: {text!r}")
         total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
         position = match.end()
+    if total > GO_MAX_DURATION:
+        raise ValueError(f"not a Go duration: {text!r} overflows time.Duration")
     return sign * total
 
 

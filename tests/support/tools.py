@@ -19,6 +19,16 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0  # never on Windows
 
 
+# AWS CLI v2 (Debian's awscli); `aws` in the venv is v1.
+AWS_V2 = Path("/usr/bin/aws")
+
+
+def require_aws_v2() -> Path:
+    """AWS CLI v2 (Debian's awscli at /usr/bin/aws, the reference for all but get-login);
+    missing, it fails the run in CI and skips locally."""
+    return Path(require_tool(str(AWS_V2)))
+
+
 def require_tool(name: str) -> str:
     """Path of an external tool; a missing tool fails the run in CI and skips locally."""
     path = shutil.which(name)
@@ -28,6 +38,9 @@ def require_tool(name: str) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+AWS_V2 = Path("/usr/bin/aws")
 
 
 def run(

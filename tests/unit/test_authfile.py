@@ -330,6 +330,100 @@ def test_property_logout_of_foreign_entries_changes_nothing(
     assert path.read_text() == text
 
 
+# Numbers in other tools' parts of the file: written back as the very text they were.
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "0.30000000000000000001",
+        "12345678901234567890.5",
+        "123456789012345678901234567890",
+        "-0",
+        "-0.0",
+        "1E2",
+        "1e-7",
+        "2.50",
+        "1.0e+10",
+        "4.9e-324",
+    ],
+)
+def test_a_foreign_number_comes_back_as_it_was_written(tmp_path: Path, number: str) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(f'{{"psFormat": "table", "tool": {{"ratio": {number}, "list": [{number}]}}}}')
+    authfile.store_passwords(path, {HOST: ("AWS", "pw")}, fmt="docker")
+    text = path.read_text()
+    assert f'"ratio": {number},' in text
+    assert f"\t\t\t{number}\n" in text
+    assert json.loads(text)["auths"] == {HOST: auth_of("AWS", "pw")}
+    assert authfile.remove_passwords(path, [HOST]) == [HOST]
+    assert f'"ratio": {number},' in path.read_text()
+
+
+# JSON's number grammar, short of what no double holds (1e999 is refused, as the README says).
+JSON_NUMBERS = st.from_regex(
+    r"-?(0|[1-9][0-9]{0,30})(\.[0-9]{1,30})?([eE][+-]?[0-9]{1,2})?", fullmatch=True
+)
+
+
+def _texted(value: Any, numbers: list[str]) -> Any:
+    """`value` with each number replaced by a marker string, its literal kept in `numbers`."""
+    if isinstance(value, dict):
+        return {k: _texted(v, numbers) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_texted(v, numbers) for v in value]
+    if isinstance(value, tuple):  # a drawn number literal
+        numbers.append(value[0])
+        return f"\ue000{len(numbers) - 1}\ue001"
+    return value
+
+
+def _with_literals(text: str, numbers: list[str]) -> str:
+    for index, literal in enumerate(numbers):
+        text = text.replace(f'"\ue000{index}\ue001"', literal, 1)
+    return text
+
+
+number_values = st.recursive(
+    st.none() | st.booleans() | st.text(max_size=6) | JSON_NUMBERS.map(lambda n: (n,)),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    document=st.dictionaries(
+        st.text(max_size=8).filter(lambda k: k != "auths"), number_values, max_size=4
+    )
+)
+def test_property_every_untouched_byte_survives_a_login(
+    tmp_path_factory: pytest.TempPathFactory, document: dict[str, Any]
+) -> None:
+    # A file as ecrlogin itself writes them (tab-indented), with numbers of any spelling:
+    # after a login, it is the same text with our entry added at the end, byte for byte.
+    numbers: list[str] = []
+    marked = json.dumps(_texted(document, numbers), indent="\t", ensure_ascii=False)
+    before = _with_literals(marked, numbers) + "\n"
+    path = tmp_path_factory.mktemp("numbers") / "config.json"
+    path.write_text(before, encoding="utf-8")
+    authfile.store_passwords(path, {HOST: ("AWS", "pw")}, fmt="docker")
+    after = path.read_text(encoding="utf-8")
+    entry = json.dumps({HOST: auth_of("AWS", "pw")}, indent="\t").replace("\n", "\n\t")
+    if document:
+        assert after == before[: -len("\n}\n")] + f',\n\t"auths": {entry}\n}}\n'
+    else:
+        assert after == f'{{\n\t"auths": {entry}\n}}\n'
+    # And a logout gives back the file as it was, but for the emptied section.
+    authfile.remove_passwords(path, [HOST])
+    restored = path.read_text(encoding="utf-8")
+    assert restored.replace(',\n\t"auths": {}', "").replace('\n\t"auths": {}\n', "") == (
+        before if document else "{}\n"
+    )
+
+
 # Concurrency within one process: the lock serialises every read-modify-write.
 
 

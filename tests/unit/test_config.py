@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ecrlogin import config
 from ecrlogin.config import Config, RegistryConfig, Target, load, resolve
@@ -195,3 +197,65 @@ def test_not_utf8_names_the_line(tmp_path: Path) -> None:
 def test_an_unreadable_file_is_a_configuration_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="Cannot read the ecrlogin config file"):
         load(tmp_path)  # a directory
+
+
+# Adding `[store] fallback` (login --helper --store) to a file as the user wrote it.
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[store]", '[store]\nfallback = "pass"\n'),
+        ("[store]\n", '[store]\nfallback = "pass"\n'),
+        ("# mine\n[store]", '# mine\n[store]\nfallback = "pass"\n'),
+        ("[store]\r\n", '[store]\r\nfallback = "pass"\n'),
+        ("# mine", '# mine\n\n[store]\nfallback = "pass"\n'),
+        ("", '[store]\nfallback = "pass"\n'),
+    ],
+)
+def test_the_fallback_goes_into_a_file_without_a_final_newline(text: str, expected: str) -> None:
+    # Before: `[store]` with no newline after it became `[store]fallback = "pass"`, and the
+    # valid file was reported as invalid TOML.
+    updated = config.with_fallback(text.encode(), "pass", "config.toml")
+    assert updated == expected.encode()
+    assert config.parse(updated, "config.toml").fallback == "pass"
+
+
+_TABLES = st.sampled_from(
+    [
+        "# a comment",
+        "",
+        f'[registries."{ECR_HOST}"]\nprofile = "prod"',
+        '[registries."mirror.example.com:5000"]\naccount = "210987654321"\nregion = "eu-west-1"',
+        "[store]",
+        "[store] # the fallback store",
+    ]
+)
+
+
+@given(
+    parts=st.lists(_TABLES, max_size=5),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    final=st.booleans(),
+)
+def test_adding_the_fallback_keeps_every_line_and_parses(
+    parts: list[str], newline: str, final: bool
+) -> None:
+    if sum("[store]" in part for part in parts) > 1:
+        parts = [part for part in parts if "[store]" not in part] + ["[store]"]
+    text = newline.join(part.replace("\n", newline) for part in parts) + (newline if final else "")
+    try:
+        before = config.parse(text.encode(), "config.toml")
+    except ConfigurationError:
+        return  # not a valid file to start from (e.g. two tables for one host)
+    updated = config.with_fallback(text.encode(), "pass", "config.toml")
+    assert updated is not None
+    after = config.parse(updated, "config.toml")
+    assert after.fallback == "pass"
+    assert after.registries == before.registries
+    # Every line the user wrote is still there, in order; only ours were added.
+    kept = [line for line in updated.decode().splitlines() if line != 'fallback = "pass"']
+    written = [line for line in text.splitlines() if line]
+    if not any(line.startswith("[store]") for line in written):
+        written.append("[store]")
+    assert [line for line in kept if line] == written

@@ -49,7 +49,9 @@ def test_registry_ids_are_sent_as_given_and_every_registry_comes_back(
         expected_params={"registryIds": ids},
     )
     tokens = core.fetch(ClientOptions(region="us-east-1"), ids).tokens
-    assert [t.host for t in tokens] == [f"{i}.dkr.ecr.us-east-1.amazonaws.com" for i in ids]
+    assert [t.proxy_endpoint for t in tokens] == [
+        f"https://{i}.dkr.ecr.us-east-1.amazonaws.com" for i in ids
+    ]
     assert [t.password for t in tokens] == ["pw-111111111111", "pw-222222222222"]
     stubbed.verify()
 
@@ -98,7 +100,7 @@ def test_ecr_public_defaults_to_us_east_1_whatever_the_environment_says(
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
     stubbed.expect("ecr-public", {"authorizationData": public_data("public-pw")}, {})
     [token] = core.fetch(ClientOptions(), public=True).tokens
-    assert (token.password, token.host) == ("public-pw", "public.ecr.aws")
+    assert (token.password, token.proxy_endpoint) == ("public-pw", "https://public.ecr.aws")
     assert stubbed.regions == [("ecr-public", "us-east-1")]
 
 

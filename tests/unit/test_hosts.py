@@ -1,6 +1,12 @@
-"""The one registry host-name parser: every host family the helper, the CLI and `login` serve."""
+"""The one registry host-name parser: every host family the helper, the CLI and `login` serve,
+and every address read where docker reads it."""
 
 from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -8,7 +14,9 @@ from hypothesis import strategies as st
 
 from ecrlogin.hosts import (
     PUBLIC_REGION,
+    SPACE,
     Registry,
+    address_host,
     is_region,
     parse_registry,
     partition_of_region,
@@ -74,7 +82,7 @@ def test_ecr_public_hosts_use_the_public_api_in_us_east_1(host: str) -> None:
         f"{A}.dkr.ecr.us-west-2.amazonaws.com",
         f"  {A}.dkr.ecr.us-west-2.amazonaws.com\n",
         f"https://{A}.dkr.ecr.us-west-2.amazonaws.com",
-        f"HTTPS://{A}.DKR.ECR.US-WEST-2.AMAZONAWS.COM/",
+        f"https://{A}.DKR.ECR.US-WEST-2.AMAZONAWS.COM/",
         f"{A}.dkr.ecr.us-west-2.amazonaws.com/team/app:1.2",
         f"{A}.dkr.ecr.us-west-2.amazonaws.com/team/app@sha256:{'ab' * 32}",
         f"https://AWS@{A}.dkr.ecr.us-west-2.amazonaws.com/v2/",
@@ -117,6 +125,10 @@ def test_custom_hosts_keep_their_port(text: str, host: str) -> None:
         "host\x1b[31m",
         "x" * 3000,
         "[::1]:5000",
+        # docker's daemon reads host `HTTPS:` here (it prefixes https:// unless the address
+        # starts with exactly https:// or http://), its CLI the ECR host: refused.
+        f"HTTPS://{A}.DKR.ECR.US-WEST-2.AMAZONAWS.COM/",
+        f"{A}.dkr.ecr.us-west-2.amazonaws.com.",
     ],
 )
 def test_garbage_is_not_a_host(text: str) -> None:
@@ -195,3 +207,85 @@ def test_parse_registry_round_trips_any_account_and_region(
         region,
         service.endswith("fips"),
     )
+
+
+# The table: Go's own answers (tests/data/docker_hosts.json says how they were made).
+TABLE: list[dict[str, Any]] = json.loads(
+    (Path(__file__).parent.parent / "data" / "docker_hosts.json").read_text(encoding="utf-8")
+)["cases"]
+
+
+def _go_form(host: str | None) -> str | None:
+    """Go's host as ecrlogin spells it: lower case, an empty port (`host:`) dropped."""
+    if host is None:
+        return None
+    return (host[:-1] if host.endswith(":") else host).lower()
+
+
+@pytest.mark.parametrize("case", TABLE, ids=[repr(case["input"])[:60] for case in TABLE])
+def test_every_address_reads_as_docker_reads_it_or_is_refused(case: dict[str, Any]) -> None:
+    host = server_host(case["input"])
+    assert host == case["ecrlogin"], case["why"]
+    if host is not None:
+        # Whatever ecrlogin serves is the host docker's daemon sends the password to,
+        # whether the CLI converted the address first or not.
+        assert host == _go_form(case["daemon"]) == _go_form(case["docker"]), case["why"]
+
+
+def test_the_table_covers_the_leak_and_each_class_of_input() -> None:
+    inputs = "".join(case["input"] for case in TABLE)
+    for needle in ("#@", "?@", "\\@", "%", "[", "\u212a", "HTTPS://", ":443", "..", "@"):
+        assert needle in inputs, needle
+    attack = f"evil.example#@{A}.dkr.ecr.us-west-2.amazonaws.com"
+    leak = next(case for case in TABLE if case["input"] == attack)
+    assert leak["daemon"] == leak["docker"] == leak["ecrlogin"] == "evil.example"
+
+
+# RFC 3986 Appendix B: the specification's own regular expression for a URI reference.
+_RFC3986 = re.compile(r"^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?$", re.DOTALL)
+
+
+def _rfc_host(text: str) -> str | None:
+    """The authority's host[:port] by RFC 3986, read as docker's daemon reads an address."""
+    text = text.strip(SPACE)
+    if not text.startswith(("https://", "http://")):
+        text = "https://" + text
+    match = _RFC3986.match(text)
+    if match is None or match.group(4) is None:
+        return None
+    return match.group(4).rpartition("@")[2]
+
+
+ECR_HOSTS = [
+    f"{A}.dkr.ecr.us-west-2.amazonaws.com",
+    "public.ecr.aws",
+    f"{A}.dkr-ecr.eu-west-1.on.aws",
+]
+# Host names, and every piece of syntax docker's readers may disagree on.
+PIECES = st.sampled_from(
+    [
+        *ECR_HOSTS,
+        *("evil.example", "127.0.0.1", "@", "#", "?", "/", "\\", "%", "%2e", "%41", "%e2%84%aa"),
+        *(":", ":443", ":0", "[", "]", "::1", "https://", "http://", "HTTPS://", "ftp://", "//"),
+        *(" ", "\t", "\n", "\x00", "\u212a", "K", "k", ".", "..", "AWS", "AWS:pw", "v2"),
+        *("\u0131", "\u3002"),
+    ]
+)
+
+
+@given(st.lists(PIECES, min_size=1, max_size=8).map("".join))
+def test_an_ecr_host_is_only_ever_the_host_docker_reads(text: str) -> None:
+    host = server_host(text)
+    if host is None:
+        return
+    # The authority's host by the RFC's own grammar, which Go's net/url follows.
+    expected = _rfc_host(text)
+    assert expected is not None
+    assert host == (expected[:-1] if expected.endswith(":") else expected).lower()
+    assert address_host(text) is not None
+    assert address_host(text).lower() == host  # type: ignore[union-attr]
+    if parse_registry(host) is not None:
+        # An ECR host is never reached through another: nothing but ASCII, no escapes.
+        assert text.strip(SPACE).isascii()
+        assert "%" not in expected
+        assert "\\" not in text

@@ -124,3 +124,27 @@ def test_the_core_does_not_import_the_command_layer() -> None:
     for name, uses in GRAPH.items():
         if name not in outer:
             assert not uses & outer, (name, uses & outer)
+
+
+def _strings(name: str) -> set[str]:
+    return {
+        node.value
+        for node in ast.walk(ast.parse(MODULES[name].read_text()))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    }
+
+
+def test_one_module_talks_to_the_github_actions_runner() -> None:
+    # A workflow command, the outputs file and the variable that says a runner is there:
+    # one owner...
+    def talks(strings: set[str]) -> bool:
+        return bool({"GITHUB_ACTIONS", "GITHUB_OUTPUT"} & strings) or any(
+            text.startswith("::add-mask::") for text in strings
+        )
+
+    owners = sorted(name for name in MODULES if talks(_strings(name)))
+    assert owners == ["ecrlogin.github_actions"]
+    # ...which only the command layer calls: the core never talks to the runner.
+    importers = sorted(name for name, uses in GRAPH.items() if "ecrlogin.github_actions" in uses)
+    assert importers
+    assert all(name.startswith("ecrlogin.commands") for name in importers), importers

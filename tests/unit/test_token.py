@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import base64
 import string
+import subprocess
+import tempfile
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+from ecrlogin.config import Config, RegistryConfig
 from ecrlogin.core import decode_tokens
 from ecrlogin.errors import GENERAL, ResponseError
-from ecrlogin.token import PUBLIC_PROXY_ENDPOINT, AuthToken, parse_expiry
+from ecrlogin.token import PUBLIC_PROXY_ENDPOINT, AuthToken, is_shell_word, parse_expiry
 
 ENDPOINT = "https://111111111111.dkr.ecr.eu-west-1.amazonaws.com"
 EXPIRY = 1_893_456_000  # 2030-01-01T00:00:00Z
@@ -39,7 +43,9 @@ def test_decodes_user_password_endpoint_and_expiry() -> None:
     assert token.username == "AWS"
     assert token.password == PASSWORD
     assert token.proxy_endpoint == ENDPOINT
-    assert token.host == "111111111111.dkr.ecr.eu-west-1.amazonaws.com"
+    target = token.registry()
+    assert target is not None
+    assert target.host == "111111111111.dkr.ecr.eu-west-1.amazonaws.com"
     assert token.expires_at == datetime(2030, 1, 1, tzinfo=timezone.utc)
     assert token.token == b64(f"AWS:{PASSWORD}")
 
@@ -50,25 +56,72 @@ def test_password_keeps_every_colon_after_the_first() -> None:
     assert (token.username, token.password) == ("AWS", "a:b::c:")
 
 
-# The characters a user name may hold: one unquoted shell word, as it is printed into
-# get-login's command line and passed in a client's argv.
-WORD = string.ascii_letters + string.digits + "_@%+=,./-"
+def words_a_shell_reads(text: str, shell: str, directory: Path) -> list[str]:
+    """The arguments `shell` gives a command when `text` is pasted unquoted into its line,
+    run in `directory` (whose files a glob would match)."""
+    line = f"for w in {text}; do printf '%s\\0' \"$w\"; done"
+    result = subprocess.run(
+        [shell, "-c", line], cwd=directory, capture_output=True, timeout=10, check=False
+    )
+    if result.returncode != 0:
+        return ["<failed>"]
+    return result.stdout.decode(errors="surrogateescape").split("\0")[:-1]
+
+
+# Text with the characters that matter to a shell among ordinary ones.
+SHELLISH = st.lists(
+    st.one_of(
+        st.sampled_from(list("|&;<>()$`\\\"' \t\n*?[]{}#~!^=-%+:,./@_\u00e9\u00a0\u200b\x1b")),
+        st.text(alphabet=string.ascii_letters + string.digits, min_size=1, max_size=4),
+    ),
+    min_size=1,
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.one_of(SHELLISH, st.text(min_size=1, max_size=12)))
+@example(text="AWS")
+@example(text="Ünïcødé-user")
+@example(text="*")
+@example(text="=ls")
+def test_a_shell_word_is_exactly_one_argument_to_sh_and_bash(text: str) -> None:
+    # The rule is checked against real shells: every value it accepts, pasted into a
+    # command line unquoted, is exactly one argument equal to itself.
+    assume("\x00" not in text)
+    if not is_shell_word(text):
+        return
+    with tempfile.TemporaryDirectory() as directory:
+        for name in ("a", "ab", "AWS", "x.y"):
+            (Path(directory) / name).touch()
+        for shell in ("sh", "bash"):
+            assert words_a_shell_reads(text, shell, Path(directory)) == [text], (shell, text)
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["", "-u", "=x", "a b", "a\tb", "a\nb", "a\u00a0b", "a\u200bb", "a\x1bb", "$(id)", "a;b",
+     "a|b", "a&b", "a>b", "'a'", '"a"', "a`b`", "a\\b", "a*", "a?", "[ab]", "{a,b}", "#a",
+     "~root", "!1", "^a"],
+)  # fmt: skip
+def test_what_a_shell_would_reinterpret_is_not_a_word(word: str) -> None:
+    assert not is_shell_word(word)
 
 
 @given(
-    username=st.text(alphabet=WORD, min_size=1, max_size=256).filter(
-        lambda s: not s.startswith("-")
-    ),
+    username=st.text(alphabet=string.ascii_letters + string.digits + "_@%+=,./-:\u00e9",
+                     min_size=1, max_size=256)
+    .filter(lambda s: s[0] not in "-=" and ":" not in s),
     password=st.text(min_size=1),
-)
+)  # fmt: skip
 def test_any_plain_user_and_any_password_round_trip(username: str, password: str) -> None:
     token = AuthToken.from_authorization_data(entry(b64(f"{username}:{password}")))
     assert (token.username, token.password) == (username, password)
 
 
 REFUSED_USER = (
-    "The token's user name is not a plain word (it is empty, starts with '-', or holds white "
-    "space, quotes or other characters a command line would reinterpret). Check that "
+    "The token's user name is not a plain word (it is empty, starts with '-' or '=', or holds "
+    "white space, quotes or other characters a command line would reinterpret). Check that "
     "--endpoint-url / AWS_ENDPOINT_URL_ECR points at Amazon ECR."
 )
 
@@ -76,7 +129,7 @@ REFUSED_USER = (
 @given(username=st.text(min_size=1).filter(lambda s: ":" not in s))
 def test_a_user_name_that_is_not_one_plain_word_is_refused(username: str) -> None:
     data = entry(b64(f"{username}:pw"))
-    if username[0] != "-" and set(username) <= set(WORD) and len(username) <= 256:
+    if is_shell_word(username) and len(username) <= 256:
         assert AuthToken.from_authorization_data(data).username == username
         return
     with pytest.raises(ResponseError) as caught:
@@ -87,47 +140,99 @@ def test_a_user_name_that_is_not_one_plain_word_is_refused(username: str) -> Non
 @pytest.mark.parametrize(
     "endpoint",
     [
-        "https://--password=INJECTED",
-        "https:///",
-        "https://",
         "https://host name.example.com",
         "https://123456789012.dkr.ecr.us-east-1.amazonaws.com; rm -rf ~",
         "https://123456789012.dkr.ecr.us-east-1.amazonaws.com\n",
-        "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/path",
-        "https://user@123456789012.dkr.ecr.us-east-1.amazonaws.com",
-        "https://123456789012.dkr.ecr.us-east-1.amazonaws.com:99999",
-        "ftp://123456789012.dkr.ecr.us-east-1.amazonaws.com",
+        "https://123456789012.dkr.ecr.us-east-1.amazonaws.com$(id)",
         "-https://x.example.com",
-        "123456789012.dkr.ecr.us-east-1.amazonaws.com",
         "https://\x1b[31m.example.com",
         "https://" + "a" * 3000 + ".com",
         42,
         ["https://x.example.com"],
     ],
 )
-def test_a_proxy_endpoint_that_is_not_a_registry_url_is_refused(endpoint: object) -> None:
-    # It would reach docker's argv (`login` with no target) and get-login's eval'd line.
+def test_a_proxy_endpoint_a_shell_would_reinterpret_is_refused(endpoint: object) -> None:
+    # get-login prints it into the line scripts `eval`: it must stay one word, itself.
     with pytest.raises(ResponseError) as caught:
         AuthToken.from_authorization_data(entry(proxyEndpoint=endpoint))
     assert "proxyEndpoint" in caught.value.message
-    assert "is not a registry URL" in caught.value.message
-    assert "INJECTED" not in caught.value.message or "--password" in caught.value.message
+    assert "is not one plain word" in caught.value.message
     assert caught.value.message.isprintable()
     assert len(caught.value.message) < 400
 
 
 @pytest.mark.parametrize(
-    ("endpoint", "host"),
+    "endpoint",
     [
-        (ENDPOINT, "111111111111.dkr.ecr.eu-west-1.amazonaws.com"),
-        (ENDPOINT + "/", "111111111111.dkr.ecr.eu-west-1.amazonaws.com"),
-        ("https://111111111111.dkr-ecr.eu-west-1.on.aws", "111111111111.dkr-ecr.eu-west-1.on.aws"),
-        ("http://localhost:4566", "localhost:4566"),
-        ("HTTPS://Registry.Example.COM:5000", "registry.example.com:5000"),
+        # As AWS CLI v1/v2 print them: any one plain word, with or without a scheme.
+        "1235.ecr.us-east-1.io",
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+        "http://localhost:4566",
+        "https://registry-1.docker.io",
+        "https://--password=INJECTED",
+        "https:///",
+        "https://",
+        "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/path",
+        "https://user@123456789012.dkr.ecr.us-east-1.amazonaws.com",
+        "https://123456789012.dkr.ecr.us-east-1.amazonaws.com:99999",
+        "ftp://123456789012.dkr.ecr.us-east-1.amazonaws.com",
     ],
 )
-def test_a_registry_url_endpoint_gives_its_host(endpoint: str, host: str) -> None:
-    assert AuthToken.from_authorization_data(entry(proxyEndpoint=endpoint)).host == host
+def test_any_plain_word_endpoint_is_kept_as_sent_but_vouched_for_only_as_ecr(
+    endpoint: str,
+) -> None:
+    token = AuthToken.from_authorization_data(entry(proxyEndpoint=endpoint))
+    assert token.proxy_endpoint == endpoint
+    assert token.endpoint("get-login has no registry to print") == endpoint
+    assert token.registry() is None  # nothing to act on: not exactly https://ECR-HOST
+    with pytest.raises(ResponseError) as caught:
+        token.require_registry(Config(), "the default registry is unknown")
+    line = caught.value.message
+    assert "is not an Amazon ECR host" in line
+    assert "so the default registry is unknown" in line
+    assert "Name the registry as a TARGET" in line
+    assert caught.value.exit_code == GENERAL
+
+
+MAPPED = Config(
+    registries={
+        host: RegistryConfig(host=host, account="000000000000", region="us-east-1")
+        for host in ("localhost:4566", "registry.example.com:5000")
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "host", "mapped"),
+    [
+        (ENDPOINT, "111111111111.dkr.ecr.eu-west-1.amazonaws.com", False),
+        (ENDPOINT + "/", "111111111111.dkr.ecr.eu-west-1.amazonaws.com", False),
+        ("https://111111111111.dkr-ecr.eu-west-1.on.aws", "111111111111.dkr-ecr.eu-west-1.on.aws",
+         False),
+        ("http://localhost:4566", "localhost:4566", True),
+        ("HTTPS://Registry.Example.COM:5000", "registry.example.com:5000", True),
+    ],
+)  # fmt: skip
+def test_the_registry_to_act_on_is_an_ecr_host_or_one_the_config_maps(
+    endpoint: str, host: str, mapped: bool
+) -> None:
+    token = AuthToken.from_authorization_data(entry(proxyEndpoint=endpoint))
+    target = token.require_registry(MAPPED, "the default registry is unknown")
+    assert target.host == host
+    if mapped:
+        assert target.registry.account == "000000000000"
+        assert token.registry() is None  # without the config, nothing vouches for it
+    else:
+        assert token.registry() == target
+
+
+def test_an_unvouched_registry_is_named_in_the_error() -> None:
+    token = AuthToken.from_authorization_data(entry(proxyEndpoint="https://Registry-1.Docker.io"))
+    with pytest.raises(ResponseError) as caught:
+        token.require_registry(MAPPED, "the default registry is unknown")
+    assert caught.value.message.startswith(
+        "The GetAuthorizationToken response's proxyEndpoint names registry-1.docker.io, which"
+    )
 
 
 @pytest.mark.parametrize("missing", [{"proxyEndpoint": ""}, {"proxyEndpoint": None}])
@@ -135,9 +240,11 @@ def test_a_missing_proxy_endpoint_leaves_the_host_unknown(missing: dict[str, Any
     # As the AWS CLI: the password is still served; what needs the host refuses then.
     data = {k: v for k, v in {**entry(), **missing}.items() if v is not None}
     token = AuthToken.from_authorization_data(data)
-    assert (token.password, token.host) == (PASSWORD, None)
+    assert (token.password, token.proxy_endpoint, token.registry()) == (PASSWORD, None, None)
     with pytest.raises(ResponseError, match="names no proxyEndpoint, so get-login"):
-        token.require_host("get-login has no registry to print")
+        token.endpoint("get-login has no registry to print")
+    with pytest.raises(ResponseError, match="names no proxyEndpoint, so the default"):
+        token.require_registry(MAPPED, "the default registry is unknown")
 
 
 def test_a_missing_expiry_is_unknown_not_an_error() -> None:
@@ -219,7 +326,9 @@ def test_ecr_public_entry_is_one_object_on_public_ecr_aws() -> None:
     [token] = decode_tokens({"authorizationData": data}, public=True)
     assert token.password == "public-pass"
     assert token.proxy_endpoint == PUBLIC_PROXY_ENDPOINT
-    assert token.host == "public.ecr.aws"
+    target = token.registry()
+    assert target is not None
+    assert (target.host, target.registry.public) == ("public.ecr.aws", True)
 
 
 def test_repr_and_str_never_show_the_secrets() -> None:
