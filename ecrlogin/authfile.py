@@ -1,7 +1,7 @@
 """Docker's `config.json` and the containers `auth.json`: merge our entries, keep everything else.
 
-Every change is a read-modify-write under an exclusive `fcntl` lock on a side
-file (`<file>.lock`), so concurrent logins into one file lose nothing, and the
+Every change is a read-modify-write under an exclusive lock (`files.lock`) on a
+side file (`<file>.lock`), so concurrent logins into one file lose nothing, and the
 file is replaced atomically through `files.write_private` (a new file is 0600;
 an existing one keeps its owner, group and mode). Only a regular file is read
 or replaced, and only JSON that can be written back exactly: a file holding
@@ -39,16 +39,18 @@ def docker_config_path() -> Path:
     directory = os.environ.get("DOCKER_CONFIG")
     if directory:
         return Path(directory) / "config.json"
-    return Path(os.path.expanduser("~")) / ".docker" / "config.json"
+    return Path(files.home()) / ".docker" / "config.json"
 
 
 def containers_auth_path() -> Path:
-    """`$REGISTRY_AUTH_FILE`, else the per-user `auth.json` podman, buildah and skopeo read."""
+    """`$REGISTRY_AUTH_FILE`, else the per-user `auth.json` podman, buildah and skopeo read:
+    `$XDG_RUNTIME_DIR/containers/auth.json` on Linux, `~/.config/containers/auth.json` on
+    every other system (containers/image, pkg/docker/config/config.go)."""
     explicit = os.environ.get("REGISTRY_AUTH_FILE")
     if explicit:
         return Path(explicit)
-    if sys.platform == "darwin":
-        return Path(os.path.expanduser("~")) / ".config" / "containers" / "auth.json"
+    if not sys.platform.startswith("linux"):
+        return Path(files.home()) / ".config" / "containers" / "auth.json"
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime:
         return Path(runtime) / "containers" / "auth.json"
@@ -168,7 +170,8 @@ def store_passwords(path: Path, creds: Mapping[str, tuple[str, str]], *, fmt: st
     warnings = update(path, change)
     with suppress(OSError):
         mode = stat.S_IMODE(os.stat(path).st_mode)
-        if mode & _LOOSE_BITS:
+        # Windows reports every file as 0666, whoever may read it (see files.is_private).
+        if mode & _LOOSE_BITS and not files.WINDOWS:
             # The file keeps the mode its owner gave it, but should know what that exposes.
             warnings.append(
                 f"the file's mode is {mode:04o}, so other users can read the password now in "

@@ -1,7 +1,8 @@
 """ecrlogin's own configuration file: per-registry profiles, custom host names, the fallback store.
 
 `$ECRLOGIN_CONFIG`, else `$XDG_CONFIG_HOME/ecrlogin/config.toml`, else
-`~/.config/ecrlogin/config.toml`. A missing file is an empty configuration.
+`~/.config/ecrlogin/config.toml` (`%APPDATA%\\ecrlogin\\config.toml` on Windows: see
+`files.config_dir`). A missing file is an empty configuration.
 
 The credential helper reads this on every call, so nothing costly (`tomllib`,
 `pathlib`, the error classes) is imported until a file is actually there.
@@ -188,7 +189,7 @@ def config_file() -> str:
     explicit = os.environ.get("ECRLOGIN_CONFIG")
     if explicit:
         return os.path.expanduser(explicit)
-    return os.path.join(files.xdg_home("XDG_CONFIG_HOME", ".config"), "ecrlogin", "config.toml")
+    return os.path.join(files.config_dir(), "config.toml")
 
 
 # A handful of registry tables; this bounds a read of /dev/zero or a runaway file.

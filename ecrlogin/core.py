@@ -149,7 +149,8 @@ def _through_cache(options: ClientOptions, ids: list[str], *, public: bool) -> A
         fetched.append(answer)
         return cache_entry(key, answer, options)
 
-    entry, warnings = cache.fetch_through(key, fetch)
+    budget = options.budget(os.environ.get("AWS_MAX_ATTEMPTS"))
+    entry, warnings = cache.fetch_through(key, fetch, budget=budget)
     if fetched:
         return Answer(fetched[0].response, fetched[0].tokens, tuple(warnings))
     try:

@@ -159,6 +159,21 @@ class RegistriesFailed(EcrloginError):
         return self.line
 
 
+class SharedFailure(EcrloginError):
+    """Another process's call for the same token failed while this one waited for it:
+    its line and its exit code, passed on as they were."""
+
+    def __init__(self, line: str, *, exit_code: int) -> None:
+        self.line = line
+        self.exit_code = exit_code
+        super().__init__(line)
+
+    @property
+    def message(self) -> str:
+        """The other process's line (escaped and redacted again, as every line is)."""
+        return one_line(self.line, MAX_LINE)
+
+
 class Interrupted(EcrloginError):
     """The user interrupted the command (exit 130) or it was terminated (143)."""
 

@@ -437,11 +437,11 @@ def _record_path(path: Path) -> str:
     import hashlib
     import os
 
-    from ecrlogin.files import xdg_home
+    from ecrlogin.files import state_dir
 
     real = os.path.realpath(path)
     name = hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()[:32]
-    return os.path.join(xdg_home("XDG_STATE_HOME", ".local/state"), "ecrlogin", "stores", name)
+    return os.path.join(state_dir(), "stores", name)
 
 
 def _write_record(where: str, record: dict[str, object]) -> None:

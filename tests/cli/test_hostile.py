@@ -638,6 +638,7 @@ def test_a_token_of_unknown_expiry_is_served_but_never_cached(
     assert in_any_file(home, FAULT_PASSWORD, FAULT_TOKEN) == []
 
 
+@pytest.mark.posix  # file modes
 def test_login_says_when_the_expiry_is_unknown(tmp_path: Path, fault_server: FaultServer) -> None:
     scenario = fault_server.scenario(fs.without("expiresAt"))
     home = tmp_path / "home"
