@@ -1,7 +1,7 @@
 """Docker's `config.json` and the containers `auth.json`: merge our entries, keep everything else.
 
-Every change is a read-modify-write under an exclusive `fcntl` lock on a side
-file (`<file>.lock`), so concurrent logins into one file lose nothing, and the
+Every change is a read-modify-write under an exclusive lock (`files.lock`) on a
+side file (`<file>.lock`), so concurrent logins into one file lose nothing, and the
 file is replaced atomically through `files.write_private` (a new file is 0600;
 an existing one keeps its owner, group and mode). Only a regular file is read
 or replaced, and only JSON that can be written back exactly: a file holding
@@ -12,13 +12,12 @@ Keys are bare `host[:port]`, which podman requires.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,16 +39,18 @@ def docker_config_path() -> Path:
     directory = os.environ.get("DOCKER_CONFIG")
     if directory:
         return Path(directory) / "config.json"
-    return Path(os.path.expanduser("~")) / ".docker" / "config.json"
+    return Path(files.home()) / ".docker" / "config.json"
 
 
 def containers_auth_path() -> Path:
-    """`$REGISTRY_AUTH_FILE`, else the per-user `auth.json` podman, buildah and skopeo read."""
+    """`$REGISTRY_AUTH_FILE`, else the per-user `auth.json` podman, buildah and skopeo read:
+    `$XDG_RUNTIME_DIR/containers/auth.json` on Linux, `~/.config/containers/auth.json` on
+    every other system (containers/image, pkg/docker/config/config.go)."""
     explicit = os.environ.get("REGISTRY_AUTH_FILE")
     if explicit:
         return Path(explicit)
-    if sys.platform == "darwin":
-        return Path(os.path.expanduser("~")) / ".config" / "containers" / "auth.json"
+    if not sys.platform.startswith("linux"):
+        return Path(files.home()) / ".config" / "containers" / "auth.json"
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime:
         return Path(runtime) / "containers" / "auth.json"
@@ -169,7 +170,8 @@ def store_passwords(path: Path, creds: Mapping[str, tuple[str, str]], *, fmt: st
     warnings = update(path, change)
     with suppress(OSError):
         mode = stat.S_IMODE(os.stat(path).st_mode)
-        if mode & _LOOSE_BITS:
+        # Windows reports every file as 0666, whoever may read it (see files.is_private).
+        if mode & _LOOSE_BITS and not files.WINDOWS:
             # The file keeps the mode its owner gave it, but should know what that exposes.
             warnings.append(
                 f"the file's mode is {mode:04o}, so other users can read the password now in "
@@ -236,7 +238,7 @@ def update(path: Path, change: Callable[[dict[str, Any]], R], *, create: bool = 
         if not create and not path.exists():
             return change({})  # nothing to remove: create neither the file nor its lock
         files.make_private_dirs(str(path.parent))
-        with _locked(path):
+        with files.locked(str(path)):
             data, existed = _read(path)
             before = _dumps(data, path)
             result = change(data)
@@ -255,18 +257,6 @@ def update(path: Path, change: Callable[[dict[str, Any]], R], *, create: bool = 
             f"Cannot update {path}: {exc.strerror or exc}",
             "Check the file's and its directory's permissions, or pass --config-file.",
         ) from None
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    # A side file, because the real one is replaced by rename and a lock on it
-    # would be held on an inode that is no longer the file.
-    fd = files.open_lock(f"{path}.lock", like=str(path))
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 class _NotExact(ValueError):
@@ -321,8 +311,11 @@ def _read(path: Path) -> tuple[dict[str, Any], bool]:
     if not raw.strip():
         return {}, True
     try:
+        # Decoded as UTF-8 first: json.loads(bytes) would also take a byte order mark or
+        # UTF-16/32, which docker's reader (Go's encoding/json) refuses, and rewriting such
+        # a file would re-encode every byte of it.
         data = json.loads(
-            raw,
+            raw.decode("utf-8"),
             parse_float=_number,
             parse_int=_Number,
             parse_constant=_constant,

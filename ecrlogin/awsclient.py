@@ -7,17 +7,18 @@ this module only turns the command-line options into botocore's arguments.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ecrlogin import __version__
-from ecrlogin.errors import ConfigurationError
+from ecrlogin.errors import ConfigurationError, FormatError, shorten
 from ecrlogin.hosts import PUBLIC_REGION
 from ecrlogin.options import ClientOptions
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
+
+    from ecrlogin.awsformat import TimestampFormat
 
 # botocore reads the AWS config and credentials files whole, with no limit of its own
 # (it skips what is not a regular file); real ones are a few KiB.
@@ -45,34 +46,27 @@ def check_aws_files() -> None:
 
 
 def _wire_timestamp(value: Any) -> Any:
-    """Keep timestamps as sent, like the AWS CLI v1's default `cli_timestamp_format`."""
+    """Keep a timestamp as sent: `ecrlogin.awsformat` shows it per `cli_timestamp_format`."""
     return value
 
 
-def _iso_timestamp(value: Any) -> str:
-    """ISO 8601, as the AWS CLI prints timestamps with `cli_timestamp_format = iso8601`."""
-    from botocore.utils import parse_timestamp
-
-    return str(parse_timestamp(value).isoformat())
-
-
-def json_default(value: object) -> str:
-    """`json.dumps(default=...)` for a parsed response: its timestamps as ISO 8601."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON")
+# `cli_timestamp_format` values: v2's two, and v1's older spelling of wire.
+_TIMESTAMP_FORMATS: dict[str, TimestampFormat] = {
+    "iso8601": "iso8601",
+    "wire": "wire",
+    "none": "wire",
+}
 
 
-def timestamp_parser(cli_timestamp_format: str | None) -> Callable[[Any], Any]:
-    """The response timestamp parser the AWS CLI v1 uses for this `cli_timestamp_format`."""
-    if cli_timestamp_format in (None, "wire", "none"):
-        return _wire_timestamp
-    if cli_timestamp_format == "iso8601":
-        return _iso_timestamp
-    raise ConfigurationError(
-        f"Unknown cli_timestamp_format {cli_timestamp_format!r} in the AWS config",
-        "Set it to wire, none or iso8601.",
-    )
+def timestamp_format(scoped: Mapping[str, Any]) -> TimestampFormat:
+    """The profile's `cli_timestamp_format`; iso8601, the AWS CLI v2's default, when unset."""
+    value = scoped.get("cli_timestamp_format", "iso8601")
+    if value not in _TIMESTAMP_FORMATS:
+        raise ConfigurationError(
+            f"Unknown cli_timestamp_format {value!r} in the AWS config",
+            "Set it to iso8601 or wire.",
+        )
+    return _TIMESTAMP_FORMATS[value]
 
 
 def _timeout(value: float | None) -> float | None:
@@ -102,8 +96,10 @@ def create_client(
     session = botocore.session.Session(profile=options.profile)
     session.user_agent_extra = f"ecrlogin/{__version__}"
     scoped = session.get_scoped_config()  # raises ProfileNotFound for an unknown profile
+    timestamp_format(scoped)  # an unknown value fails every command, as in the AWS CLI v2
+    # The response keeps its timestamps as sent, and so does the token cache.
     session.get_component("response_parser_factory").set_parser_defaults(
-        timestamp_parser=timestamp_parser(scoped.get("cli_timestamp_format"))
+        timestamp_parser=_wire_timestamp
     )
 
     config_kwargs: dict[str, Any] = {}
@@ -279,16 +275,39 @@ def _assume_role(
     return {name: str(credentials[name]) for name in names}
 
 
-def configured_output(options: ClientOptions) -> str:
-    """The output format the AWS CLI would use: AWS_DEFAULT_OUTPUT, the profile's, or json."""
-    env = os.environ.get("AWS_DEFAULT_OUTPUT")
-    if env:
-        return env
+class OutputSettings(NamedTuple):
+    """How a response is shown: the output format and `cli_timestamp_format`."""
+
+    output: str
+    timestamp_format: TimestampFormat
+
+
+def output_settings(options: ClientOptions, output: str | None = None) -> OutputSettings:
+    """The output format and timestamp format the AWS CLI v2 would use.
+
+    The format is `output` (the --output option, its value checked by the command
+    line) if given, else AWS_DEFAULT_OUTPUT, else the profile's `output`, else json;
+    an unknown configured one fails with exit 255, as in v2.
+    """
     import botocore.session
+
+    from ecrlogin.awsformat import OUTPUTS
 
     check_aws_files()
     scoped = botocore.session.Session(profile=options.profile).get_scoped_config()
-    return str(scoped.get("output") or "json")
+    timestamps = timestamp_format(scoped)
+    if output is None:
+        # Set but empty is a value, not unset: botocore's config chain (and so v2) says so.
+        if "AWS_DEFAULT_OUTPUT" in os.environ:
+            output, where = os.environ["AWS_DEFAULT_OUTPUT"], "AWS_DEFAULT_OUTPUT"
+        else:
+            output, where = str(scoped.get("output", "json")), "The profile's `output`"
+        if output not in OUTPUTS:
+            raise FormatError(
+                f"{where} is {shorten(output)}, not an output format",
+                f"Set it to one of {', '.join(OUTPUTS)}, or pass --output.",
+            )
+    return OutputSettings(output, timestamps)
 
 
 def _silence_insecure_warning() -> None:

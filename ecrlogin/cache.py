@@ -1,14 +1,17 @@
 """The shared token cache: one small file per key, served until half its validity.
 
 `$ECRLOGIN_CACHE_DIR`, else `$AWS_ECR_CACHE_DIR/ecrlogin` (the Go helper's setting:
-see cache_dir), else `$XDG_CACHE_HOME/ecrlogin`, else `~/.cache/ecrlogin`;
-a directory it creates is 0700 and every file 0600, written atomically (a
-temporary file in the same directory, then `os.replace`), so a reader sees a
+see cache_dir), else `$XDG_CACHE_HOME/ecrlogin`, else `~/.cache/ecrlogin`
+(`%LOCALAPPDATA%\\ecrlogin\\cache` on Windows: see `files.cache_dir`); a directory
+it creates is 0700 and every file 0600, written atomically (a temporary file in
+the same directory, then `os.replace`), so a reader sees a
 whole entry or none. Processes that miss the same key at once take a lock on it,
-and only the first one calls the API (single flight).
+and only the first one calls the API (single flight); the others wait for it no
+longer than their own call could take, and share its failure rather than
+queueing behind it for a try of their own (a `.failed` note beside the lock).
 
 The cache touches only what it created: files named `<32 hex digits>.token`
-(`.lock`, `.memo`) and its own temporary files. It never chmods a directory it
+(`.lock`, `.memo`, `.failed`) and its own temporary files. It never chmods a directory it
 did not make. A directory that is shared (another user's, or writable by others)
 is not used itself: the cache keeps to its own private subfolder
 `ecrlogin-<uid>` inside it, and says so (a `Shared` warning).
@@ -35,16 +38,25 @@ if TYPE_CHECKING:
     from types import TracebackType
     from typing import TypeAlias
 
-    # What the cache has to tell a person; the command layer reports it (see render).
-    CacheWarning: TypeAlias = "Unwritable | ServedStale | Shared"
+    from filelock import BaseFileLock
+
+    from ecrlogin.config import PublicMapping
+
+    # What the cache (or the config it memoizes) has to tell a person; the command
+    # layer reports it (see render).
+    CacheWarning: TypeAlias = "Unwritable | ServedStale | Shared | PublicMapping"
 
 FORMAT = "ecrlogin-token-cache 1"
 ENTRY_SUFFIX = ".token"
 LOCK_SUFFIX = ".lock"
+# The last failed fetch of a key, read by the processes that waited for it.
+FAILED_SUFFIX = ".failed"
+FAILED_FORMAT = "ecrlogin-failed-fetch 1"
 # Derived data the helper would otherwise recompute on every call (the parsed config file).
 MEMO_SUFFIX = ".memo"
 MEMO_FORMAT = "ecrlogin-memo 1"
-# How long a process waits for another one's fetch before fetching itself.
+# How long a process without a timeout of its own waits for another one's fetch
+# before fetching itself.
 LOCK_TIMEOUT = 60.0
 # A token past its half-life is served when the API fails only with this much life left.
 STALE_MARGIN = 60.0
@@ -53,7 +65,7 @@ _TEMP_MAX_AGE = 600.0
 _ENTRY_MAX_AGE = 13 * 3600.0  # ECR tokens live 12 hours
 _NAME_LENGTH = 32  # hex digits of the key in a file name
 _HEX = frozenset("0123456789abcdef")
-_SUFFIXES = (ENTRY_SUFFIX, LOCK_SUFFIX, MEMO_SUFFIX)
+_SUFFIXES = (ENTRY_SUFFIX, LOCK_SUFFIX, MEMO_SUFFIX, FAILED_SUFFIX)
 
 
 def disabled() -> bool:
@@ -68,7 +80,7 @@ def disabled() -> bool:
 
 def cache_dir() -> str:
     """The cache directory: ECRLOGIN_CACHE_DIR, else AWS_ECR_CACHE_DIR/ecrlogin, else
-    XDG_CACHE_HOME/ecrlogin, else ~/.cache/ecrlogin.
+    the platform's folder (`files.cache_dir`).
 
     AWS_ECR_CACHE_DIR is where the Go helper keeps its `cache.json` and `log/`;
     people set it where HOME cannot be written. ecrlogin keeps its own files in
@@ -80,7 +92,7 @@ def cache_dir() -> str:
     go_helper = os.environ.get("AWS_ECR_CACHE_DIR")
     if go_helper:
         return os.path.join(os.path.expanduser(go_helper), "ecrlogin")
-    return os.path.join(files.xdg_home("XDG_CACHE_HOME", ".cache"), "ecrlogin")
+    return files.cache_dir()
 
 
 def _debug(message: str) -> None:
@@ -128,6 +140,18 @@ class Shared(Record):
         self._set(given=given, owner=owner, mode=mode, own=own)
 
 
+class Failed(Record):
+    """A fetch that failed: when (`time.time()`), its exit code and its one line."""
+
+    __slots__ = ("at", "exit_code", "message")
+    at: float
+    exit_code: int
+    message: str
+
+    def __init__(self, at: float, exit_code: int, message: str) -> None:
+        self._set(at=at, exit_code=exit_code, message=message)
+
+
 def _is_key_name(name: str) -> bool:
     stem, dot, suffix = name.partition(".")
     return len(stem) == _NAME_LENGTH and set(stem) <= _HEX and f"{dot}{suffix}" in _SUFFIXES
@@ -151,13 +175,10 @@ def is_own_file(name: str, suffixes: tuple[str, ...] = (*_SUFFIXES, TEMP_SUFFIX)
 
 def _shared(info: os.stat_result) -> bool:
     """True if someone but this user may create or delete files in the directory."""
-    if not hasattr(os, "geteuid"):  # pragma: no cover - not POSIX
+    if files.WINDOWS or not hasattr(os, "geteuid"):  # no owner in st_uid (files.is_private)
         return False
-    if info.st_uid != os.geteuid() or info.st_mode & stat.S_IWOTH:
-        return True
-    # A group-writable directory is shared unless the group is the user's own
-    # (the private per-user group of umask-002 systems).
-    return bool(info.st_mode & stat.S_IWGRP) and info.st_gid != os.getegid()
+    # Not even root's directory: the cache writes there, and must own what it writes into.
+    return files.others_may_write(info, owners=(os.geteuid(),)) is not None
 
 
 class Entry(Record):
@@ -347,7 +368,7 @@ class Store:
         try:
             # Never through a symlink, and never waiting on a FIFO put in its place.
             flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-            fd = os.open(path, flags)
+            fd = os.open(path, flags | files.BINARY)
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -355,11 +376,8 @@ class Store:
             return None
         try:
             info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_mode & 0o077:
-                _debug(f"Ignoring the cache file {path}: not a private regular file")
-                return None
-            if hasattr(os, "getuid") and info.st_uid != os.getuid():
-                _debug(f"Ignoring the cache file {path}: owned by another user")
+            if not stat.S_ISREG(info.st_mode) or not files.is_private(info):
+                _debug(f"Ignoring the cache file {path}: not a private regular file of this user")
                 return None
             data = os.read(fd, _MAX_ENTRY_BYTES + 1)
         except OSError as exc:
@@ -381,9 +399,9 @@ class Store:
         info = os.lstat(self.directory)
         if not stat.S_ISDIR(info.st_mode):
             raise NotADirectoryError(20, "not a directory", self.directory)
-        if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+        if not files.is_mine(info):
             raise PermissionError(13, "owned by another user", self.directory)
-        if self.directory != self.given and info.st_mode & 0o077:
+        if self.directory != self.given and not files.is_private(info):
             raise PermissionError(13, "not a private directory (mode 0700)", self.directory)
 
     def write(self, entry: Entry) -> bool:
@@ -406,15 +424,19 @@ class Store:
         return True
 
     def _sweep(self) -> None:
-        # Leftovers of killed writers and long-expired entries, of ours only; best effort.
+        # Leftovers of killed writers, old failure notes and long-expired entries, of ours
+        # only; best effort. Never a lock file: its age says nothing about whether it is
+        # held (taking a lock does not touch it), and removing a held one would let a
+        # second process lock a new file of the same name while the first still fetches.
         now = time.time()
         try:
             with os.scandir(self.directory) as scan:
                 for item in scan:
                     name = item.name
-                    if not is_own_file(name):
+                    if not is_own_file(name) or name.endswith(LOCK_SUFFIX):
                         continue
-                    limit = _TEMP_MAX_AGE if name.endswith(TEMP_SUFFIX) else _ENTRY_MAX_AGE
+                    short = name.endswith((TEMP_SUFFIX, FAILED_SUFFIX))
+                    limit = _TEMP_MAX_AGE if short else _ENTRY_MAX_AGE
                     if now - item.stat(follow_symlinks=False).st_mtime > limit:
                         os.unlink(item.path)
         except OSError as exc:
@@ -440,9 +462,39 @@ class Store:
         data = f"{MEMO_FORMAT}\nsource {digest}\n{body}end\n".encode()
         return self._write_private(self._path(digest, MEMO_SUFFIX), data)
 
-    def lock(self, key: str) -> Lock:
-        """An exclusive lock on `key` across processes (a no-op where it cannot be taken)."""
-        return Lock(self, self._path(key, LOCK_SUFFIX))
+    def lock(self, key: str, wait: float | None = None) -> Lock:
+        """An exclusive lock on `key` across processes, waited for up to `wait` seconds
+        (LOCK_TIMEOUT when None); a no-op where it cannot be taken."""
+        return Lock(self, self._path(key, LOCK_SUFFIX), LOCK_TIMEOUT if wait is None else wait)
+
+    def read_failure(self, key: str) -> Failed | None:
+        """The last failed fetch of `key` noted by `write_failure`, if any."""
+        data = self._read_private(self._path(key, FAILED_SUFFIX))
+        if data is None:
+            return None
+        import json
+
+        try:
+            note = json.loads(data)
+            if note["format"] != FAILED_FORMAT or note["key"] != key:
+                return None
+            return Failed(float(note["at"]), int(note["exit_code"]), str(note["message"]))
+        except (ValueError, TypeError, KeyError, RecursionError):
+            _debug(f"Ignoring a corrupt failure note for {key[:12]}...")
+            return None
+
+    def write_failure(self, key: str, failed: Failed) -> bool:
+        """Note that the fetch of `key` failed, for the processes waiting on its lock."""
+        import json
+
+        note = {
+            "format": FAILED_FORMAT,
+            "key": key,
+            "at": failed.at,
+            "exit_code": failed.exit_code,
+            "message": failed.message,
+        }
+        return self._write_private(self._path(key, FAILED_SUFFIX), json.dumps(note).encode())
 
     def entries(self) -> list[Entry]:
         """Every readable entry, expired or not."""
@@ -473,64 +525,69 @@ class Store:
                 entry = self._read_file(path)
                 if entry is None or not wanted.intersection(entry.hosts):
                     continue
-            try:
-                os.unlink(path)
-                removed += 1
-            except FileNotFoundError:
-                pass
+            removed += files.remove(path)
         return removed
 
     def clear(self) -> int:
         """Remove every entry, lock, memo and leftover temporary file of the cache's own
         (nothing else in the directory); the number of entries removed."""
         removed = 0
-        for path in self._files((ENTRY_SUFFIX, LOCK_SUFFIX, TEMP_SUFFIX, MEMO_SUFFIX)):
+        for path in self._files((*_SUFFIXES, TEMP_SUFFIX)):
             try:
-                os.unlink(path)
-            except FileNotFoundError:
-                continue
-            removed += path.endswith(ENTRY_SUFFIX)
+                gone = files.remove(path)
+            except PermissionError:
+                if not (files.WINDOWS and path.endswith(LOCK_SUFFIX)):
+                    raise
+                continue  # Windows: another process holds this lock; it removes it itself
+            removed += gone and path.endswith(ENTRY_SUFFIX)
         return removed
 
 
 class Lock:
-    """`with store.lock(key):` an exclusive `flock` on the key's lock file, polled up to
-    LOCK_TIMEOUT; without a writable directory or `fcntl`, it does not lock at all."""
+    """`with store.lock(key, wait) as lock:` an exclusive lock on the key's lock file
+    (`files.lock`), waited for up to `wait` seconds.
 
-    def __init__(self, store: Store, path: str) -> None:
+    `held` says whether it was taken (not when the directory cannot be written or
+    the file system refuses locks: the caller goes on without it), `waited` whether
+    another process had it first, `since` when this one started asking, and
+    `timed_out` whether `wait` ran out first.
+    """
+
+    def __init__(self, store: Store, path: str, wait: float) -> None:
         self.store = store
         self.path = path
-        self.fd: int | None = None
+        self.wait = wait
+        self.since = time.time()
+        self.held = False
+        self.waited = False
+        self.timed_out = False
+        self._lock: BaseFileLock | None = None
 
     def __enter__(self) -> Lock:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - not POSIX
-            return self
+        self.since = time.time()
         try:
             self.store._ensure_directory()
-            fd = files.open_lock(self.path)
+            lock = files.lock(self.path)
         except OSError as exc:
             self.store._unwritable(exc)
             return self
-        deadline = time.monotonic() + LOCK_TIMEOUT
-        delay = 0.002
-        while True:
+        from filelock import Timeout
+
+        try:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    _debug(f"Gave up waiting for {self.path}; fetching without it")
-                    break
-                time.sleep(delay)
-                delay = min(delay * 2, 0.05)
-                continue
-            except OSError as exc:  # e.g. ENOLCK on a network file system
-                _debug(f"Cannot lock {self.path}: {exc.strerror or exc}")
-                break
-            self.fd = fd
+                lock.acquire(timeout=0)
+            except Timeout:
+                self.waited = True
+                lock.acquire(timeout=self.wait, poll_interval=0.02)
+        except Timeout:
+            _debug(f"Gave up waiting for {self.path} after {self.wait:g} s")
+            self.timed_out = True
             return self
-        os.close(fd)
+        except OSError as exc:  # e.g. ENOLCK on a network file system
+            _debug(f"Cannot lock {self.path}: {exc.strerror or exc}")
+            return self
+        self._lock = lock
+        self.held = True
         return self
 
     def __exit__(
@@ -539,9 +596,10 @@ class Lock:
         value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self.fd is not None:
-            os.close(self.fd)  # closing the descriptor releases the flock
-            self.fd = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+            self.held = False
 
 
 def fresh_credentials(key: str, *, store: Store | None = None) -> tuple[str, str] | None:
@@ -561,26 +619,56 @@ def fresh_credentials(key: str, *, store: Store | None = None) -> tuple[str, str
 
 
 def fetch_through(
-    key: str, fetch: Callable[[], Entry], *, store: Store | None = None, now: float | None = None
+    key: str,
+    fetch: Callable[[], Entry],
+    *,
+    store: Store | None = None,
+    now: float | None = None,
+    budget: float | None = None,
 ) -> tuple[Entry, list[CacheWarning]]:
     """The entry for `key` and the warnings for a person: from the cache while fresh, else
     from `fetch()` (one process at a time per key), stored unless already expired. If
     `fetch()` fails while a cached token is still valid, that token is served with a
-    ServedStale warning."""
+    ServedStale warning.
+
+    A process that finds another one fetching waits for it at most `budget` seconds
+    (what its own call could take), then fails with a line saying so; without a
+    budget (no timeout) it waits LOCK_TIMEOUT and then fetches itself. When the
+    fetch it waited for failed, it fails at once with that failure's line (or serves
+    the stale token as that process did) instead of queueing for a try of its own:
+    N callers behind a hung endpoint take one timeout, not N.
+    """
     store = store or Store()
     cached = store.read(key)
     if cached is not None and cached.fresh(time.time() if now is None else now):
         return cached, store.warnings
-    from ecrlogin.errors import EcrloginError, Interrupted
+    from ecrlogin.errors import EcrloginError, EndpointError, Interrupted, SharedFailure
 
-    with store.lock(key):
+    with store.lock(key, budget) as lock:
+        if lock.timed_out and budget is not None:
+            raise EndpointError(
+                f"Timed out after {budget:g} s waiting for another ecrlogin process's "
+                "GetAuthorizationToken call for the same registry and identity",
+                "That call is still waiting on the endpoint: check the network and the "
+                "endpoint, or raise --cli-read-timeout / --cli-connect-timeout "
+                "(ECRLOGIN_CLI_READ_TIMEOUT / ECRLOGIN_CLI_CONNECT_TIMEOUT).",
+            )
         # Another process may have fetched while this one waited for the lock.
         cached = store.read(key)
         moment = time.time() if now is None else now
         if cached is not None and cached.fresh(moment):
             return cached, store.warnings
+        failed = store.read_failure(key) if lock.waited else None
         try:
-            entry = fetch()
+            if failed is not None and failed.at >= lock.since:
+                # The fetch this process waited for failed while it waited: share its line.
+                raise SharedFailure(failed.message, exit_code=failed.exit_code)
+            try:
+                entry = fetch()
+            except EcrloginError as exc:
+                if not isinstance(exc, Interrupted) and lock.held:
+                    store.write_failure(key, Failed(time.time(), exc.exit_code, exc.message))
+                raise
         except EcrloginError as exc:
             if isinstance(exc, Interrupted) or cached is None or not cached.usable(moment):
                 raise

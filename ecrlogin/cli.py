@@ -55,7 +55,11 @@ def load_command(name: str, target: str) -> Any:
     module_name, _, function = target.partition(":")
     func = getattr(importlib.import_module(module_name), function)
     one = typer.Typer(add_completion=False)
-    cls = AwsCommand if getattr(func, "takes_aws_options", False) else None
+    cls = (
+        (ApiOperation if name == "get-authorization-token" else AwsCommand)
+        if getattr(func, "takes_aws_options", False)
+        else None
+    )
     one.command(name, cls=cls)(func)
     return typer.main.get_command(one)
 
@@ -104,14 +108,28 @@ class AwsCommand(TyperCommand):
         print_aws_options()
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # The help option is not one of self.params, but must never be read as the
+        # abbreviation of another (`login --help` is not `--helper`).
         names = [
             name
-            for param in self.params
+            for param in self.get_params(ctx)
             for name in (*param.opts, *param.secondary_opts)
             if name.startswith("--")
         ]
         args = expand_multi_value([_unabbreviated(arg, names) for arg in args])
         return list(super().parse_args(ctx, args))
+
+
+class ApiOperation(AwsCommand):
+    """An API operation (get-authorization-token): the AWS CLI parses these with the
+    service model, where one empty argument (`${IDS:-''}` unset) is ignored; a second
+    one, or any other stray word, is the usual 252."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if "" in args:
+            args = list(args)
+            args.remove("")
+        return super().parse_args(ctx, args)
 
 
 def _unabbreviated(arg: str, names: list[str]) -> str:

@@ -9,11 +9,11 @@ exit code.
 from __future__ import annotations
 
 import signal
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from ecrlogin import process
 from ecrlogin.errors import GENERAL, MAX_QUOTED, ClientLoginError, one_line
 from ecrlogin.logs import register_secret
 from ecrlogin.programs import RelativePathEntry, look_path
@@ -91,12 +91,7 @@ def _run(client: Client, args: list[str], *, stdin: str, secret: str | None, act
             exit_code=GENERAL,
         )
     try:
-        done = subprocess.run(
-            [executable, *args],
-            input=stdin.encode(),
-            capture_output=True,
-            check=False,
-        )
+        done = process.run([executable, *args], input=stdin.encode())
     except OSError as exc:
         raise ClientLoginError(
             f"Cannot run {executable}: {exc.strerror or exc}",

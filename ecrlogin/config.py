@@ -1,7 +1,8 @@
 """ecrlogin's own configuration file: per-registry profiles, custom host names, the fallback store.
 
 `$ECRLOGIN_CONFIG`, else `$XDG_CONFIG_HOME/ecrlogin/config.toml`, else
-`~/.config/ecrlogin/config.toml`. A missing file is an empty configuration.
+`~/.config/ecrlogin/config.toml` (`%APPDATA%\\ecrlogin\\config.toml` on Windows: see
+`files.config_dir`). A missing file is an empty configuration.
 
 The credential helper reads this on every call, so nothing costly (`tomllib`,
 `pathlib`, the error classes) is imported until a file is actually there.
@@ -24,7 +25,7 @@ from ecrlogin.record import Record
 
 TYPE_CHECKING = False  # typing itself is too costly to import on the helper's path
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from pathlib import Path
     from typing import Any
 
@@ -118,6 +119,55 @@ class Config(Record):
         return cls(path=path, registries=registries, fallback=fallback)
 
 
+# Registries that are not ECR and serve the public: a table mapping one of them to an
+# ECR account sends that account's token to whoever runs it. ECR Public
+# (public.ecr.aws) is ECR's own and is not here.
+_PUBLIC_REGISTRIES = frozenset(
+    {
+        "docker.io",
+        "registry-1.docker.io",
+        "index.docker.io",
+        "registry.hub.docker.com",
+        "ghcr.io",
+        "quay.io",
+        "gcr.io",
+        "mcr.microsoft.com",
+        "registry.gitlab.com",
+    }
+)
+
+
+def is_public_registry(host: str) -> bool:
+    """True for a well-known public registry (`host[:port]`) that is not ECR."""
+    name = host.rpartition(":")[0] if host.rpartition(":")[2].isdigit() else host
+    name = name.lower().rstrip(".")
+    return (
+        name in _PUBLIC_REGISTRIES
+        or name.endswith((".pkg.dev", ".gcr.io"))
+        or name.removeprefix("www.") in _PUBLIC_REGISTRIES
+    )
+
+
+class PublicMapping(Record):
+    """A warning: the config maps a well-known public registry to an ECR token."""
+
+    __slots__ = ("host", "source")
+    host: str
+    source: str
+
+    def __init__(self, host: str, source: str) -> None:
+        self._set(host=host, source=source)
+
+
+def public_mappings(settings: Config) -> list[PublicMapping]:
+    """A warning for each `[registries."HOST"]` table whose HOST is a public registry."""
+    return [
+        PublicMapping(host, settings.source or "")
+        for host in settings.registries
+        if is_public_registry(host)
+    ]
+
+
 class Target(Record):
     """A registry to serve: where its token comes from and as whom."""
 
@@ -139,7 +189,7 @@ def config_file() -> str:
     explicit = os.environ.get("ECRLOGIN_CONFIG")
     if explicit:
         return os.path.expanduser(explicit)
-    return os.path.join(files.xdg_home("XDG_CONFIG_HOME", ".config"), "ecrlogin", "config.toml")
+    return os.path.join(files.config_dir(), "config.toml")
 
 
 # A handful of registry tables; this bounds a read of /dev/zero or a runaway file.
@@ -150,7 +200,15 @@ def read_bytes(path: str | os.PathLike[str] | None = None) -> bytes | None:
     """The configuration file's bytes, or None when there is no file."""
     name = os.fspath(path) if path is not None else config_file()
     try:
-        return files.read_bounded(name, MAX_FILE_BYTES)
+        # It decides which hosts get a token (root's, under the kubelet): only a file
+        # that no one but its user (or root) can change is believed.
+        return files.read_bounded(name, MAX_FILE_BYTES, trusted=True)
+    except files.Untrusted as exc:
+        raise _error(
+            f"Refusing the ecrlogin config file {name}: {exc.strerror}, so another user "
+            "could choose which hosts get your ECR token",
+            "Make it yours and run chmod go-w on it, or point ECRLOGIN_CONFIG at such a file.",
+        ) from None
     except files.UnsafeFile as exc:
         raise _error(
             f"Cannot read the ecrlogin config file {name}: {exc.strerror}",
@@ -321,23 +379,67 @@ def with_fallback(data: bytes | None, name: str, source: str) -> bytes | None:
     return result
 
 
-def write_fallback(name: str, path: str | None = None) -> bool:
-    """Add `[store] fallback = name` to the configuration file; False when it was there."""
+class Edit(Record):
+    """One locked edit of the configuration file: its bytes before (None: there was no
+    file) and after, so that the edit can be undone exactly."""
+
+    __slots__ = ("path", "before", "after")  # noqa: RUF023 - the repr's order
+    path: str
+    before: bytes | None
+    after: bytes
+
+    def __init__(self, path: str, before: bytes | None, after: bytes) -> None:
+        self._set(path=path, before=before, after=after)
+
+
+def write_fallback(name: str, path: str | None = None) -> Edit | None:
+    """Add `[store] fallback = name` to the configuration file, under its lock and
+    atomically; the edit made, or None when it said so already."""
     target = os.path.expanduser(path) if path is not None else config_file()
-    updated = with_fallback(read_bytes(target), name, target)
-    if updated is None:
-        return False
+    real = os.path.realpath(target)
+
+    def change(data: bytes | None) -> bytes | None:
+        return with_fallback(data, name, target)
+
+    return _edit(real, target, change)
+
+
+def undo(edit: Edit) -> bool:
+    """Put back the bytes `edit` replaced, under the file's lock, if the file still holds
+    exactly what the edit wrote (a file edited since is left alone); a file the edit
+    created is removed. True when the file was restored."""
     try:
-        real = os.path.realpath(target)
-        files.make_private_dirs(os.path.dirname(real) or ".")
-        # The user's own file: a rewrite keeps its owner, group and mode.
-        files.write_private(real, updated, keep_owner=True)
+        with files.locked(edit.path):
+            if read_bytes(edit.path) != edit.after:
+                return False
+            if edit.before is None:
+                os.unlink(edit.path)
+            else:
+                files.write_private(edit.path, edit.before, keep_owner=True)
+            return True
     except OSError as exc:
         raise _error(
-            f"Cannot write the ecrlogin config file {target}: {exc.strerror or exc}",
+            f"Cannot write the ecrlogin config file {edit.path}: {exc.strerror or exc}",
             "Fix its permissions, or point ECRLOGIN_CONFIG at another file.",
         ) from None
-    return True
+
+
+def _edit(real: str, shown: str, change: Callable[[bytes | None], bytes | None]) -> Edit | None:
+    # The same lock as every other file ecrlogin edits: two logins never lose a line.
+    try:
+        files.make_private_dirs(os.path.dirname(real) or ".")
+        with files.locked(real):
+            before = read_bytes(real)
+            after = change(before)
+            if after is None:
+                return None
+            files.write_private(real, after, keep_owner=True)  # the user's own file
+            return Edit(real, before, after)
+    except OSError as exc:
+        raise _error(
+            f"Cannot write the ecrlogin config file {shown}: {exc.strerror or exc}",
+            "Fix its permissions, or point ECRLOGIN_CONFIG at another file.",
+        ) from None
 
 
 def _registries(where: _Locator, document: dict[str, Any]) -> dict[str, RegistryConfig]:

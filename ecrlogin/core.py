@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ecrlogin import identity, logs
-from ecrlogin.awsclient import create_client, json_default
+from ecrlogin.awsclient import create_client
+from ecrlogin.awsformat import json_default
 from ecrlogin.errors import ParameterError, ResponseError, shorten, translate
 from ecrlogin.hosts import is_account
 from ecrlogin.options import ClientOptions
@@ -148,7 +149,8 @@ def _through_cache(options: ClientOptions, ids: list[str], *, public: bool) -> A
         fetched.append(answer)
         return cache_entry(key, answer, options)
 
-    entry, warnings = cache.fetch_through(key, fetch)
+    budget = options.budget(os.environ.get("AWS_MAX_ATTEMPTS"))
+    entry, warnings = cache.fetch_through(key, fetch, budget=budget)
     if fetched:
         return Answer(fetched[0].response, fetched[0].tokens, tuple(warnings))
     try:

@@ -129,6 +129,13 @@ class OutputError(EcrloginError):
     exit_code = GENERAL
 
 
+class FormatError(EcrloginError):
+    """The configured output format is unknown, or cannot lay out this result (exit 255,
+    as the AWS CLI v2)."""
+
+    exit_code = GENERAL
+
+
 class ClientLoginError(EcrloginError):
     """A container client's own login failed; carries that client's exit code."""
 
@@ -150,6 +157,21 @@ class RegistriesFailed(EcrloginError):
     def message(self) -> str:
         """The summary line, as built (it already names every cause)."""
         return self.line
+
+
+class SharedFailure(EcrloginError):
+    """Another process's call for the same token failed while this one waited for it:
+    its line and its exit code, passed on as they were."""
+
+    def __init__(self, line: str, *, exit_code: int) -> None:
+        self.line = line
+        self.exit_code = exit_code
+        super().__init__(line)
+
+    @property
+    def message(self) -> str:
+        """The other process's line (escaped and redacted again, as every line is)."""
+        return one_line(self.line, MAX_LINE)
 
 
 class Interrupted(EcrloginError):

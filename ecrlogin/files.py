@@ -6,7 +6,15 @@ directory under that name is refused, never replaced or waited on. Reads are
 bounded, locks never follow a symbolic link, and a file that is rewritten
 keeps its owner, group and mode; new files are 0600 and new directories 0700.
 
-Imports nothing but `os` and `stat`: the credential helper's cache-hit path uses it.
+It is also the one place that knows the platform (Linux, macOS, Windows):
+where the config and the cache live, which user's files are private, how files
+are opened (binary mode on Windows), how a lock is taken (`filelock`: `flock`
+on POSIX, `LockFileEx` on Windows) and how a replace survives a reader that
+holds the file open (Windows). Each rule takes the platform as an argument
+(`windows=`), so the tests run both branches on any machine.
+
+Imports nothing but `os` and `stat`: the credential helper's cache-hit path uses it
+(`filelock` is imported only when a lock is taken, on a cache miss).
 """
 
 from __future__ import annotations
@@ -14,14 +22,46 @@ from __future__ import annotations
 import os
 import stat
 
+TYPE_CHECKING = False  # typing itself is too costly to import on the helper's path
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from filelock import BaseFileLock
+
 TEMP_SUFFIX = ".tmp"
+WINDOWS = os.name == "nt"
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+# Windows opens a descriptor in text mode unless told: "\n" would be written as "\r\n".
+BINARY = getattr(os, "O_BINARY", 0)
+# How long a replace is retried while another process holds the file open (Windows only).
+_REPLACE_PATIENCE = 1.0
 
 
 class UnsafeFile(OSError):
     """A path ecrlogin would read or replace is not a regular file, or is too large."""
+
+
+class Untrusted(UnsafeFile):
+    """A file that steers tokens may be changed by someone but this user (or root)."""
+
+
+def others_may_write(info: os.stat_result, *, owners: tuple[int, ...] | None = None) -> str | None:
+    """Why someone but this user may change the file or directory `info` describes, in
+    words; None when nobody else may. `owners` are the trusted owners (default: this
+    user and root). A group-writable one is fine when the group is the user's own
+    (the private per-user group of umask-002 systems)."""
+    if not hasattr(os, "geteuid"):  # pragma: no cover - not POSIX: ACLs, not modes
+        return None
+    if info.st_uid not in (owners if owners is not None else (os.geteuid(), 0)):
+        return f"it belongs to uid {info.st_uid}"
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & stat.S_IWOTH:
+        return f"anyone may write it (mode {mode:04o})"
+    if mode & stat.S_IWGRP and info.st_gid != os.getegid():
+        return f"group {info.st_gid} may write it (mode {mode:04o})"
+    return None
 
 
 def describe_kind(mode: int) -> str:
@@ -43,13 +83,91 @@ def _not_regular(path: str, mode: int) -> UnsafeFile:
     return UnsafeFile(22, f"it is {describe_kind(mode)}, not a regular file", path)
 
 
-def xdg_home(variable: str, fallback: str) -> str:
-    """An XDG base directory: `$variable` when absolute (the spec ignores relative
-    paths), else `~/fallback`."""
-    base = os.environ.get(variable)
-    if not base or not os.path.isabs(base):
-        base = os.path.join(os.path.expanduser("~"), fallback)
-    return base
+def home(environ: Mapping[str, str] | None = None, *, windows: bool = WINDOWS) -> str:
+    """The user's home folder as botocore and docker find it: `os.path.expanduser("~")`,
+    which is `%USERPROFILE%` on Windows (never `$HOME`, which Git Bash sets) and `$HOME`
+    elsewhere. Given `environ`, the same rule read from that mapping."""
+    if environ is None or environ is os.environ:
+        return os.path.expanduser("~")
+    if windows:
+        profile = environ.get("USERPROFILE")
+        if profile:
+            return profile
+        drive, path = environ.get("HOMEDRIVE", ""), environ.get("HOMEPATH")
+        if path:
+            return drive + path
+    elif environ.get("HOME"):
+        return environ["HOME"]
+    return os.path.expanduser("~")
+
+
+def config_dir(environ: Mapping[str, str] | None = None, *, windows: bool = WINDOWS) -> str:
+    """The folder of ecrlogin's config file: `$XDG_CONFIG_HOME/ecrlogin` when that is set
+    (any platform), else `%APPDATA%\\ecrlogin` on Windows and `~/.config/ecrlogin`
+    elsewhere (macOS too, as most command-line tools there)."""
+    return _user_dir(environ, windows, "XDG_CONFIG_HOME", ".config", "APPDATA", "Roaming")
+
+
+def cache_dir(environ: Mapping[str, str] | None = None, *, windows: bool = WINDOWS) -> str:
+    """The default token cache folder: `$XDG_CACHE_HOME/ecrlogin` when that is set (any
+    platform), else `%LOCALAPPDATA%\\ecrlogin\\cache` on Windows (never roamed to other
+    machines) and `~/.cache/ecrlogin` elsewhere, macOS included."""
+    folder = _user_dir(environ, windows, "XDG_CACHE_HOME", ".cache", "LOCALAPPDATA", "Local")
+    if windows and _xdg(environ, "XDG_CACHE_HOME") is None:
+        return os.path.join(folder, "cache")
+    return folder
+
+
+def state_dir(environ: Mapping[str, str] | None = None, *, windows: bool = WINDOWS) -> str:
+    """ecrlogin's state folder (the notes `login --helper --store` keeps):
+    `$XDG_STATE_HOME/ecrlogin` when that is set, else `%LOCALAPPDATA%\\ecrlogin` on
+    Windows and `~/.local/state/ecrlogin` elsewhere."""
+    return _user_dir(environ, windows, "XDG_STATE_HOME", ".local/state", "LOCALAPPDATA", "Local")
+
+
+def _xdg(environ: Mapping[str, str] | None, variable: str) -> str | None:
+    # The XDG spec ignores a relative path.
+    base = (os.environ if environ is None else environ).get(variable)
+    return base if base and os.path.isabs(base) else None
+
+
+def _user_dir(
+    environ: Mapping[str, str] | None,
+    windows: bool,
+    xdg: str,
+    fallback: str,
+    windows_variable: str,
+    windows_fallback: str,
+) -> str:
+    base = _xdg(environ, xdg)
+    if base is None and windows:
+        base = (os.environ if environ is None else environ).get(windows_variable)
+        if not base:
+            base = os.path.join(home(environ, windows=windows), "AppData", windows_fallback)
+    if base is None:
+        base = os.path.join(home(environ, windows=windows), fallback)
+    return os.path.join(base, "ecrlogin")
+
+
+def is_private(info: os.stat_result, *, windows: bool = WINDOWS) -> bool:
+    """True if the file or folder of `info` is this user's and closed to everyone else.
+
+    POSIX: owned by this user, no group or other bits. Windows reports every file as
+    0o666 and owner 0, so its mode says nothing: there the answer is True, and privacy
+    rests on the folder's ACL (the user's profile, `%LOCALAPPDATA%`, is open only to
+    the user, SYSTEM and Administrators). That is weaker than the POSIX check, and
+    the README says so.
+    """
+    if windows or not hasattr(os, "geteuid"):
+        return True
+    return info.st_uid == os.geteuid() and not info.st_mode & 0o077
+
+
+def is_mine(info: os.stat_result, *, windows: bool = WINDOWS) -> bool:
+    """True if this user owns the file of `info` (always on Windows, see is_private)."""
+    if windows or not hasattr(os, "geteuid"):
+        return True
+    return info.st_uid == os.geteuid()
 
 
 def check_replaceable(path: str) -> None:
@@ -59,16 +177,17 @@ def check_replaceable(path: str) -> None:
         raise _not_regular(path, info.st_mode)
 
 
-def read_bounded(path: str, limit: int) -> bytes | None:
+def read_bounded(path: str, limit: int, *, trusted: bool = False) -> bytes | None:
     """The bytes of the regular file `path` (None when absent); UnsafeFile when it is larger
-    than `limit` bytes or is not a regular file.
+    than `limit` bytes or is not a regular file; with `trusted`, Untrusted when someone
+    but this user or root may write it (others_may_write).
 
     Opened without blocking, so a FIFO is refused instead of waited on, and read
     at most `limit + 1` bytes, so /dev/zero or a runaway file cannot fill memory.
     The null device reads as empty: `FILE=/dev/null` is the usual way to say "none".
     """
     try:
-        fd = os.open(path, os.O_RDONLY | _NONBLOCK | _CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK | _CLOEXEC | BINARY)
     except FileNotFoundError:
         return None
     try:
@@ -77,6 +196,9 @@ def read_bounded(path: str, limit: int) -> bytes | None:
             if stat.S_ISCHR(info.st_mode) and _is_null_device(info):
                 return b""
             raise _not_regular(path, info.st_mode)
+        reason = others_may_write(info) if trusted else None
+        if reason is not None:
+            raise Untrusted(1, reason, path)
         chunks = []
         left = limit + 1
         while left > 0:
@@ -100,27 +222,52 @@ def _is_null_device(info: os.stat_result) -> bool:
     return stat.S_ISCHR(null.st_mode) and info.st_rdev == null.st_rdev
 
 
-def open_lock(path: str, *, like: str | None = None) -> int:
-    """A read-only descriptor of the lock file `path`, created 0600 if missing, for `flock`.
+def lock(path: str, *, like: str | None = None) -> BaseFileLock:
+    """The exclusive lock on the lock file `path`, not yet taken: `with files.lock(p):`.
 
-    Never through a symbolic link and never blocking (a FIFO is refused). A new
-    lock made by root for a file of another user (`like`) is given that file's
-    owner, so the user's own next login can still take it.
+    `filelock` takes it (`flock` on POSIX, `LockFileEx` on Windows) on a
+    descriptor open for writing, which `flock(2)` needs for an exclusive lock on
+    NFS and SMB. On POSIX the file is made here first, 0600, never through a
+    symbolic link and never blocking (a FIFO is refused); a new lock made by
+    root for a file of another user (`like`) is given that file's owner, so the
+    user's own next login can still take it.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_CREAT | _NOFOLLOW | _NONBLOCK | _CLOEXEC, 0o600)
+    import warnings
+
+    with warnings.catch_warnings():
+        # Without fcntl (only where POSIX modules are missing) filelock warns at import
+        # that it locks by creating the file instead: true, and not for a user to read.
+        warnings.simplefilter("ignore")
+        import filelock
+
+    if filelock.has_fcntl:
+        _make_lock_file(path, like)
+    return filelock.FileLock(path, mode=0o600)
+
+
+def _make_lock_file(path: str, like: str | None) -> None:
+    # Read-write: a FIFO then opens without waiting (and is refused), and the file is
+    # one filelock can open for writing too.
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | _NOFOLLOW | _NONBLOCK | _CLOEXEC, 0o600)
     try:
         _check_lock(fd, path, like)
-    except BaseException:
+    finally:
         os.close(fd)
-        raise
-    return fd
+
+
+def locked(path: str) -> BaseFileLock:
+    """`with files.locked(path):` holds the exclusive lock of `path` for a
+    read-modify-write of it: the one lock of every file ecrlogin edits."""
+    # A side file, because the real one is replaced by rename and a lock on it
+    # would be held on an inode that is no longer the file.
+    return lock(f"{path}.lock", like=path)
 
 
 def _check_lock(fd: int, path: str, like: str | None) -> None:
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         raise _not_regular(path, info.st_mode)
-    if like is None or not info.st_uid == os.geteuid() == 0:
+    if like is None or not hasattr(os, "geteuid") or not info.st_uid == os.geteuid() == 0:
         return
     owner = _lstat(like)
     if owner is not None and (owner.st_uid, owner.st_gid) != (info.st_uid, info.st_gid):
@@ -174,7 +321,7 @@ def write_private(path: str, data: bytes, *, keep_owner: bool = False) -> None:
         directory,
         f".{os.path.basename(path)}.{os.getpid()}.{os.urandom(4).hex()}{TEMP_SUFFIX}",
     )
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC | BINARY
     try:
         fd = os.open(temp, flags, 0o600)
         try:
@@ -186,7 +333,7 @@ def write_private(path: str, data: bytes, *, keep_owner: bool = False) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(temp, path)
+        replace(temp, path)
     except BaseException:
         import contextlib  # only on failure: the helper's path stays lean
 
@@ -196,7 +343,47 @@ def write_private(path: str, data: bytes, *, keep_owner: bool = False) -> None:
     _sync_directory(directory)
 
 
+def replace(source: str, target: str, *, windows: bool = WINDOWS) -> None:
+    """`os.replace`, retried for up to a second on Windows while another process holds
+    `target` open (a reader of the same cache entry): Windows refuses the rename then
+    (access denied, sharing violation), where POSIX replaces at once."""
+    _patiently(windows, os.replace, source, target)
+
+
+def remove(path: str, *, windows: bool = WINDOWS) -> bool:
+    """`os.unlink`, retried like `replace` on Windows; False when `path` is already gone."""
+    try:
+        _patiently(windows, os.unlink, path)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _patiently(windows: bool, operation: Callable[..., None], *paths: str) -> None:
+    if not windows:
+        operation(*paths)
+        return
+    import time
+
+    deadline = time.monotonic() + _REPLACE_PATIENCE
+    delay = 0.01
+    while True:
+        try:
+            operation(*paths)
+        except PermissionError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+        else:
+            return
+
+
 def _copy_owner_and_mode(fd: int, existing: os.stat_result, path: str) -> None:
+    if not hasattr(os, "fchown"):
+        # Windows: no owner to copy, and its only mode bit (read-only) would stop the
+        # rename; os.fchmod exists there only from Python 3.13.
+        return
     mine = os.fstat(fd)
     if (existing.st_uid, existing.st_gid) != (mine.st_uid, mine.st_gid):
         try:

@@ -278,7 +278,9 @@ def settings(warnings: list[CacheWarning]) -> config.Config:
     if data is None:
         return config.Config()
     if cache.disabled():
-        return config.parse(data, name)
+        settings = config.parse(data, name)
+        warnings.extend(config.public_mappings(settings))
+        return settings
     from ecrlogin import __version__
 
     store = cache.Store()
@@ -286,12 +288,16 @@ def settings(warnings: list[CacheWarning]) -> config.Config:
     memo = store.read_memo(digest)
     if memo is not None:
         try:
-            return config.Config.loads(memo, name)
+            settings = config.Config.loads(memo, name)
         except ValueError:
             pass  # not what dumps() wrote: parse the file again and replace it
+        else:
+            warnings.extend(config.public_mappings(settings))
+            return settings
     settings = config.parse(data, name)  # a bad file raises and is never memoized
     store.write_memo(digest, settings.dumps())
     warnings.extend(store.warnings)
+    warnings.extend(config.public_mappings(settings))
     return settings
 
 
@@ -560,9 +566,8 @@ def _delegate(
     never repeated as is: a failure is one line that names the store, with the
     first line it printed, escaped and with any secret in play redacted.
     """
-    import subprocess
-
-    from ecrlogin import programs
+    from ecrlogin import process, programs
+    from ecrlogin.logs import register_secrets
 
     name, where = fallback
     program = config.store_program(name)
@@ -592,15 +597,13 @@ def _delegate(
         raise Failure(detail, detail)
     seconds = _timeout("ECRLOGIN_CLI_READ_TIMEOUT")
     try:
-        done = subprocess.run(
+        done = process.run(
             [path, action],
             input=data,
             env={**os.environ, _IN_FALLBACK: "1"},
-            capture_output=True,
             timeout=seconds or None,  # 0: no limit, as for the token call
-            check=False,
         )
-    except subprocess.TimeoutExpired:
+    except process.TimedOut:
         detail = (
             f"The fallback credential store {program} did not answer {action} within "
             f"{seconds:g} s (ECRLOGIN_CLI_READ_TIMEOUT); check that store, e.g. a locked "
@@ -610,15 +613,21 @@ def _delegate(
     except OSError as exc:
         detail = f"The fallback credential store {program} could not be run: {exc.strerror or exc}."
         raise Failure(detail, detail) from None
+    secrets = [secret] if secret else []
+    if action == "get":
+        answer = _json_object(done.stdout)
+        if answer is not None and isinstance(answer.get("Secret"), str):
+            secrets.append(str(answer["Secret"]))
+    register_secrets(secrets)
+    if done.cut:
+        _say(
+            "warning",
+            f"The fallback credential store {program} printed more than "
+            f"{process.OUTPUT_LIMIT // 1024} KiB on {' and '.join(done.cut)} for {action}; "
+            "ecrlogin kept only the first part. Check that store.",
+        )
     if done.returncode != 0:
-        secrets = [secret] if secret else []
-        if action == "get":
-            answer = _json_object(done.stdout)
-            if answer is not None and isinstance(answer.get("Secret"), str):
-                secrets.append(str(answer["Secret"]))
         said = _first_line(done.stderr) or _first_line(done.stdout)
-        for value in secrets:
-            said = said.replace(value, "<redacted>")
         from ecrlogin.errors import one_line
 
         _say(

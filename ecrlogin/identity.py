@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 
+from ecrlogin import files
 from ecrlogin.hosts import partition_of_region
 
 TYPE_CHECKING = False  # typing itself is too costly to import on the helper's path
@@ -55,7 +56,7 @@ _REGION_VARIABLES = frozenset({"AWS_REGION", "AWS_DEFAULT_REGION"})
 
 def aws_files(environ: Mapping[str, str]) -> tuple[str, str]:
     """The AWS config and shared credentials files botocore would read."""
-    home = environ.get("HOME") or os.path.expanduser("~")
+    home = files.home(environ)  # USERPROFILE on Windows, as botocore reads it
     config = environ.get("AWS_CONFIG_FILE") or os.path.join(home, ".aws", "config")
     credentials = environ.get("AWS_SHARED_CREDENTIALS_FILE") or os.path.join(
         home, ".aws", "credentials"

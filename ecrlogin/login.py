@@ -22,11 +22,14 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ecrlogin import authfile, clients
 from ecrlogin.config import (
+    FALLBACK_VARIABLE,
     Config,
+    Edit,
     Target,
     fallback_store,
     resolve,
     store_name_problem,
+    undo,
     write_fallback,
 )
 from ecrlogin.errors import (
@@ -428,58 +431,159 @@ class StoreChange:
         return self.before != self.after
 
 
+def _record_path(path: Path) -> str:
+    """Where `login --helper --store` notes what it replaced in the client config `path`:
+    one small file per config file, in ecrlogin's state folder."""
+    import hashlib
+    import os
+
+    from ecrlogin.files import state_dir
+
+    real = os.path.realpath(path)
+    name = hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    return os.path.join(state_dir(), "stores", name)
+
+
+def _write_record(where: str, record: dict[str, object]) -> None:
+    import json
+    import os
+
+    from ecrlogin import files
+
+    files.make_private_dirs(os.path.dirname(where))
+    files.write_private(where, json.dumps(record).encode())
+
+
+def _read_record(where: str) -> dict[str, object] | None:
+    import json
+
+    from ecrlogin import files
+
+    try:
+        data = files.read_bounded(where, 1 << 20, trusted=True)
+        record = json.loads(data) if data is not None else None
+    except (OSError, ValueError):
+        return None  # unreadable: logout falls back to what the config says
+    return record if isinstance(record, dict) else None
+
+
+def _drop_record(where: str) -> None:
+    import contextlib
+    import os
+
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(where)
+
+
+def _edit_of(record: dict[str, object]) -> Edit | None:
+    import base64
+
+    edit = record.get("config")
+    if not isinstance(edit, dict):
+        return None
+    before = edit.get("before")
+    return Edit(
+        str(edit["path"]),
+        None if before is None else base64.b64decode(str(before)),
+        base64.b64decode(str(edit["after"])),
+    )
+
+
 def set_store(path: Path, settings: Config, config_path: str | None = None) -> StoreChange:
     """Make ecrlogin docker's `credsStore`, keeping the store named there before as
-    ecrlogin's fallback (written to the ecrlogin config first, so nothing is ever lost)."""
-    before = authfile.update(path, lambda data: data.get("credsStore"), create=False)
-    if before is not None and not isinstance(before, str):
-        raise ConfigurationError(
-            f"{path}: credsStore is not a string", "Fix or remove it, then run this again."
-        )
-    # Already ours, or nothing to keep: whatever fallback is configured (file or variable).
-    configured = fallback_store(settings)
-    fallback = configured[0] if configured else None
-    if before and before != HELPER_NAME:
-        problem = store_name_problem(before)
-        if problem:
+    ecrlogin's fallback (written to the ecrlogin config first, so nothing is ever lost).
+
+    All under the client config's lock: what was replaced (the old credsStore, the
+    ecrlogin config's bytes) is noted, so that `logout --helper --store` puts back
+    exactly that, whichever ecrlogin config it reads."""
+    import base64
+
+    configured = fallback_store(settings)  # a bad ECRLOGIN_FALLBACK_STORE fails first
+    where = _record_path(path)
+
+    def change(data: dict[str, object]) -> tuple[str | None, str | None, tuple[str, ...]]:
+        before = data.get("credsStore")
+        if before is not None and not isinstance(before, str):
             raise ConfigurationError(
-                f"{path}: credsStore {before!r} cannot be kept as the fallback store: {problem}",
-                "Fix credsStore there, or remove it, then run this again.",
+                f"{path}: credsStore is not a string", "Fix or remove it, then run this again."
             )
-        write_fallback(before, config_path)
-        fallback = before
-
-    def change(data: dict[str, object]) -> tuple[str, ...]:
-        data["credsStore"] = HELPER_NAME
-        auths = data.get("auths")
-        if not isinstance(auths, dict):
-            return ()
-        return tuple(
-            sorted(
-                host
-                for host, entry in auths.items()
-                if isinstance(entry, dict) and entry.get("auth")
-            )
+        # Already ours, or nothing to keep: whatever fallback is configured (file or variable).
+        fallback = configured[0] if configured else None
+        if before == HELPER_NAME:
+            return before, fallback, _ignored(data)
+        edit = None
+        if before:
+            problem = store_name_problem(before)
+            if problem:
+                raise ConfigurationError(
+                    f"{path}: credsStore {before!r} cannot be kept as the fallback store: "
+                    f"{problem}",
+                    "Fix credsStore there, or remove it, then run this again.",
+                )
+            edit = write_fallback(before, config_path)
+            if configured is None or configured[1] != FALLBACK_VARIABLE:
+                fallback = before  # the variable, when set, still wins over the file
+        _write_record(
+            where,
+            {
+                "credsStore": before,
+                "config": None
+                if edit is None
+                else {
+                    "path": edit.path,
+                    "before": None
+                    if edit.before is None
+                    else base64.b64encode(edit.before).decode(),
+                    "after": base64.b64encode(edit.after).decode(),
+                },
+            },
         )
+        data["credsStore"] = HELPER_NAME
+        return before, fallback, _ignored(data)
 
-    ignored = authfile.update(path, change)
+    before, fallback, ignored = authfile.update(path, change)
     return StoreChange(
         path=path, before=before, after=HELPER_NAME, fallback=fallback, ignored=ignored
     )
 
 
+def _ignored(data: dict[str, object]) -> tuple[str, ...]:
+    auths = data.get("auths")
+    if not isinstance(auths, dict):
+        return ()
+    return tuple(
+        sorted(
+            host for host, entry in auths.items() if isinstance(entry, dict) and entry.get("auth")
+        )
+    )
+
+
 def remove_store(path: Path, settings: Config) -> StoreChange:
-    """Undo `set_store`: credsStore goes back to the fallback store (or away), if it is ours."""
+    """Undo `set_store`: credsStore goes back to what it replaced (or away), if it is ours,
+    and the ecrlogin config loses the fallback line that login added, if unchanged since."""
+    where = _record_path(path)
 
     def change(data: dict[str, object]) -> tuple[str | None, str | None]:
         before = data.get("credsStore")
+        record = _read_record(where)
         if before != HELPER_NAME:
+            _drop_record(where)  # a login undone by hand: nothing of ours to put back
             return (before if isinstance(before, str) else None), None
-        if settings.fallback:
-            data["credsStore"] = settings.fallback
+        if record is None:
+            # Set by an ecrlogin that kept no note: its config's fallback was the old store.
+            old = settings.fallback
+        else:
+            noted = record.get("credsStore")
+            old = noted if isinstance(noted, str) else None
+            edit = _edit_of(record)
+            if edit is not None:
+                undo(edit)
+        if old:
+            data["credsStore"] = old  # the same key, so it keeps its place in the file
         else:
             del data["credsStore"]
-        return HELPER_NAME, settings.fallback
+        _drop_record(where)
+        return HELPER_NAME, old
 
     before, after = authfile.update(path, change, create=False)
     if before != HELPER_NAME:

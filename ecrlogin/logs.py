@@ -19,7 +19,16 @@ from typing import TextIO
 
 REDACTED = "<redacted>"
 
+# A secret shorter than this is masked only where it stands as a whole word (not
+# next to a letter, digit or "_"): a one-character password must not turn every
+# word of an error line into "<redacted>". Longer secrets are masked wherever they occur.
+WHOLE_WORD_BELOW = 8
+
+# Each registered secret and the spellings it takes once escaped (see _spellings).
 _known_secrets: set[str] = set()
+# The short ones, and the one pattern that finds them as whole words.
+_short: set[str] = set()
+_short_secrets: re.Pattern[str] | None = None
 
 # Shapes in which botocore (or we) may log a secret before we know its value:
 # the response body, parsed dicts, request headers and the protocol's JSON.
@@ -54,14 +63,50 @@ _PATTERNS = [
 
 
 def register_secret(value: str | None) -> None:
-    """Remember a secret so that any later log line containing it is masked."""
-    if isinstance(value, str) and len(value) >= 4:
-        _known_secrets.add(value)
+    """Remember a secret so that any later line containing it, plain or escaped, is masked."""
+    global _short_secrets
+    if not isinstance(value, str) or not value.strip():
+        return
+    if len(value) >= WHOLE_WORD_BELOW:
+        _known_secrets.update(_spellings(value))
+        return
+    _short.update(_spellings(value))
+    alternatives = "|".join(re.escape(item) for item in sorted(_short, key=len, reverse=True))
+    _short_secrets = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
+def _spellings(secret: str) -> set[str]:
+    """`secret` as it may appear in a line: plain, inside a JSON string (a store echoing
+    its input, a response body), inside a Python repr (botocore's debug log of request
+    parameters), and each of those escaped once more (JSON in a repr, a repr in JSON)."""
+    import json
+
+    forms = {secret}
+    for _ in range(2):
+        for form in list(forms):
+            forms.add(json.dumps(form)[1:-1])
+            forms.add(json.dumps(form, ensure_ascii=False)[1:-1])
+            # repr() escapes ' only when the whole string also holds a " (then it quotes
+            # with '): the `"` appended forces that spelling; the plain repr gives the other.
+            forms.add(repr(form)[1:-1])
+            forms.add(repr(form + '"')[1:-2])
+            data = form.encode("utf-8", "backslashreplace")
+            forms.add(repr(data)[2:-1])
+            forms.add(repr(data + b'"')[2:-2])
+    return {form for form in forms if form}
 
 
 # A JSON `\uXXXX` escape, as a response body may spell a key or a value
 # (`"authorization\u0054oken"`), also with the doubled backslash of a bytes repr.
 _JSON_ESCAPE = re.compile(r"\\{1,2}u([0-9a-fA-F]{4})")
+
+
+def forget_secrets() -> None:
+    """Forget every registered secret (a process that serves one request at a time)."""
+    global _short_secrets
+    _known_secrets.clear()
+    _short.clear()
+    _short_secrets = None
 
 
 def register_secrets(values: Iterable[str | None]) -> None:
@@ -86,6 +131,8 @@ def _mask(text: str) -> str:
     for secret in sorted(_known_secrets, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, REDACTED)
+    if _short_secrets is not None:
+        text = _short_secrets.sub(REDACTED, text)
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: m.group("key") + REDACTED, text)
     return text

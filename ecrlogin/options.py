@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from ecrlogin.record import Record
 
+# botocore's own timeouts, and the attempts of its standard retry mode (what ecrlogin uses).
+BOTOCORE_TIMEOUT = 60.0
+DEFAULT_ATTEMPTS = 3
+
 # The longest timeout, in seconds, that the socket layer can hold (about 31 years;
 # Python's clock overflows near 9.2e9 s). 0 already means "wait forever".
 MAX_TIMEOUT = 1e9
@@ -95,6 +99,22 @@ class ClientOptions(Record):
         values = {name: getattr(self, name) for name in self.__slots__}
         values.update(changes)
         return ClientOptions(**values)
+
+    def budget(self, attempts: str | None = None) -> float | None:
+        """The longest this call could take by itself: its attempts (`attempts`, the value
+        of AWS_MAX_ATTEMPTS, else 3) times its connect and read timeouts, backoff aside;
+        None when a timeout is 0 (no limit). What it waits for another process's call."""
+        connect, read = (
+            BOTOCORE_TIMEOUT if value is None else value
+            for value in (self.connect_timeout, self.read_timeout)
+        )
+        if not connect or not read:
+            return None
+        try:
+            tries = int(attempts or DEFAULT_ATTEMPTS)
+        except ValueError:
+            tries = DEFAULT_ATTEMPTS  # botocore itself refuses it, with its own line
+        return max(tries, 1) * (connect + read)
 
     def aimed_at(
         self, region: str, profile: str | None, *, fips: bool, dualstack: bool

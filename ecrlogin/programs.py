@@ -42,11 +42,13 @@ def look_path(name: str, search: str | None = None) -> str | None:
         return None
     for entry in path.split(os.pathsep):
         candidate = os.path.join(entry or ".", name)
-        if not _executable(candidate):
+        # Go's filepath.Join cleans `..` as text: through a symlinked folder the kernel
+        # would reach another file than the one docker runs.
+        if not _executable(os.path.normpath(candidate)):
             continue
         if not os.path.isabs(candidate):
             raise RelativePathEntry(name, candidate, entry)
-        return candidate
+        return os.path.normpath(candidate)
     return None
 
 

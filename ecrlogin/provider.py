@@ -50,7 +50,6 @@ _USAGE = (
     f"Usage: {PROGRAM} [--version]. kubelet runs it with a {REQUEST_KIND} on stdin; "
     "see the Kubernetes guide (docs/kubernetes.md) for the CredentialProviderConfig."
 )
-_REDACTED = "<redacted>"
 
 
 class Failure(Exception):
@@ -169,9 +168,12 @@ def _dispatch(args: list[str], source: BinaryIO | None, warnings: list[CacheWarn
 
 
 def _mask(text: str) -> str:
-    for secret in _secrets:
-        text = text.replace(secret, _REDACTED)
-    return text
+    if not _secrets:  # the usual request has none: the redactor's module stays unloaded
+        return text
+    from ecrlogin import logs
+
+    logs.register_secrets(_secrets)
+    return logs.redact(text)
 
 
 def _say(message: str, level: str = "error") -> None:

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ecrlogin import basicauth
-from ecrlogin.errors import ParameterError, one_line
+from ecrlogin.errors import one_line
 
 if TYPE_CHECKING:
     from ecrlogin.cache import CacheWarning, Entry
@@ -85,94 +85,6 @@ def get_login_json(tokens: Sequence[AuthToken], *, include_email: bool) -> str:
         for token in tokens
     ]
     return json.dumps(items, indent=4, ensure_ascii=False) + "\n"
-
-
-def api_response(response: Any, *, output: str, query: str | None) -> str:
-    """Render an API response as `aws --output json|text [--query ...]` does."""
-    data = response
-    if query is not None:
-        import jmespath
-        from jmespath.exceptions import JMESPathError
-
-        try:
-            data = jmespath.search(query, data)
-        except JMESPathError as exc:
-            raise ParameterError(
-                f"Bad value for --query {query}: {' '.join(str(exc).split())}",
-                "Check the JMESPath expression (see https://jmespath.org).",
-            ) from None
-    if output == "json":
-        if data == {}:
-            return ""
-        from ecrlogin.awsclient import json_default
-
-        return json.dumps(data, indent=4, ensure_ascii=False, default=json_default) + "\n"
-    lines: list[str] = []
-    _text(data, lines, identifier=None, scalar_keys=None)
-    return "".join(line + "\n" for line in lines)
-
-
-# The AWS CLI's text format: a dict's scalar values on one tab-separated line,
-# led by the upper-cased key it came from; nested lists and dicts follow.
-
-
-def _is_scalar(value: object) -> bool:
-    return not isinstance(value, (dict, list))
-
-
-def _text(
-    item: Any, lines: list[str], identifier: str | None, scalar_keys: list[str] | None
-) -> None:
-    if isinstance(item, dict):
-        _text_dict(item, lines, identifier, scalar_keys)
-    elif isinstance(item, list):
-        _text_list(item, lines, identifier)
-    else:
-        lines.append(str(item))
-
-
-def _text_list(items: list[Any], lines: list[str], identifier: str | None) -> None:
-    if not items:
-        return
-    if any(isinstance(item, dict) for item in items):
-        keys = sorted(
-            {
-                k
-                for item in items
-                if isinstance(item, dict)
-                for k, v in item.items()
-                if _is_scalar(v)
-            }
-        )
-        for item in items:
-            _text(item, lines, identifier, keys)
-        return
-    scalars = [item for item in items if _is_scalar(item)]
-    nested = [item for item in items if not _is_scalar(item)]
-    if scalars:
-        if identifier is None:
-            lines.append("\t".join(str(item) for item in scalars))
-        else:
-            lines.extend(f"{identifier.upper()}\t{item}" for item in scalars)
-    for item in nested:
-        _text(item, lines, identifier, None)
-
-
-def _text_dict(
-    item: dict[str, Any], lines: list[str], identifier: str | None, scalar_keys: list[str] | None
-) -> None:
-    if scalar_keys is None:
-        scalars = [str(v) for _, v in sorted(item.items()) if _is_scalar(v)]
-        nested = [(k, v) for k, v in sorted(item.items()) if not _is_scalar(v)]
-    else:
-        scalars = [str(item.get(key, "")) for key in scalar_keys]
-        nested = [(k, item[k]) for k in sorted(set(item) - set(scalar_keys))]
-    if scalars:
-        if identifier is not None:
-            scalars.insert(0, identifier.upper())
-        lines.append("\t".join(scalars))
-    for key, value in nested:
-        _text(value, lines, key, None)
 
 
 def login_json(results: Sequence[RegistryResult]) -> str:
@@ -389,7 +301,14 @@ def store_warnings(change: StoreChange, config_file: str) -> list[str]:
 def cache_warning(warning: CacheWarning) -> str:
     """The warning line for something the token cache met."""
     from ecrlogin.cache import ServedStale, Shared
+    from ecrlogin.config import PublicMapping
 
+    if isinstance(warning, PublicMapping):
+        return (
+            f"{warning.source} maps the public registry {warning.host} to an Amazon ECR "
+            f"token, so every login to {warning.host} is sent your ECR password; remove "
+            f'[registries."{warning.host}"] unless you run that host yourself.'
+        )
     if isinstance(warning, Shared):
         return (
             f"The token cache directory {warning.given} is shared with other users (owned by "

@@ -37,6 +37,35 @@ settings.register_profile("ecrlogin-ci", deadline=None, derandomize=True, print_
 settings.load_profile("ecrlogin-ci" if IN_CI else "ecrlogin")
 
 
+# What the Windows and macOS runners of .github/workflows/portable.yml lack, by module:
+# `linux` needs Linux (its tools: dockerd, docker-registry, podman, pass, kubectl,
+# /usr/bin/aws; or /proc, /dev/full), `posix` needs POSIX files and processes (modes
+# and owners, FIFOs, signals, scripts run by their #! line). A test can also carry
+# either marker itself.
+_LINUX_MODULES = {"test_compat_v2.py", "test_failure_lines.py"}
+_POSIX_MODULES = {
+    "test_abuse.py",
+    "test_authfile.py",
+    "test_authfile_concurrency.py",
+    "test_cache.py",
+    "test_leaks.py",
+    "test_login.py",
+    "test_login_clients.py",
+    "test_own_files.py",
+    "test_signals.py",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every end-to-end test `linux`, and the modules listed above."""
+    for item in items:
+        path = item.path
+        if path.parent.name == "e2e" or path.name in _LINUX_MODULES:
+            item.add_marker(pytest.mark.linux)
+        elif path.name in _POSIX_MODULES:
+            item.add_marker(pytest.mark.posix)
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Skip a `needs_root` test when not root, naming why it needs root.
 

@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ecrlogin import errors
+from ecrlogin.awsformat import OUTPUTS
 from ecrlogin.options import MAX_TIMEOUT, ClientOptions, valid_timeout
-
-OUTPUTS = ("json", "text", "table", "yaml", "yaml-stream")
 
 Kind = Literal["value", "flag", "version"]
 

@@ -4,13 +4,13 @@ Plain functions; `ecrlogin.cli` registers each under its name(s).
 """
 
 import shlex
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from ecrlogin import core, errors, render, ui
+from ecrlogin import awsformat, core, render, ui
+from ecrlogin.awsclient import OutputSettings, output_settings
 from ecrlogin.commands.common import GlobalOptions, aws_command, emit, report
-from ecrlogin.options import ClientOptions
 from ecrlogin.token import AuthToken
 
 IncludeEmail = Annotated[
@@ -101,10 +101,10 @@ def get_authorization_token(
 ) -> None:
     """Print the GetAuthorizationToken response as `aws ecr get-authorization-token` does
     (--output and --query as in AWS CLI v2)."""
-    fmt = opts.output or _configured_output(opts.aws)
+    settings = output_settings(opts.aws, opts.output)
     answer = core.fetch(opts.aws, registry_ids or [], use_cache=opts.cache)
     report(answer.warnings)
-    emit(render.api_response(answer.response, output=fmt, query=opts.query))
+    emit(_formatted(answer.response, settings, opts.query))
 
 
 @aws_command
@@ -113,20 +113,17 @@ def public_get_authorization_token(
     opts: GlobalOptions,
 ) -> None:
     """Print the ECR Public GetAuthorizationToken response as the AWS CLI does."""
-    fmt = opts.output or _configured_output(opts.aws)
+    settings = output_settings(opts.aws, opts.output)
     answer = core.fetch(opts.aws, public=True, use_cache=opts.cache)
     report(answer.warnings)
-    emit(render.api_response(answer.response, output=fmt, query=opts.query))
+    emit(_formatted(answer.response, settings, opts.query))
 
 
-def _configured_output(client: ClientOptions) -> str:
-    from ecrlogin.awsclient import configured_output
-
-    value = configured_output(client)
-    if value not in ("json", "text"):
-        raise errors.ConfigurationError(
-            f"The output format {value!r} from AWS_DEFAULT_OUTPUT or the profile's `output` "
-            "is not supported by ecrlogin",
-            "Pass --output json or --output text.",
-        )
-    return value
+def _formatted(response: dict[str, Any], settings: OutputSettings, query: str | None) -> str:
+    return awsformat.format_response(
+        response,
+        output=settings.output,
+        query=query,
+        timestamp_format=settings.timestamp_format,
+        width=awsformat.terminal_width(),
+    )

@@ -334,6 +334,48 @@ def test_threads_missing_together_fetch_once(tmp_path: Path) -> None:
     assert store.read("k" * 64) is not None
 
 
+def test_a_waiter_shares_the_failure_it_waited_for_and_serves_the_stale_token(
+    tmp_path: Path,
+) -> None:
+    # The second thread arrives while the first one's call is failing: it makes no call
+    # of its own, and serves the still-valid token with the first one's cause.
+    store = Store(str(tmp_path))
+    stale = entry(issued=time.time() - 8 * HOUR)
+    store.write(stale)
+    inside = threading.Event()
+    calls: list[str] = []
+    error = ServiceError("GetAuthorizationToken was refused with ThrottlingException")
+
+    def slow_failure() -> Entry:
+        calls.append("first")
+        inside.set()
+        time.sleep(0.5)
+        raise error
+
+    def counted() -> Entry:
+        calls.append("waiter")
+        return entry(issued=time.time())
+
+    first: list[object] = []
+    thread = threading.Thread(
+        target=lambda: first.append(
+            fetch_through("k" * 64, slow_failure, store=Store(str(tmp_path)))
+        )
+    )
+    thread.start()
+    assert inside.wait(10)
+    served, warnings = fetch_through("k" * 64, counted, store=Store(str(tmp_path)), budget=30)
+    thread.join(10)
+    assert calls == ["first"]
+    assert served == stale
+    [warning] = warnings
+    assert isinstance(warning, ServedStale)
+    assert warning.cause == error.message
+    # A later caller, which waited for nobody, tries again.
+    assert fetch_through("k" * 64, counted, store=Store(str(tmp_path)))[0].issued > stale.issued
+    assert calls == ["first", "waiter"]
+
+
 # --- the key ------------------------------------------------------------------------------
 
 

@@ -25,6 +25,13 @@ RECIPE = ["--output", "text", "--query", "authorizationData[].authorizationToken
 _aws_answers: dict[tuple[str, ...], bytes] = {}
 
 
+@pytest.fixture(autouse=True)
+def v1_timestamps(aws_env: dict[str, str]) -> None:
+    """Timestamps as sent: AWS CLI v1's default, which ecrlogin (as v2) needs spelled out."""
+    with open(aws_env["AWS_CONFIG_FILE"], "w") as config:
+        config.write("[default]\ncli_timestamp_format = wire\n")
+
+
 def aws_stdout(args: list[str], env: Mapping[str, str], variant: str = "") -> bytes:
     """stdout of `aws ARGS`, which must succeed (cached per command line and env variant)."""
     key = (variant, *args)
@@ -160,7 +167,9 @@ def test_endpoint_url_option(aws_env: dict[str, str], moto_url: str, our_args: l
 
 def test_profile_region_and_output_come_from_the_config_file(aws_env: dict[str, str]) -> None:
     with open(aws_env["AWS_CONFIG_FILE"], "w") as config:
-        config.write("[profile ci]\nregion = ap-south-1\noutput = text\n")
+        config.write(
+            "[profile ci]\nregion = ap-south-1\noutput = text\ncli_timestamp_format = wire\n"
+        )
     with open(aws_env["AWS_SHARED_CREDENTIALS_FILE"], "w") as credentials:
         credentials.write(
             "[ci]\n"

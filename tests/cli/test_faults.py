@@ -282,7 +282,7 @@ REFUSALS: list[tuple[Refusal, Case]] = [
         if f.registry_ids_flag
     ),
     *(
-        (Refusal(2, ("No such option: --no-such-option", "--help")), c)
+        (Refusal(252, ("No such option: --no-such-option", "--help")), c)
         for c in cases_for("usage", FETCHERS, fs.token(), args=("--no-such-option",))
     ),
     (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,7 @@ def killer(hook: str) -> str:
     )
 
 
+@pytest.mark.posix  # SIGKILL
 @pytest.mark.parametrize("hook", ["write", "replace"], ids=["mid-write", "before-rename"])
 @pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
 def test_a_writer_killed_mid_write_leaves_a_readable_cache(
@@ -100,3 +102,84 @@ def test_a_writer_killed_mid_write_leaves_a_readable_cache(
     assert len(leftovers) == 1  # the dead writer's temporary file, never read
     assert ecrlogin("cache", "clear", env=env).returncode == 0
     assert list(directory.iterdir()) == []
+
+
+# --- a hung endpoint: waiting is bounded by each caller's own budget ---------------------
+
+HANG_TIMEOUT = 2.0  # each caller's read timeout, in seconds
+# Start-up of several processes at once on a loaded machine (each loads botocore on a
+# miss), and the release_together settle time.
+SLACK = 9.0
+
+
+def test_callers_behind_a_hung_endpoint_share_its_failure_instead_of_queueing(
+    fault_env: dict[str, str], fault_server: FaultServer
+) -> None:
+    # Before: each waiter took the lock in turn and tried again, so the sixth of six
+    # callers with a 2 s timeout ended about 10 s after the first (six calls in all).
+    endpoint = fault_server.scenario(fs.hang)
+    env = {
+        **fault_env,
+        "AWS_ENDPOINT_URL": endpoint.url,
+        "AWS_MAX_ATTEMPTS": "1",
+        "ECRLOGIN_CLI_READ_TIMEOUT": f"{HANG_TIMEOUT:g}",
+    }
+    ended: list[float] = []
+    started = time.monotonic()
+    results = release_together([HELPER, "get"], HOST.encode(), env, 6, finished=ended, settle=1.0)
+    ends = [round(t - started, 2) for t in ended]
+    assert endpoint.calls == 1, ends
+    # The first to end is the one that called; the others end as soon as it failed,
+    # within one more timeout of it however slowly the machine runs them (queued, the
+    # last would end five timeouts after the first, six after the release).
+    assert ended[-1] - ended[0] < HANG_TIMEOUT, ends
+    assert ended[-1] - started < 6 * HANG_TIMEOUT, ends
+    for code, out, err in results:
+        line = err.decode()
+        assert code == 1, line
+        assert line.startswith("ecrlogin: error: Timed out waiting for "), line
+        assert line.count("\n") == 1
+        assert out.decode() == line.removeprefix("ecrlogin: error: ")
+    assert cache_files(env) == []
+
+
+def test_a_caller_waits_no_longer_than_its_own_budget_for_another_call(
+    fault_env: dict[str, str], fault_server: FaultServer
+) -> None:
+    # The first caller allows itself 30 s; the others, 1 s to connect and 1 s to read,
+    # one attempt: they give up on its call after their own 2 s, with a line that says why.
+    endpoint = fault_server.scenario(fs.hang)
+    env = {**fault_env, "AWS_ENDPOINT_URL": endpoint.url, "AWS_MAX_ATTEMPTS": "1"}
+    patient = subprocess.Popen(
+        [HELPER, "get"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**env, "ECRLOGIN_CLI_READ_TIMEOUT": "30"},
+    )
+    try:
+        assert patient.stdin is not None
+        patient.stdin.write(HOST.encode())
+        patient.stdin.close()
+        deadline = time.monotonic() + 30
+        while endpoint.calls == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert endpoint.calls == 1  # it holds the lock, waiting on the endpoint
+        hurried = {**env, "ECRLOGIN_CLI_READ_TIMEOUT": "1", "ECRLOGIN_CLI_CONNECT_TIMEOUT": "1"}
+        started = time.monotonic()
+        results = release_together([HELPER, "get"], HOST.encode(), hurried, 3)
+        elapsed = time.monotonic() - started
+    finally:
+        patient.kill()
+        patient.wait()
+    assert 2.0 <= elapsed < 2.0 + SLACK, elapsed  # the call it waited for is still going
+    assert endpoint.calls == 1
+    for code, out, err in results:
+        line = err.decode()
+        assert code == 1, line
+        assert line.startswith(
+            "ecrlogin: error: Timed out after 2 s waiting for another ecrlogin process's "
+            "GetAuthorizationToken call"
+        ), line
+        assert "ECRLOGIN_CLI_READ_TIMEOUT" in line
+        assert out.decode() == line.removeprefix("ecrlogin: error: ")

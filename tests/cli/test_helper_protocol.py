@@ -84,6 +84,7 @@ def test_get_prints_the_credentials(
     assert endpoint.requests[0].scope[1:] == ("us-west-2", "ecr")  # the region comes from the host
 
 
+@pytest.mark.posix  # file modes
 def test_a_cache_hit_does_not_call_the_api_and_answers_the_same(
     env: dict[str, str], endpoint: Scenario
 ) -> None:
@@ -438,6 +439,7 @@ def imported_modules(
     return modules, result.stdout
 
 
+@pytest.mark.posix  # runs the console script as a Python file, which Windows makes an .exe
 def test_a_cache_hit_imports_neither_botocore_typer_nor_rich(
     env: dict[str, str], endpoint: Scenario
 ) -> None:
@@ -445,16 +447,18 @@ def test_a_cache_hit_imports_neither_botocore_typer_nor_rich(
         env, f'[registries."mirror.example.com"]\naccount = "{ACCOUNT}"\nregion = "us-west-2"\n'
     )
     miss, _ = imported_modules(env, HOST.encode())
-    assert "botocore" in miss  # the check can see an import
+    assert {"botocore", "filelock"} <= miss  # the check can see an import
     assert not {"typer", "rich"} & miss
     for server_url in (HOST, "mirror.example.com"):
         hit, stdout = imported_modules(env, server_url.encode())
         assert stdout == credentials_json(server_url, FAULT_PASSWORD)
-        heavy = {"botocore", "typer", "rich", "tomllib", "ecrlogin.core", "ecrlogin.awsclient"}
+        heavy = {"botocore", "typer", "rich", "tomllib", "filelock"}
+        heavy |= {"ecrlogin.core", "ecrlogin.awsclient"}
         assert not heavy & hit, heavy & hit
     assert endpoint.calls == 1
 
 
+@pytest.mark.posix  # runs the console script as a Python file, which Windows makes an .exe
 def test_the_kubelet_provider_is_as_lean_on_a_cache_hit(
     env: dict[str, str], endpoint: Scenario
 ) -> None:
@@ -462,13 +466,14 @@ def test_the_kubelet_provider_is_as_lean_on_a_cache_hit(
         env, f'[registries."mirror.example.com"]\naccount = "{ACCOUNT}"\nregion = "us-west-2"\n'
     )
     miss, _ = imported_modules(env, encode(request(HOST)), (PROVIDER,))
-    assert "botocore" in miss  # the check can see an import
+    assert {"botocore", "filelock"} <= miss  # the check can see an import
     assert not {"typer", "rich"} & miss
     # The mirror names the same registry as HOST: HOST's entry serves it too.
     for image in (f"{HOST}/app:1", "mirror.example.com/app:1"):
         sent = request(image)
         hit, stdout = imported_modules(env, encode(sent), (PROVIDER,))
         check_response(stdout, sent)
-        heavy = {"botocore", "typer", "rich", "tomllib", "ecrlogin.core", "ecrlogin.awsclient"}
+        heavy = {"botocore", "typer", "rich", "tomllib", "filelock"}
+        heavy |= {"ecrlogin.core", "ecrlogin.awsclient"}
         assert not heavy & hit, heavy & hit
     assert endpoint.calls == 1

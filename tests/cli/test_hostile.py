@@ -570,6 +570,8 @@ def test_a_missing_field_the_command_does_not_need_is_served_as_aws_cli_v1_does(
 ) -> None:
     scenario = fault_server.scenario(reply)
     env = fault_env_for(tmp_path / "home")
+    # Timestamps as sent: v1's default, which ecrlogin (as v2) needs spelled out.
+    Path(env["AWS_CONFIG_FILE"]).write_text("[default]\ncli_timestamp_format = wire\n")
     theirs = run("aws", "ecr", *args, "--endpoint-url", scenario.url, env=env)
     ours = run("ecrlogin", *args, "--endpoint-url", scenario.url, env=env)
     assert theirs.returncode == 0, theirs.stderr.decode()
@@ -636,6 +638,7 @@ def test_a_token_of_unknown_expiry_is_served_but_never_cached(
     assert in_any_file(home, FAULT_PASSWORD, FAULT_TOKEN) == []
 
 
+@pytest.mark.posix  # file modes
 def test_login_says_when_the_expiry_is_unknown(tmp_path: Path, fault_server: FaultServer) -> None:
     scenario = fault_server.scenario(fs.without("expiresAt"))
     home = tmp_path / "home"

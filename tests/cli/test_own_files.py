@@ -14,6 +14,7 @@ import math
 import os
 import socket
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -144,16 +145,70 @@ def test_a_fifo_as_lock_file_is_refused_without_hanging(
     assert tree_state(scratch) == before
 
 
-def test_lock_files_are_opened_read_only_without_following_or_blocking(tmp_path: Path) -> None:
-    fd = files.open_lock(str(tmp_path / "x.lock"))
-    try:
-        assert os.get_blocking(fd) is False
-        assert stat.S_IMODE(os.fstat(fd).st_mode) == 0o600
-    finally:
-        os.close(fd)
+def _access_modes(path: Path) -> list[int]:
+    """The access mode (O_RDONLY, O_WRONLY, O_RDWR) of each descriptor this process has
+    open on `path`, read from /proc."""
+    import fcntl
+
+    modes = []
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{name}") == str(path):
+                modes.append(fcntl.fcntl(int(name), fcntl.F_GETFL) & os.O_ACCMODE)
+        except OSError:
+            continue  # the descriptor listdir itself used, closed since
+    return modes
+
+
+@pytest.mark.linux  # reads descriptors from /proc
+def test_a_held_lock_is_open_for_writing(tmp_path: Path) -> None:
+    # Before: the lock file was opened read-only and then locked exclusively, which
+    # flock(2) refuses on NFS and SMB (EBADF), where it becomes a POSIX write lock.
+    store = Store(str(tmp_path / "cache"))
+    with store.lock("a" * 64) as lock:
+        assert lock.held
+        assert _access_modes(tmp_path / "cache" / f"{'a' * 32}.lock") == [os.O_RDWR]
+    config = tmp_path / "config.json"
+    taken = []
+
+    def change(data: dict[str, Any]) -> None:
+        taken.append(_access_modes(tmp_path / "config.json.lock"))
+
+    authfile.update(config, change)
+    assert taken == [[os.O_RDWR]]
+    assert stat.S_IMODE((tmp_path / "config.json.lock").stat().st_mode) == 0o600
+
+
+def test_a_lock_file_symlink_is_refused(tmp_path: Path) -> None:
     (tmp_path / "link.lock").symlink_to(tmp_path / "x.lock")
     with pytest.raises(OSError, match="symbolic links"):
-        files.open_lock(str(tmp_path / "link.lock"))
+        files.lock(str(tmp_path / "link.lock"))
+    assert not (tmp_path / "x.lock").exists()
+
+
+def test_a_held_lock_survives_the_sweep(tmp_path: Path) -> None:
+    # Before: the sweep removed `.lock` files 13 hours old even while one was held, so
+    # a second process could lock a new file of the same name and fetch at the same time.
+    folder = tmp_path / "cache"
+    store = Store(str(folder))
+    expired = an_entry()
+    expired_path = folder / f"{'a' * 32}.token"
+    lock_path = folder / f"{'b' * 32}.lock"
+    with store.lock("b" * 64) as held:
+        assert held.held
+        assert store.write(expired)
+        day_ago = time.time() - 24 * 3600
+        for path in (expired_path, lock_path):
+            os.utime(path, (day_ago, day_ago))
+        inode = lock_path.stat().st_ino
+        # Any write sweeps: the day-old entry goes, the day-old lock in use stays.
+        assert store.write_memo("c" * 64, "memo\n")
+        assert not expired_path.exists()
+        assert lock_path.stat().st_ino == inode
+        with Store(str(folder)).lock("b" * 64, wait=0.2) as other:
+            assert (other.held, other.waited, other.timed_out) == (False, True, True)
+    with Store(str(folder)).lock("b" * 64, wait=0.2) as after:
+        assert after.held
 
 
 # --- an existing file keeps its owner, group and mode --------------------------------------
@@ -245,6 +300,27 @@ def test_json_that_cannot_be_written_back_is_refused_untouched(tmp_path: Path, c
         authfile.store_passwords(path, {HOST: ("AWS", "pw")}, fmt="docker")
     assert str(path) in info.value.message
     assert words in info.value.message
+    assert info.value.exit_code == 253
+    assert tree_state(tmp_path, skip=[tmp_path / "config.json.lock"]) == before
+
+
+# JSON that Python's json.loads(bytes) reads but docker's Go reader (encoding/json, UTF-8
+# only, no byte order mark) refuses: rewriting it would silently re-encode the whole file.
+NOT_UTF8_JSON = {
+    "utf-8-bom": b'\xef\xbb\xbf{"auths": {}, "psFormat": "x"}\n',
+    "utf-16": '{"auths": {}, "psFormat": "x"}\n'.encode("utf-16"),
+    "utf-32-le": '{"auths": {}}'.encode("utf-32-le"),
+}
+
+
+@pytest.mark.parametrize("case", list(NOT_UTF8_JSON))
+def test_json_docker_cannot_read_is_refused_untouched(tmp_path: Path, case: str) -> None:
+    path = tmp_path / "config.json"
+    path.write_bytes(NOT_UTF8_JSON[case])
+    before = tree_state(tmp_path, skip=[tmp_path / "config.json.lock"])
+    with pytest.raises(ConfigurationError) as info:
+        authfile.store_passwords(path, {HOST: ("AWS", "pw")}, fmt="docker")
+    assert f"{path} is not valid JSON" in info.value.message
     assert info.value.exit_code == 253
     assert tree_state(tmp_path, skip=[tmp_path / "config.json.lock"]) == before
 
@@ -434,7 +510,7 @@ def test_a_fifo_in_place_of_a_cache_file_does_not_hang(tmp_path: Path) -> None:
     store = Store(str(folder))
     assert store.read("a" * 64) is None
     with store.lock("a" * 64) as lock:
-        assert lock.fd is None  # refused, fetched without the lock
+        assert not lock.held  # refused, fetched without the lock
     assert store.write(an_entry()) is False  # a FIFO is not replaced either
     assert stat.S_ISFIFO((folder / f"{'a' * 32}.token").lstat().st_mode)
     assert store.warnings == [

@@ -197,3 +197,24 @@ def test_login_helper_warns_when_clients_would_refuse_the_helper(
         "only through the relative PATH entry '', which clients refuse"
     ) in result.stderr.decode()
     assert not log.exists()
+
+
+def test_a_path_entry_with_dot_dot_is_read_as_docker_reads_it(tmp_path: Path) -> None:
+    # Go's exec.LookPath joins each entry with filepath.Join, which cleans `..` as text:
+    # PATH=/home/me/link/../bin means /home/me/bin even when `link` is a symlink to
+    # /opt/x/deep, where the kernel would read /opt/x/bin. Docker runs the first; so
+    # must ecrlogin, or the fallback store it runs is not the one docker would.
+    home = tmp_path / "home"
+    (home / "bin").mkdir(parents=True)
+    elsewhere = tmp_path / "opt"
+    (elsewhere / "deep").mkdir(parents=True)
+    (elsewhere / "bin").mkdir()
+    (home / "link").symlink_to(elsewhere / "deep")
+    plant_store(home / "bin", "docker-credential-x")
+    plant_store(elsewhere / "bin", "docker-credential-x")
+    found = programs.look_path("docker-credential-x", f"{home}/link/../bin")
+    assert found == str(home / "bin" / "docker-credential-x")
+    # Where docker finds nothing (a home without bin), nothing is found either.
+    (tmp_path / "home2").mkdir()
+    (tmp_path / "home2" / "link").symlink_to(elsewhere / "deep")
+    assert programs.look_path("docker-credential-x", f"{tmp_path}/home2/link/../bin") is None

@@ -19,7 +19,7 @@ import pytest
 
 from ecrlogin import config
 from ecrlogin.errors import ConfigurationError
-from tests.support.helper import helper, pass_list, write_config
+from tests.support.helper import HELPER, helper, pass_list, write_config
 from tests.support.tools import ecrlogin, require_tool
 
 ECR = "123456789012.dkr.ecr.us-west-2.amazonaws.com"
@@ -350,3 +350,85 @@ def test_list_never_shows_the_fallbacks_entry_for_a_host_ecrlogin_serves(
     assert got.returncode == 0, got.stderr
     assert json.loads(got.stdout)["Username"] == "AWS"
     assert b"old-ecr-password" not in got.stdout
+
+
+# Stand-ins for the resource faults of a real store (`pass` -> `gpg` -> `pinentry`): a store
+# cannot be made to leave a child behind or flood its stdout on demand.
+SPAWNING = """#!/bin/sh
+# A store whose child (think gpg waiting on pinentry) outlives it unless its group is killed.
+sleep 300 &
+echo $! > "{pidfile}"
+sleep 300
+"""
+
+FLOODING = """#!{python}
+# A store whose answer is 200 MB.
+import sys
+chunk = b"x" * (1 << 20)
+for _ in range(200):
+    sys.stdout.buffer.write(chunk)
+"""
+
+
+def _script(directory: Path, text: str) -> Path:
+    directory.mkdir(exist_ok=True)
+    script = directory / "docker-credential-standin"
+    script.write_text(text)
+    script.chmod(0o755)
+    return directory
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has ended; only its parent's wait is missing
+
+
+def test_a_store_killed_on_timeout_takes_its_children_with_it(
+    aws_env: dict[str, str], tmp_path: Path
+) -> None:
+    pidfile = tmp_path / "child.pid"
+    env = {
+        **with_path(aws_env, _script(tmp_path / "bin", SPAWNING.format(pidfile=pidfile))),
+        "ECRLOGIN_FALLBACK_STORE": "standin",
+        "ECRLOGIN_CLI_READ_TIMEOUT": "1",
+    }
+    started = time.monotonic()
+    done = helper("get", OTHER, env=env, timeout=50)
+    assert time.monotonic() - started < 30
+    assert done.returncode == 1
+    assert b"did not answer get within 1 s" in done.stderr
+    child = int(pidfile.read_text())
+    deadline = time.monotonic() + 5
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child), "the store's child outlived the timeout"
+
+
+def test_a_store_that_prints_200_mb_is_cut_and_memory_stays_bounded(
+    aws_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {
+        **with_path(aws_env, _script(tmp_path / "bin", FLOODING.format(python=sys.executable))),
+        "ECRLOGIN_FALLBACK_STORE": "standin",
+    }
+    done = subprocess.run(
+        ["/usr/bin/time", "-f", "maxrss_kb=%M", HELPER, "list"],
+        input=b"",
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    stderr = done.stderr.decode()
+    peak_kb = int(stderr.rpartition("maxrss_kb=")[2].strip())
+    # Python and the helper take ~30 MB; the whole answer would take 200-400 MB more.
+    assert peak_kb < 100 * 1024, peak_kb
+    assert done.returncode == 1  # a cut answer is not a JSON object: list refuses it
+    assert (
+        "ecrlogin: warning: The fallback credential store docker-credential-standin printed "
+        "more than 1024 KiB on stdout for list; ecrlogin kept only the first part." in stderr
+    )
+    assert len(done.stdout) <= 1 << 20

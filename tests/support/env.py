@@ -27,6 +27,7 @@ def isolated_env(home: Path) -> dict[str, str]:
     env.update(
         {
             "HOME": str(home),
+            "USERPROFILE": str(home),  # Windows' home, where botocore and docker look
             "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
             "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
             "AWS_DEFAULT_REGION": "us-east-1",

@@ -198,7 +198,11 @@ def _authorization_token_json(
     public: bool,
 ) -> Callable[[subprocess.CompletedProcess[bytes], Path], None]:
     def check(result: subprocess.CompletedProcess[bytes], home: Path) -> None:
-        entry: dict[str, Any] = {"authorizationToken": FAULT_TOKEN, "expiresAt": FAULT_EXPIRES_AT}
+        from botocore.utils import parse_timestamp
+
+        # The default cli_timestamp_format (v2's iso8601): local time, as botocore parses it.
+        expires_at = parse_timestamp(FAULT_EXPIRES_AT).isoformat()
+        entry: dict[str, Any] = {"authorizationToken": FAULT_TOKEN, "expiresAt": expires_at}
         if not public:
             entry["proxyEndpoint"] = PRIVATE_ENDPOINT
         assert result.stdout.endswith(b"}\n")

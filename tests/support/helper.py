@@ -101,14 +101,23 @@ def write_config(env: Mapping[str, str], text: str) -> Path:
 
 
 def release_together(
-    argv: list[str], stdin: bytes | Sequence[bytes], env: Mapping[str, str], count: int
+    argv: list[str],
+    stdin: bytes | Sequence[bytes],
+    env: Mapping[str, str],
+    count: int,
+    *,
+    finished: list[float] | None = None,
+    settle: float = 0.0,
 ) -> list[tuple[int, bytes, bytes]]:
     """Start `count` processes of `argv`, then give them all `stdin` at once (or each its
     own, when `stdin` is a list of `count` inputs).
 
     Each process is up and blocked reading stdin before any is released, so
     all of them meet a cold cache together. Returns (exit code, stdout, stderr)
-    of each; a process still running at the end is killed.
+    of each; a process still running at the end is killed. With `finished`, the
+    `time.monotonic()` at which each one ended is appended to it, in the order they ended.
+    `settle` seconds pass between starting them and releasing them, for a loaded machine
+    to get every one of them to its read.
     """
     procs = [
         subprocess.Popen(
@@ -123,10 +132,18 @@ def release_together(
     inputs = [stdin] * count if isinstance(stdin, bytes) else list(stdin)
     assert len(inputs) == count
     try:
+        time.sleep(settle)
         for proc, data in zip(procs, inputs, strict=True):
             assert proc.stdin is not None
             proc.stdin.write(data)
             proc.stdin.close()
+        if finished is not None:
+            running, deadline = list(procs), time.monotonic() + 300
+            while running and time.monotonic() < deadline:
+                for proc in [proc for proc in running if proc.poll() is not None]:
+                    finished.append(time.monotonic())
+                    running.remove(proc)
+                time.sleep(0.01)
         results = []
         for proc in procs:
             # Outputs are tiny: reading them one after the other cannot block a writer.

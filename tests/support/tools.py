@@ -16,7 +16,7 @@ import pytest
 BIN = Path(sys.executable).parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # CI runs the suite as root and again unprivileged; tests that need root are marked needs_root.
-IS_ROOT = os.geteuid() == 0
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0  # never on Windows
 
 
 # AWS CLI v2 (Debian's awscli); `aws` in the venv is v1.

@@ -190,3 +190,13 @@ def test_a_commands_own_option_may_be_abbreviated_as_in_argparse() -> None:
     assert cli._unabbreviated("--in", names) == "--include-email"
     assert cli._unabbreviated("--bogus", names) == "--bogus"  # left for the parser to refuse
     assert cli._unabbreviated("--include-email", names) == "--include-email"
+
+
+@pytest.mark.parametrize("command", ["login", "logout"])
+def test_help_is_never_read_as_an_abbreviation(command: str) -> None:
+    # `--help` abbreviates login's `--helper`: it must stay the help.
+    from ecrlogin import cli
+
+    with pytest.raises(SystemExit) as exited:
+        cli.main([command, "--help"])
+    assert exited.value.code == 0
