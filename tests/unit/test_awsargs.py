@@ -190,3 +190,9 @@ def test_a_commands_own_option_may_be_abbreviated_as_in_argparse() -> None:
     assert cli._unabbreviated("--in", names) == "--include-email"
     assert cli._unabbreviated("--bogus", names) == "--bogus"  # left for the parser to refuse
     assert cli._unabbreviated("--include-email", names) == "--include-email"
+
+
+@pytest.mark.parametrize("argv", [["--profile", ""], ["--profile="]])
+def test_an_empty_profile_is_no_profile(argv: list[str]) -> None:
+    # The AWS CLI sets the profile only for a non-empty --profile (`--profile "$P"`, P unset).
+    assert split(["get-login-password", *argv])[0].aws.profile is None
