@@ -205,7 +205,8 @@ def _build(values: dict[str, Any]) -> GlobalOptions:
         _check_query(query)
     aws = ClientOptions(
         region=values.get("region"),
-        profile=values.get("profile"),
+        # Empty is unset, as in the AWS CLI (it sets the profile only for a non-empty value).
+        profile=values.get("profile") or None,
         endpoint_url=endpoint,
         verify_ssl=not values.get("no_verify_ssl", False),
         ca_bundle=values.get("ca_bundle"),
