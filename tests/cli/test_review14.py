@@ -40,3 +40,18 @@ def test_an_empty_profile_option_is_no_profile(
     password = f"{ACCOUNT}-auth-token\n".encode()
     assert (theirs.returncode, theirs.stdout) == (0, password), theirs.stderr.decode()
     assert (ours.returncode, ours.stdout) == (0, password), ours.stderr.decode()
+
+
+def test_an_abbreviated_ca_bundle_works_as_in_aws_cli_v2(
+    aws_env: dict[str, str], moto_url: str, v2: Path
+) -> None:
+    # argparse resolves `--ca` to --ca-bundle, the only AWS CLI option it abbreviates.
+    full = ["ecr", "get-login-password", "--ca", "/etc/ssl/certs/ca-certificates.crt"]
+    full += ["--endpoint-url", moto_url]
+    theirs = subprocess.run(
+        [str(v2), *full], env=aws_env, capture_output=True, timeout=120, check=False
+    )
+    ours = ecrlogin(*full, env=aws_env)
+    password = f"{ACCOUNT}-auth-token\n".encode()
+    assert (theirs.returncode, theirs.stdout) == (0, password), theirs.stderr.decode()
+    assert (ours.returncode, ours.stdout) == (0, password), ours.stderr.decode()

@@ -196,3 +196,11 @@ def test_a_commands_own_option_may_be_abbreviated_as_in_argparse() -> None:
 def test_an_empty_profile_is_no_profile(argv: list[str]) -> None:
     # The AWS CLI sets the profile only for a non-empty --profile (`--profile "$P"`, P unset).
     assert split(["get-login-password", *argv])[0].aws.profile is None
+
+
+def test_an_abbreviation_of_one_aws_option_is_not_made_ambiguous_by_ecrlogins_own() -> None:
+    # AWS CLI v2 reads `--ca PATH` as --ca-bundle; ecrlogin's extra --cache must not take that
+    # abbreviation away (a line that works with `aws` would exit 252).
+    assert split(["--ca", "/ca.pem", "get-login-password"])[0].aws.ca_bundle == "/ca.pem"
+    # Abbreviations only ecrlogin's options answer still reach them.
+    assert split(["--cac"])[0].cache is True
