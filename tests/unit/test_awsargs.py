@@ -30,6 +30,8 @@ def test_the_table_is_the_aws_clis_own_list() -> None:
     if AWS_CLI_V2_TABLE.exists():
         assert _names_in(AWS_CLI_V2_TABLE) <= ours
     assert ours - v1 - _names_in(AWS_CLI_V2_TABLE) == {"--cache", "--no-cache"}
+    # The options marked as the AWS CLI's are exactly those (see _lookup's abbreviations).
+    assert {spec.name for spec in GLOBAL_OPTIONS if not spec.aws} == {"--cache", "--no-cache"}
 
 
 @pytest.mark.parametrize(
