@@ -286,7 +286,8 @@ def _translate_botocore(exc: BaseException) -> EcrloginError | None:
             "Pass --region, set AWS_REGION, or set `region` in the profile.",
         )
     if isinstance(exc, bex.ProfileNotFound):
-        return ConfigurationError(
+        # 255, as AWS CLI v1 and v2 exit for it (not their 253 for missing credentials).
+        return EcrloginError(
             f"The AWS profile {shorten(_kwarg(exc, 'profile'), 80)} is not in the AWS config "
             "or credentials file",
             "Check the name with `aws configure list-profiles`, or drop --profile/AWS_PROFILE.",

@@ -41,6 +41,9 @@ class Spec:
     value: object = True
     # How the help names it, when not by `name` (e.g. "--cache/--no-cache").
     label: str = ""
+    # False: ecrlogin's own, not the AWS CLI's; it never makes an abbreviation of an AWS CLI
+    # option ambiguous (`--ca` stays --ca-bundle, as in the AWS CLI).
+    aws: bool = True
 
     @property
     def dest(self) -> str:
@@ -84,8 +87,9 @@ GLOBAL_OPTIONS: tuple[Spec, ...] = (
         "Serve the token from the shared cache while it is fresh (default --no-cache: a "
         "fresh token each call, as the AWS CLI). ECRLOGIN_NO_CACHE=1 overrides.",
         label="--cache/--no-cache",
+        aws=False,
     ),
-    Spec("--no-cache", "flag", "", key="cache", value=False),
+    Spec("--no-cache", "flag", "", key="cache", value=False, aws=False),
     # Accepted and ignored: they change nothing for these commands, in the AWS CLI too.
     Spec("--no-paginate", "flag", "", honoured=False),
     Spec("--color", "value", "", "on|off|auto", choices=("on", "off", "auto"), honoured=False),
@@ -163,6 +167,9 @@ def _lookup(name: str) -> Spec | None:
     if len(name) < 3:
         return None
     matches = [spec for spec in GLOBAL_OPTIONS if spec.name.startswith(name)]
+    theirs = [spec for spec in matches if spec.aws]
+    if len(matches) > 1 and len(theirs) == 1:
+        return theirs[0]
     if len(matches) > 1:
         names = ", ".join(spec.name for spec in matches)
         raise _usage(f"ambiguous option: {name} could match {names}")
@@ -204,7 +211,8 @@ def _build(values: dict[str, Any]) -> GlobalOptions:
         _check_query(query)
     aws = ClientOptions(
         region=values.get("region"),
-        profile=values.get("profile"),
+        # Empty is unset, as in the AWS CLI (it sets the profile only for a non-empty value).
+        profile=values.get("profile") or None,
         endpoint_url=endpoint,
         verify_ssl=not values.get("no_verify_ssl", False),
         ca_bundle=values.get("ca_bundle"),

@@ -251,8 +251,8 @@ ENDPOINTS = {
 def test_an_endpoint_that_is_not_ecr_s_is_printed_as_aws_cli_v1_and_v2_print_it(
     args: tuple[str, ...], endpoint: str, fault_server: FaultServer, env: dict[str, str]
 ) -> None:
-    # v2 prints timestamps as iso8601 by default, v1 and ecrlogin as sent unless the
-    # profile says iso8601: with it set, all three print the same bytes.
+    # v2 and ecrlogin print timestamps as iso8601 by default, v1 only when the profile
+    # says so: with it set, all three print the same bytes.
     Path(env["AWS_CONFIG_FILE"]).write_text("[default]\ncli_timestamp_format = iso8601\n")
     entry = {**FOO_BAR, "proxyEndpoint": endpoint, "expiresAt": fs.FAULT_EXPIRES_AT}
     reference = Reference("issue 14", args, [entry], None, b"")

@@ -262,13 +262,13 @@ REFUSALS: list[tuple[Refusal, Case]] = [
         for c in cases_for("no-region", NEEDS_REGION, fs.token(), env=_NO_REGION)
     ),
     *(
-        (Refusal(253, ("'no-such-profile'", "list-profiles")), c)
+        (Refusal(255, ("'no-such-profile'", "list-profiles")), c)
         for c in cases_for(
             "unknown-profile", FETCHERS, fs.token(), args=("--profile", "no-such-profile")
         )
     ),
     (
-        Refusal(253, ("'no-such-profile'", "list-profiles")),
+        Refusal(255, ("'no-such-profile'", "list-profiles")),
         case(
             "unknown-AWS_PROFILE", FETCHERS[0], fs.token(), env={"AWS_PROFILE": "no-such-profile"}
         ),

@@ -163,8 +163,25 @@ def test_no_sign_request_sends_no_signature(
         "get-login-password", "--no-sign-request", "--endpoint-url", scenario.url, env=env
     )
     assert result.returncode == 0, result.stderr.decode()
-    assert result.stdout.endswith(b"\n")
+    assert result.stdout == f"{fs.FAULT_PASSWORD}\n".encode()
     assert [request.headers.get("Authorization") for request in scenario.requests] == [None]
+
+
+@pytest.mark.parametrize("argv", _positions(["--region", "eu-west-1"]), ids=" ".join)
+def test_a_region_anywhere_reaches_the_call(
+    fault_env: dict[str, str], fault_server: fs.FaultServer, v2: Path, argv: list[str]
+) -> None:
+    # moto's password is the same in every region; the fault server's `regional` answer
+    # names the region the request was signed for, so an ignored --region would show.
+    scenario = fault_server.scenario(fs.regional())
+    full = [*argv, "--endpoint-url", scenario.url]
+    theirs = subprocess.run(
+        [str(v2), *full], env=fault_env, capture_output=True, timeout=120, check=False
+    )
+    ours = ecrlogin(*full, env=fault_env)
+    expected = f"{fs.region_password('eu-west-1')}\n".encode()
+    assert (theirs.returncode, theirs.stdout) == (0, expected), theirs.stderr.decode()
+    assert (ours.returncode, ours.stdout) == (0, expected), ours.stderr.decode()
 
 
 def test_the_help_names_every_option_and_cuts_nothing_at_80_columns(

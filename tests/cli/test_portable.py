@@ -44,13 +44,6 @@ def without_posix(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
     return {**env, "PYTHONPATH": str(folder)}
 
 
-# Since the abbreviated long options (main 7881393), `login --help` and `logout --help`
-# expand to --helper and run the command: a bug of the command line, not of the platform.
-HELP_TAKEN_FOR_HELPER = pytest.mark.xfail(
-    strict=True, reason="--help is expanded as an abbreviation of --helper"
-)
-
-
 @pytest.fixture
 def env(aws_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
     """The moto environment, with the POSIX-only modules hidden."""
@@ -74,8 +67,8 @@ def test_the_modules_are_really_hidden(env: dict[str, str]) -> None:
     "args",
     [
         ("--help",),
-        pytest.param(("login", "--help"), marks=HELP_TAKEN_FOR_HELPER),
-        pytest.param(("logout", "--help"), marks=HELP_TAKEN_FOR_HELPER),
+        ("login", "--help"),
+        ("logout", "--help"),
         ("pull-secret", "--help"),
     ],
     ids=["help", "login", "logout", "pull-secret"],

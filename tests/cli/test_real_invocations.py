@@ -104,8 +104,9 @@ def write_aws_files(home: Path) -> None:
     v2 prints timestamps in iso8601 by default, v1 and ecrlogin in the wire format; every
     profile says iso8601, as test_compat_v2 does, so the references' bytes are comparable.
     """
-    sections = ["[default]\ncli_timestamp_format = iso8601\n"]
-    sections += [f"[profile {name}]\ncli_timestamp_format = iso8601\n" for name in PROFILES]
+    # No cli_timestamp_format: both sides print with their default (v2's is iso8601).
+    sections = ["[default]\n"]
+    sections += [f"[profile {name}]\n" for name in PROFILES]
     (home / "aws-config").write_text("\n".join(sections))
     (home / "aws-credentials").write_text(
         "\n".join(

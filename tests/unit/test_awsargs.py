@@ -30,6 +30,8 @@ def test_the_table_is_the_aws_clis_own_list() -> None:
     if AWS_CLI_V2_TABLE.exists():
         assert _names_in(AWS_CLI_V2_TABLE) <= ours
     assert ours - v1 - _names_in(AWS_CLI_V2_TABLE) == {"--cache", "--no-cache"}
+    # The options marked as the AWS CLI's are exactly those (see _lookup's abbreviations).
+    assert {spec.name for spec in GLOBAL_OPTIONS if not spec.aws} == {"--cache", "--no-cache"}
 
 
 @pytest.mark.parametrize(
@@ -200,3 +202,17 @@ def test_help_is_never_read_as_an_abbreviation(command: str) -> None:
     with pytest.raises(SystemExit) as exited:
         cli.main([command, "--help"])
     assert exited.value.code == 0
+
+
+@pytest.mark.parametrize("argv", [["--profile", ""], ["--profile="]])
+def test_an_empty_profile_is_no_profile(argv: list[str]) -> None:
+    # The AWS CLI sets the profile only for a non-empty --profile (`--profile "$P"`, P unset).
+    assert split(["get-login-password", *argv])[0].aws.profile is None
+
+
+def test_an_abbreviation_of_one_aws_option_is_not_made_ambiguous_by_ecrlogins_own() -> None:
+    # AWS CLI v2 reads `--ca PATH` as --ca-bundle; ecrlogin's extra --cache must not take that
+    # abbreviation away (a line that works with `aws` would exit 252).
+    assert split(["--ca", "/ca.pem", "get-login-password"])[0].aws.ca_bundle == "/ca.pem"
+    # Abbreviations only ecrlogin's options answer still reach them.
+    assert split(["--cac"])[0].cache is True
