@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ecrlogin import __version__
 from tests.support.env import MOTO_PASSWORD
 from tests.support.tools import ecrlogin
 
@@ -15,7 +16,7 @@ def test_get_login_password_prints_the_password_and_a_newline(aws_env: dict[str,
 
 def test_version(aws_env: dict[str, str]) -> None:
     result = ecrlogin("--version", env=aws_env)
-    assert (result.returncode, result.stdout) == (0, b"ecrlogin 0.2.0\n")
+    assert (result.returncode, result.stdout) == (0, f"ecrlogin {__version__}\n".encode())
 
 
 def test_version_anywhere_loads_no_command_line_framework(aws_env: dict[str, str]) -> None:
