@@ -6,6 +6,8 @@ from __future__ import annotations
 def main() -> None:
     """Run the command line (imported lazily so `--help` pays only for what it uses)."""
     try:
+        if _version_asked():
+            return
         from ecrlogin.cli import main as cli_main
     except KeyboardInterrupt:
         # Ctrl-C while the program is still loading: the line and code it gives later.
@@ -14,6 +16,30 @@ def main() -> None:
         sys.stderr.write("ecrlogin: error: Interrupted\n")
         raise SystemExit(130) from None
     cli_main()
+
+
+def _version_asked() -> bool:
+    """Answer `--version` (wherever it stands, read by the one table of global options)
+    without loading the command-line framework; False for anything else, including a
+    command line the table refuses, which the program's error edge then reports."""
+    import sys
+
+    from ecrlogin import __version__
+    from ecrlogin.commands import awsargs
+    from ecrlogin.errors import EcrloginError
+
+    try:
+        asked = awsargs.split(sys.argv[1:])[0].version
+    except EcrloginError:
+        return False
+    if asked:
+        from ecrlogin.commands.stdout import emit
+
+        try:
+            emit(f"ecrlogin {__version__}\n")
+        except EcrloginError:
+            return False  # the edge reports why stdout could not take it
+    return asked
 
 
 if __name__ == "__main__":

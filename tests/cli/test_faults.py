@@ -322,11 +322,12 @@ REFUSALS: list[tuple[Refusal, Case]] = [
         case("region-not-a-name", FETCHERS[0], fs.token(), args=("--region", "not a region!")),
     ),
     (
-        Refusal(252, ("endpoint", "https://host:port")),
+        # 255, as AWS CLI v2 exits for "Invalid endpoint" (only an empty one is its 252).
+        Refusal(255, ("endpoint", "https://host:port")),
         case("endpoint-without-scheme", FETCHERS[0], endpoint=lambda s: "not a url"),
     ),
     (
-        Refusal(252, ("endpoint", "https://host:port")),
+        Refusal(255, ("endpoint", "https://host:port")),
         case("endpoint-broken-ipv6", FETCHERS[0], endpoint=lambda s: "http://[::1"),
     ),
 ]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from ecrlogin import __version__
 from ecrlogin.cache import Entry, Store
 from ecrlogin.errors import shorten
 from tests.support import faultserver as fs
@@ -326,7 +327,7 @@ def test_version_and_usage(env: dict[str, str]) -> None:
     version = helper("version", env=env)
     assert (version.returncode, version.stdout) == (
         0,
-        b"docker-credential-ecrlogin (ecrlogin) 0.2.0\n",
+        f"docker-credential-ecrlogin (ecrlogin) {__version__}\n".encode(),
     )
     usage = "Usage: docker-credential-ecrlogin <get|list|store|erase|version>"
     for args, shown in (
