@@ -48,7 +48,7 @@ _EXAMPLE = (
 )
 _USAGE = (
     f"Usage: {PROGRAM} [--version]. kubelet runs it with a {REQUEST_KIND} on stdin; "
-    "see the README's Kubernetes section for the CredentialProviderConfig."
+    "see the Kubernetes guide (docs/kubernetes.md) for the CredentialProviderConfig."
 )
 
 

@@ -33,8 +33,8 @@ def doctor(
     identity, a token, a live check, and the command that fixes it. Changes nothing.
 
     Without TARGET: every ECR registry the docker, podman and ecrlogin configs name,
-    and your own. With --output json, print the findings on stdout (fields: see the
-    README). Exit 0 when every registry would work, 1 otherwise.
+    and your own. With --output json, print the findings on stdout (fields: see
+    docs/troubleshooting.md). Exit 0 when every registry would work, 1 otherwise.
     """
     settings = config.load()
     with ui.status("Checking registries"):
@@ -46,7 +46,7 @@ def doctor(
             if problem is not result.first:
                 ui.note(f"{result.name}: also: {sentence(problem)}")
     if opts.output == "json":
-        # The global --output: json prints the findings (the README documents the fields).
+        # The global --output: json prints the findings (docs/troubleshooting.md has the fields).
         emit(to_json(results))
     if not all(result.ok for result in results):
         raise typer.Exit(1)

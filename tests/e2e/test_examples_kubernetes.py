@@ -1,6 +1,6 @@
 """examples/kubernetes: the pull-secret refresh CronJob, its RBAC and its image.
 
-Every manifest is parsed (PyYAML), checked for what the README promises (the
+Every manifest is parsed (PyYAML), checked for what docs/kubernetes.md promises (the
 command, the Role's exact rules, the names that tie the pieces together), and
 decoded by kubectl offline. No cluster is available: `kubectl create
 --dry-run=client -f` and `kubectl apply` both ask a server (discovery, OpenAPI),
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support.kube import README, decoded_config, kubectl_objects, readme_section
+from tests.support.kube import GUIDE, decoded_config, guide_section, kubectl_objects
 from tests.support.tools import ecrlogin
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "kubernetes"
@@ -45,9 +45,9 @@ def container(cronjob: dict[str, Any]) -> dict[str, Any]:
     return only
 
 
-def readme_refresh_command() -> str:
-    """The one-line `sh` block of the README's CronJob section: the command the job runs."""
-    section = readme_section("### Refresh it every 6 hours: a CronJob")
+def guide_refresh_command() -> str:
+    """The one-line `sh` block of the guide's CronJob section: the command the job runs."""
+    section = guide_section("### Refresh it every 6 hours: a CronJob")
     block = section[section.index("```sh\n") + len("```sh\n") :]
     command, rest = block.split("\n", 1)
     assert rest.startswith("```"), "a one-line block"
@@ -70,11 +70,11 @@ def test_every_manifest_is_one_object_of_the_recipe() -> None:
     }
 
 
-def test_the_cronjob_runs_the_readme_command_every_six_hours() -> None:
+def test_the_cronjob_runs_the_guide_command_every_six_hours() -> None:
     cronjob = load("cronjob.yaml")
     assert cronjob["spec"]["schedule"] == "0 */6 * * *"
     assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
-    command = readme_refresh_command()
+    command = guide_refresh_command()
     assert command == "ecrlogin pull-secret regcred | kubectl apply -f -"
     # pipefail: without it the job's status would be kubectl's, not ecrlogin's.
     assert container(cronjob)["command"] == ["/bin/bash", "-o", "pipefail", "-c", command]
@@ -82,7 +82,7 @@ def test_the_cronjob_runs_the_readme_command_every_six_hours() -> None:
 
 def test_the_role_allows_exactly_what_kubectl_apply_needs() -> None:
     role = load("role.yaml")
-    secret_name = shlex.split(readme_refresh_command())[2]
+    secret_name = shlex.split(guide_refresh_command())[2]
     assert role["rules"] == [
         {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
         {
@@ -122,7 +122,7 @@ def test_the_image_is_the_one_the_dockerfile_builds() -> None:
     cronjob = load("cronjob.yaml")
     image = container(cronjob)["image"]
     assert f"docker build -f examples/kubernetes/Dockerfile -t {image} ." in dockerfile
-    assert f"docker build -f examples/kubernetes/Dockerfile -t {image} ." in README.read_text()
+    assert f"docker build -f examples/kubernetes/Dockerfile -t {image} ." in GUIDE.read_text()
     # It runs as the user the pod asks for, with the tools the command needs.
     security = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["securityContext"]
     assert f"USER {security['runAsUser']}:{security['runAsGroup']}" in dockerfile

@@ -23,7 +23,7 @@ from ecrlogin.options import ClientOptions
 from tests.support import faultserver as fs
 from tests.support.env import ACCOUNT, MOTO_PASSWORD
 from tests.support.faultserver import FaultServer
-from tests.support.kube import decoded_config, kubectl, kubectl_objects, readme_commands
+from tests.support.kube import decoded_config, guide_commands, kubectl, kubectl_objects
 from tests.support.login import CountingFetcher
 from tests.support.tools import ecrlogin
 
@@ -410,14 +410,14 @@ def test_cli_output_is_what_kubectl_reads(env: dict[str, str], tmp_path: Path) -
     assert list(json.loads(decoded_config(objects[0]))["auths"]) == [EU, US]
 
 
-# The README's commands, as written there.
+# The Kubernetes guide's commands (docs/kubernetes.md), as written there.
 
 
 SECTION = "## Kubernetes pull secrets: `ecrlogin pull-secret`"
 
 
-def test_the_readme_pipelines_work_as_shown(env: dict[str, str], tmp_path: Path) -> None:
-    pipelines = [c for c in readme_commands(SECTION) if c.startswith("ecrlogin pull-secret")]
+def test_the_guide_pipelines_work_as_shown(env: dict[str, str], tmp_path: Path) -> None:
+    pipelines = [c for c in guide_commands(SECTION) if c.startswith("ecrlogin pull-secret")]
     assert len(pipelines) == 2
     for pipeline in pipelines:
         left, right = pipeline.split(" | ")
@@ -426,13 +426,13 @@ def test_the_readme_pipelines_work_as_shown(env: dict[str, str], tmp_path: Path)
         assert result.returncode == 0, result.stderr
         # What `kubectl apply` would send, parsed by kubectl offline.
         objects = kubectl_objects(
-            ["label", "--local", "-f", "-", "readme=yes"], tmp_path, result.stdout
+            ["label", "--local", "-f", "-", "guide=yes"], tmp_path, result.stdout
         )
         assert {(o["kind"], o["metadata"]["name"]) for o in objects} == {("Secret", "regcred")}
 
 
-def test_the_readme_service_account_patch(tmp_path: Path) -> None:
-    [patch] = [c for c in readme_commands(SECTION) if c.startswith("kubectl patch")]
+def test_the_guide_service_account_patch(tmp_path: Path) -> None:
+    [patch] = [c for c in guide_commands(SECTION) if c.startswith("kubectl patch")]
     words = shlex.split(patch)
     assert words[:4] == ["kubectl", "patch", "serviceaccount", "default"]
     body = words[words.index("-p") + 1]
@@ -448,5 +448,5 @@ def test_the_readme_service_account_patch(tmp_path: Path) -> None:
         path = tmp_path / "sa.json"
         path.write_text(json.dumps(account))
         [patched] = kubectl_objects(["patch", "--local", "-f", str(path), "-p", body], tmp_path)
-        # The README says so: the list is replaced, not appended to.
+        # The guide says so: the list is replaced, not appended to.
         assert patched["imagePullSecrets"] == [{"name": "regcred"}]

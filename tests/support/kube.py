@@ -41,21 +41,22 @@ def decoded_config(secret: dict[str, Any]) -> bytes:
     return base64.b64decode(secret["data"][".dockerconfigjson"], validate=True)
 
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "kubernetes.md"
 
 
-def readme_section(title: str) -> str:
-    """The README's text from the heading `title` to the next heading of the same level."""
-    text = README.read_text()
+def guide_section(title: str) -> str:
+    """The Kubernetes guide's text from the heading `title` to the next heading of the same
+    level."""
+    text = GUIDE.read_text()
     level = title[: title.index(" ") + 1]
     start = text.index(f"\n{title}\n")
     end = text.find(f"\n{level}", start + len(title) + 2)
     return text[start : end if end != -1 else None]
 
 
-def readme_commands(section: str) -> list[str]:
-    """The `$ ` command lines of a README section, continuation lines joined."""
-    body = readme_section(section)
+def guide_commands(section: str) -> list[str]:
+    """The `$ ` command lines of a section of the Kubernetes guide, continuation lines joined."""
+    body = guide_section(section)
     commands: list[str] = []
     current: str | None = None
     for line in body.splitlines():
