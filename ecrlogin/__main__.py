@@ -21,7 +21,7 @@ def main() -> None:
 def _version_asked() -> bool:
     """Answer `--version` (wherever it stands, read by the one table of global options)
     without loading the command-line framework; False for anything else, including a
-    command line the table refuses, which the program's error edge then reports."""
+    command line the table refuses. Every failure goes to the program's one error edge."""
     import sys
 
     from ecrlogin import __version__
@@ -37,8 +37,10 @@ def _version_asked() -> bool:
 
         try:
             emit(f"ecrlogin {__version__}\n")
-        except EcrloginError:
-            return False  # the edge reports why stdout could not take it
+        except EcrloginError as exc:
+            from ecrlogin.cli import fail  # the program's one error edge
+
+            raise SystemExit(fail(exc)) from None
     return asked
 
 
