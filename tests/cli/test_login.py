@@ -417,8 +417,10 @@ def test_json_output_for_the_helper_has_no_expiry(env: dict[str, str]) -> None:
     assert data == [{"registry": EU, "region": "eu-west-1", "method": "helper", "expiresAt": None}]
 
 
-def run_on_terminal(args: list[str], env: dict[str, str]) -> tuple[int, bytes, str]:
-    """Run ecrlogin with stderr on a pseudo-terminal; return (code, stdout, terminal text)."""
+def run_on_terminal(
+    args: list[str], env: dict[str, str], program: str = "ecrlogin"
+) -> tuple[int, bytes, str]:
+    """Run `program` with stderr on a pseudo-terminal; return (code, stdout, terminal text)."""
     import os
     import pty
     import subprocess
@@ -427,7 +429,7 @@ def run_on_terminal(args: list[str], env: dict[str, str]) -> tuple[int, bytes, s
 
     master, slave = pty.openpty()
     with subprocess.Popen(
-        [str(BIN / "ecrlogin"), *args],
+        [str(BIN / program), *args],
         env={**env, "TERM": "xterm-256color"},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -460,7 +462,30 @@ def test_on_a_terminal_rich_shows_a_spinner_and_honours_no_color(
     assert (code, stdout) == (0, b"")
     assert "Fetching ECR authorization tokens" in seen  # the spinner's text
     assert f"{EU}: password written to" in seen
-    assert "ecrlogin: ok:" not in seen  # Rich's form, not the plain one
-    assert ("\x1b[32mok:" in seen) is not no_color
+    assert ("ecrlogin: \x1b[32mok:" in seen) is not no_color  # Rich's colour, the same prefix
+    assert ("ecrlogin: ok:" in seen) is no_color
     if no_color:
         assert "\x1b[3" not in seen  # no foreground colour at all
+
+
+@pytest.mark.parametrize(
+    ("program", "args", "words"),
+    [
+        ("ecrlogin", ["login", "--store"], "--store applies only with --helper"),
+        ("docker-credential-ecrlogin", ["frobnicate"], "unknown action"),
+    ],
+)
+def test_on_a_terminal_every_line_still_says_who_spoke(
+    env: dict[str, str], program: str, args: list[str], words: str
+) -> None:
+    # During `docker pull` the helper's line lands among docker's own on the same
+    # terminal: the colour is Rich's, the `ecrlogin:` prefix stays.
+    env = {key: value for key, value in env.items() if key != "NO_COLOR"}
+    code, stdout, seen = run_on_terminal(args, env, program)
+    assert code != 0
+    lines = [line for line in seen.splitlines() if line.strip()]
+    assert len(lines) == 1, seen
+    assert lines[0].startswith("ecrlogin: \x1b[1;31merror:\x1b[0m "), seen
+    assert words in lines[0]
+    if program != "ecrlogin":
+        assert stdout.startswith(b"unknown action")  # the protocol's reply stays on stdout
