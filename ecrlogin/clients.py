@@ -55,23 +55,47 @@ CLIENTS = {name.value: Client(name.value, _PREFIXES.get(name, ())) for name in C
 
 
 def login(
-    name: str, host: str, username: str, password: str, extra_args: Sequence[str] = ()
+    name: str,
+    host: str,
+    username: str,
+    password: str,
+    extra_args: Sequence[str] = (),
+    *,
+    timeout: float | None = None,
 ) -> None:
-    """Log client `name` into `host`; raise ClientLoginError with the client's message and code."""
+    """Log client `name` into `host`, stopping it after `timeout` seconds (None: no limit);
+    raise ClientLoginError with the client's message and code."""
     client = CLIENTS[name]
     args = client.login_args(username, host, extra_args)
     # A trailing newline, as `get-login-password | docker login --password-stdin` sends;
     # every client strips it.
-    _run(client, args, stdin=f"{password}\n", secret=password, action="login")
+    _run(client, args, stdin=f"{password}\n", secret=password, action="login", timeout=timeout)
 
 
-def logout(name: str, host: str, extra_args: Sequence[str] = ()) -> None:
-    """Log client `name` out of `host`; raise ClientLoginError on failure."""
+def logout(
+    name: str, host: str, extra_args: Sequence[str] = (), *, timeout: float | None = None
+) -> None:
+    """Log client `name` out of `host`, bounded as `login`; raise ClientLoginError on failure."""
     client = CLIENTS[name]
-    _run(client, client.logout_args(host, extra_args), stdin="", secret=None, action="logout")
+    _run(
+        client,
+        client.logout_args(host, extra_args),
+        stdin="",
+        secret=None,
+        action="logout",
+        timeout=timeout,
+    )
 
 
-def _run(client: Client, args: list[str], *, stdin: str, secret: str | None, action: str) -> None:
+def _run(
+    client: Client,
+    args: list[str],
+    *,
+    stdin: str,
+    secret: str | None,
+    action: str,
+    timeout: float | None,
+) -> None:
     what = " ".join([client.name, *client.prefix, action])
     try:
         executable = look_path(client.name)
@@ -91,7 +115,15 @@ def _run(client: Client, args: list[str], *, stdin: str, secret: str | None, act
             exit_code=GENERAL,
         )
     try:
-        done = process.run([executable, *args], input=stdin.encode())
+        done = process.run([executable, *args], input=stdin.encode(), timeout=timeout)
+    except process.TimedOut:
+        # Its whole process group is stopped already: nothing is left holding the password.
+        raise ClientLoginError(
+            f"`{what}` did not finish within {timeout:g} s, so ecrlogin stopped it",
+            f"Check that `{what}` works by hand ({client.name} itself, its daemon or "
+            "a prompt it waits on), or raise --cli-read-timeout (0: no limit).",
+            exit_code=GENERAL,
+        ) from None
     except OSError as exc:
         raise ClientLoginError(
             f"Cannot run {executable}: {exc.strerror or exc}",

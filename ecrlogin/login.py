@@ -275,9 +275,14 @@ def passwords(results: Iterable[RegistryResult]) -> list[str]:
 
 
 def client_login(
-    results: Sequence[RegistryResult], client: str, extra_args: Sequence[str] = ()
+    results: Sequence[RegistryResult],
+    client: str,
+    extra_args: Sequence[str] = (),
+    *,
+    timeout: float | None = None,
 ) -> list[RegistryResult]:
-    """Run `client`'s own login for each registry that has a token."""
+    """Run `client`'s own login for each registry that has a token, each stopped after
+    `timeout` seconds (None: no limit)."""
     out: list[RegistryResult] = []
     for result in results:
         if not result.ok or result.token is None or result.host is None:
@@ -285,7 +290,12 @@ def client_login(
             continue
         try:
             clients.login(
-                client, result.host, result.token.username, result.token.password, extra_args
+                client,
+                result.host,
+                result.token.username,
+                result.token.password,
+                extra_args,
+                timeout=timeout,
             )
         except EcrloginError as exc:
             out.append(dataclasses.replace(result, method=Method.CLIENT, client=client, error=exc))
@@ -295,16 +305,20 @@ def client_login(
 
 
 def client_logout(
-    results: Sequence[RegistryResult], client: str, extra_args: Sequence[str] = ()
+    results: Sequence[RegistryResult],
+    client: str,
+    extra_args: Sequence[str] = (),
+    *,
+    timeout: float | None = None,
 ) -> list[RegistryResult]:
-    """Run `client`'s own logout for each resolved registry."""
+    """Run `client`'s own logout for each resolved registry, bounded as `client_login`."""
     out: list[RegistryResult] = []
     for result in results:
         if not result.ok or result.host is None:
             out.append(result)
             continue
         try:
-            clients.logout(client, result.host, extra_args)
+            clients.logout(client, result.host, extra_args, timeout=timeout)
         except EcrloginError as exc:
             out.append(dataclasses.replace(result, method=Method.CLIENT, client=client, error=exc))
             continue

@@ -200,7 +200,9 @@ def login(
     warnings: list[str] = []
     if mode.kind is Method.CLIENT:
         with ui.status(f"Running {mode.client} login"):
-            results = flow.client_login(results, mode.client, mode.client_args)
+            results = flow.client_login(
+                results, mode.client, mode.client_args, timeout=opts.aws.read_wait()
+            )
     elif mode.kind is Method.CONFIG and mode.path is not None:
         results, warnings = flow.write_config(results, mode.path, fmt=mode.fmt)
     elif mode.path is not None:
@@ -255,7 +257,9 @@ def logout(
         report(fetch_warnings)
     warnings: list[str] = []
     if mode.kind is Method.CLIENT:
-        results = flow.client_logout(results, mode.client, mode.client_args)
+        results = flow.client_logout(
+            results, mode.client, mode.client_args, timeout=opts.aws.read_wait()
+        )
     elif mode.kind is Method.CONFIG and mode.path is not None:
         results, warnings = flow.remove_config(results, mode.path)
     elif mode.path is not None:

@@ -215,3 +215,47 @@ def test_a_client_echoing_the_password_is_redacted(
         clients.login("oras", EU, "AWS", "s3cret-pw")
     assert info.value.exit_code == 1
     assert info.value.message == "`oras login` failed with exit code 1: bad password <redacted>"
+
+
+def install_hanging_client(bin_dir: Path, name: str, pid_file: Path) -> None:
+    """A stand-in `name` that notes its and its child's pid, then never answers.
+
+    A stub, because no real client can be made to hang on cue; the child shows that
+    the whole process group is stopped, not only the client ecrlogin started.
+    """
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    script = bin_dir / name
+    script.write_text(f"#!/bin/sh\nsleep 300 &\necho $$ $! > {pid_file}\nsleep 300\n")
+    script.chmod(0o755)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie is gone for our purpose
+        return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "words"),
+    [
+        ("docker", ["--cli-read-timeout", "2"], "`docker login` did not finish within 2 s"),
+        ("helm", ["--client", "helm"], "`helm registry login` did not finish within 1.5 s"),
+    ],
+)
+def test_a_hung_client_login_is_stopped_after_the_read_timeout_with_one_line(
+    client_env: dict[str, str], tmp_path: Path, name: str, args: list[str], words: str
+) -> None:
+    pids = tmp_path / "pids"
+    install_hanging_client(tmp_path / "bin", name, pids)
+    env = {**client_env, "ECRLOGIN_CLI_READ_TIMEOUT": "1.5"}
+    result = ecrlogin("login", *args, EU, env=env, timeout=60)
+    assert (result.returncode, result.stdout) == (255, b"")
+    [line] = result.stderr.decode().splitlines()
+    assert line.startswith(f"ecrlogin: error: {EU}: {words}"), line
+    assert "--cli-read-timeout" in line
+    assert MOTO_PASSWORD not in line
+    # The client and what it started are gone, not left behind holding the password.
+    assert not any(alive(int(pid)) for pid in pids.read_text().split())
