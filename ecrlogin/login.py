@@ -161,6 +161,39 @@ def resolve_targets(texts: Sequence[str], config: Config) -> list[RegistryResult
     return results
 
 
+def logged_in(path: Path, config: Config, method: Method) -> list[RegistryResult]:
+    """What `logout` without a TARGET undoes, read from the file `path` with no AWS call:
+    the `credHelpers` entries naming ecrlogin (HELPER), the `auths` passwords of the form
+    `login --write-config` writes (CONFIG), or for a client's own logout (CLIENT) the
+    `auths` entries its login left; those two for ECR hosts (and hosts `config` maps) only."""
+    import copy
+
+    data = authfile.read(path)
+    if method is Method.HELPER:
+        helpers = data.get("credHelpers")
+        named = helpers if isinstance(helpers, dict) else {}
+        return [
+            RegistryResult(requested=key, host=key)
+            for key, value in named.items()
+            if value == HELPER_NAME
+        ]
+    auths = data.get("auths")
+    keys = [key for key in auths if isinstance(key, str)] if isinstance(auths, dict) else []
+    if method is Method.CONFIG:
+        keys = authfile.drop_passwords(copy.deepcopy(data), keys)  # only the ones it would drop
+    results: list[RegistryResult] = []
+    for key in keys:
+        target = resolve(key, config)
+        if target is None:
+            continue  # another registry's login: not ours to undo
+        # A client is asked by the host it logged into; the file's entry keeps its key.
+        host = target.host if method is Method.CLIENT else key
+        results.append(
+            RegistryResult(requested=key, target=target, host=host, region=target.registry.region)
+        )
+    return results
+
+
 def group_key(target: Target | None, base: ClientOptions) -> GroupKey:
     """What one token call is shared by: targets with the same key share one token."""
     if target is None:

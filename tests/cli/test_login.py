@@ -489,3 +489,54 @@ def test_on_a_terminal_every_line_still_says_who_spoke(
     assert words in lines[0]
     if program != "ecrlogin":
         assert stdout.startswith(b"unknown action")  # the protocol's reply stays on stdout
+
+
+def offline(env: dict[str, str]) -> dict[str, str]:
+    """`env` with no AWS credentials at all and an endpoint nothing listens on."""
+    return {
+        **{key: value for key, value in env.items() if not key.startswith("AWS_ACCESS")},
+        "AWS_SECRET_ACCESS_KEY": "",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        "AWS_MAX_ATTEMPTS": "1",
+    }
+
+
+# As docker writes config.json (tabs; ecrlogin's writes end it with a newline), with what
+# a user has there besides ECR: another registry's login, an ECR login that is not ecrlogin's.
+DOCKER_CONFIG = (
+    b'{\n\t"auths": {\n\t\t"ghcr.io": {\n\t\t\t"auth": "dXNlcjpwYXNz"\n\t\t},\n'
+    b'\t\t"' + US.encode() + b'": {\n\t\t\t"auth": "YWxpY2U6cHc="\n\t\t}\n\t},\n'
+    b'\t"credHelpers": {\n\t\t"gcr.io": "gcloud"\n\t}\n}\n'
+)
+
+
+def test_logout_without_targets_works_offline_and_puts_the_file_back(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "docker" / "config.json"
+    path.parent.mkdir()
+    path.write_bytes(DOCKER_CONFIG)
+    assert (
+        ecrlogin(
+            "login", "--write-config", EU, f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com", env=env
+        ).returncode
+        == 0
+    )
+    assert ecrlogin("login", "--helper", EU, US, env=env).returncode == 0
+    assert path.read_bytes() != DOCKER_CONFIG
+    # Credentials gone and the endpoint unreachable, as at the end of a session: logout
+    # needs neither, it undoes what ecrlogin's logins left in the file.
+    result = ecrlogin("logout", "--write-config", env=offline(env))
+    assert (result.returncode, result.stdout) == (0, b""), result.stderr
+    assert result.stderr.decode() == (
+        f"ecrlogin: ok: {EU}: password removed from {path}\n"
+        f"ecrlogin: ok: {ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com: password removed from {path}\n"
+    )
+    result = ecrlogin("logout", "--helper", env=offline(env))
+    assert (result.returncode, result.stdout) == (0, b""), result.stderr
+    assert path.read_bytes() == DOCKER_CONFIG
+    # Nothing of ecrlogin's left: a note, still exit 0, the file untouched.
+    result = ecrlogin("logout", "--write-config", env=offline(env))
+    assert (result.returncode, result.stdout) == (0, b"")
+    assert result.stderr.decode().startswith("ecrlogin: note: ")
+    assert path.read_bytes() == DOCKER_CONFIG
