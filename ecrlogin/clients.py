@@ -12,8 +12,9 @@ import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 
-from ecrlogin import process
+from ecrlogin import authfile, process
 from ecrlogin.errors import GENERAL, MAX_QUOTED, ClientLoginError, one_line
 from ecrlogin.logs import register_secret
 from ecrlogin.programs import RelativePathEntry, look_path
@@ -53,25 +54,77 @@ class ClientName(str, Enum):
 _PREFIXES = {ClientName.helm: ("registry",)}
 CLIENTS = {name.value: Client(name.value, _PREFIXES.get(name, ())) for name in ClientName}
 
+# The auth file each client's own login writes, by its format: docker's config.json
+# ($DOCKER_CONFIG) or the containers auth.json (--authfile, else $REGISTRY_AUTH_FILE...).
+# helm and finch keep their logins where ecrlogin does not read them.
+_AUTH_FILES = {
+    ClientName.docker: authfile.DOCKER,
+    ClientName.nerdctl: authfile.DOCKER,
+    ClientName.oras: authfile.DOCKER,
+    ClientName.podman: authfile.CONTAINERS,
+    ClientName.buildah: authfile.CONTAINERS,
+    ClientName.skopeo: authfile.CONTAINERS,
+}
+
+
+def auth_file(name: str, extra_args: Sequence[str] = ()) -> Path | None:
+    """The file client `name`'s own login writes, as it would pick it with `extra_args`
+    (podman's `--authfile PATH`); None when ecrlogin does not know where it keeps them."""
+    fmt = _AUTH_FILES.get(ClientName(name))
+    if fmt is None:
+        return None
+    if fmt == authfile.CONTAINERS:
+        args = list(extra_args)
+        for index, arg in enumerate(args):
+            if arg.startswith("--authfile="):
+                return Path(arg.partition("=")[2])
+            if arg == "--authfile" and index + 1 < len(args):
+                return Path(args[index + 1])
+    return authfile.default_path(fmt)
+
 
 def login(
-    name: str, host: str, username: str, password: str, extra_args: Sequence[str] = ()
+    name: str,
+    host: str,
+    username: str,
+    password: str,
+    extra_args: Sequence[str] = (),
+    *,
+    timeout: float | None = None,
 ) -> None:
-    """Log client `name` into `host`; raise ClientLoginError with the client's message and code."""
+    """Log client `name` into `host`, stopping it after `timeout` seconds (None: no limit);
+    raise ClientLoginError with the client's message and code."""
     client = CLIENTS[name]
     args = client.login_args(username, host, extra_args)
     # A trailing newline, as `get-login-password | docker login --password-stdin` sends;
     # every client strips it.
-    _run(client, args, stdin=f"{password}\n", secret=password, action="login")
+    _run(client, args, stdin=f"{password}\n", secret=password, action="login", timeout=timeout)
 
 
-def logout(name: str, host: str, extra_args: Sequence[str] = ()) -> None:
-    """Log client `name` out of `host`; raise ClientLoginError on failure."""
+def logout(
+    name: str, host: str, extra_args: Sequence[str] = (), *, timeout: float | None = None
+) -> None:
+    """Log client `name` out of `host`, bounded as `login`; raise ClientLoginError on failure."""
     client = CLIENTS[name]
-    _run(client, client.logout_args(host, extra_args), stdin="", secret=None, action="logout")
+    _run(
+        client,
+        client.logout_args(host, extra_args),
+        stdin="",
+        secret=None,
+        action="logout",
+        timeout=timeout,
+    )
 
 
-def _run(client: Client, args: list[str], *, stdin: str, secret: str | None, action: str) -> None:
+def _run(
+    client: Client,
+    args: list[str],
+    *,
+    stdin: str,
+    secret: str | None,
+    action: str,
+    timeout: float | None,
+) -> None:
     what = " ".join([client.name, *client.prefix, action])
     try:
         executable = look_path(client.name)
@@ -91,7 +144,15 @@ def _run(client: Client, args: list[str], *, stdin: str, secret: str | None, act
             exit_code=GENERAL,
         )
     try:
-        done = process.run([executable, *args], input=stdin.encode())
+        done = process.run([executable, *args], input=stdin.encode(), timeout=timeout)
+    except process.TimedOut:
+        # Its whole process group is stopped already: nothing is left holding the password.
+        raise ClientLoginError(
+            f"`{what}` did not finish within {timeout:g} s, so ecrlogin stopped it",
+            f"Check that `{what}` works by hand ({client.name} itself, its daemon or "
+            "a prompt it waits on), or raise --cli-read-timeout (0: no limit).",
+            exit_code=GENERAL,
+        ) from None
     except OSError as exc:
         raise ClientLoginError(
             f"Cannot run {executable}: {exc.strerror or exc}",

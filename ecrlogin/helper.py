@@ -333,7 +333,13 @@ def _get(source: BinaryIO | None, warnings: list[CacheWarning]) -> str | Delegat
         fallback = _fallback(warnings)
         if fallback is not None:
             return _delegate(fallback, "get", data)
-        raise Failure(NOT_FOUND, _not_found_detail(server_url))
+        detail = _not_found_detail(server_url)
+        if detail is not None:
+            raise Failure(NOT_FOUND, detail)
+        # A host that is simply not ours: what docker's own helpers answer (ErrCredentialsNotFound
+        # on stdout, exit 1, no stderr), so docker/cli goes on without credentials. docker asks
+        # its credsStore this before every Docker Hub pull: a line for it would be noise.
+        return Delegated(f"{NOT_FOUND}\n".encode(), 1)
     use_cache = not cache.disabled()
     if use_cache:
         hit = cache.fresh_credentials(cache_key(target))
@@ -389,7 +395,9 @@ def _timeout(name: str) -> float:
     return seconds
 
 
-def _not_found_detail(server_url: str) -> str:
+def _not_found_detail(server_url: str) -> str | None:
+    """The stderr line for a `get` this helper cannot serve; None for a registry host that is
+    simply not ECR, whose reason goes to the debug log only (ECRLOGIN_DEBUG=1)."""
     from ecrlogin.hosts import server_host
 
     host = server_host(server_url)
@@ -398,10 +406,17 @@ def _not_found_detail(server_url: str) -> str:
             f"{_quote(server_url)} is not a registry host name as docker reads it, so it gets "
             f"no token; {PROGRAM} get reads one, e.g. {_EXAMPLE}."
         )
-    return (
-        f"{host} is not an Amazon ECR registry, and {config.config_file()} maps no account and "
-        f'region to it; to serve it, add [registries."{host}"] with account and region there.'
-    )
+    if "logging" in sys.modules:  # loaded by ECRLOGIN_DEBUG=1 (or a caller's own logging)
+        import logging
+
+        logging.getLogger("ecrlogin").debug(
+            "%s is not an Amazon ECR registry, and %s maps no account and region to it; to "
+            'serve it, add [registries."%s"] with account and region there.',
+            host,
+            config.config_file(),
+            host,
+        )
+    return None
 
 
 def _json_string(text: str) -> str:

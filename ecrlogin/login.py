@@ -161,6 +161,39 @@ def resolve_targets(texts: Sequence[str], config: Config) -> list[RegistryResult
     return results
 
 
+def logged_in(path: Path, config: Config, method: Method) -> list[RegistryResult]:
+    """What `logout` without a TARGET undoes, read from the file `path` with no AWS call:
+    the `credHelpers` entries naming ecrlogin (HELPER), the `auths` passwords of the form
+    `login --write-config` writes (CONFIG), or for a client's own logout (CLIENT) the
+    `auths` entries its login left; those two for ECR hosts (and hosts `config` maps) only."""
+    import copy
+
+    data = authfile.read(path)
+    if method is Method.HELPER:
+        helpers = data.get("credHelpers")
+        named = helpers if isinstance(helpers, dict) else {}
+        return [
+            RegistryResult(requested=key, host=key)
+            for key, value in named.items()
+            if value == HELPER_NAME
+        ]
+    auths = data.get("auths")
+    keys = [key for key in auths if isinstance(key, str)] if isinstance(auths, dict) else []
+    if method is Method.CONFIG:
+        keys = authfile.drop_passwords(copy.deepcopy(data), keys)  # only the ones it would drop
+    results: list[RegistryResult] = []
+    for key in keys:
+        target = resolve(key, config)
+        if target is None:
+            continue  # another registry's login: not ours to undo
+        # A client is asked by the host it logged into; the file's entry keeps its key.
+        host = target.host if method is Method.CLIENT else key
+        results.append(
+            RegistryResult(requested=key, target=target, host=host, region=target.registry.region)
+        )
+    return results
+
+
 def group_key(target: Target | None, base: ClientOptions) -> GroupKey:
     """What one token call is shared by: targets with the same key share one token."""
     if target is None:
@@ -275,9 +308,14 @@ def passwords(results: Iterable[RegistryResult]) -> list[str]:
 
 
 def client_login(
-    results: Sequence[RegistryResult], client: str, extra_args: Sequence[str] = ()
+    results: Sequence[RegistryResult],
+    client: str,
+    extra_args: Sequence[str] = (),
+    *,
+    timeout: float | None = None,
 ) -> list[RegistryResult]:
-    """Run `client`'s own login for each registry that has a token."""
+    """Run `client`'s own login for each registry that has a token, each stopped after
+    `timeout` seconds (None: no limit)."""
     out: list[RegistryResult] = []
     for result in results:
         if not result.ok or result.token is None or result.host is None:
@@ -285,7 +323,12 @@ def client_login(
             continue
         try:
             clients.login(
-                client, result.host, result.token.username, result.token.password, extra_args
+                client,
+                result.host,
+                result.token.username,
+                result.token.password,
+                extra_args,
+                timeout=timeout,
             )
         except EcrloginError as exc:
             out.append(dataclasses.replace(result, method=Method.CLIENT, client=client, error=exc))
@@ -295,16 +338,20 @@ def client_login(
 
 
 def client_logout(
-    results: Sequence[RegistryResult], client: str, extra_args: Sequence[str] = ()
+    results: Sequence[RegistryResult],
+    client: str,
+    extra_args: Sequence[str] = (),
+    *,
+    timeout: float | None = None,
 ) -> list[RegistryResult]:
-    """Run `client`'s own logout for each resolved registry."""
+    """Run `client`'s own logout for each resolved registry, bounded as `client_login`."""
     out: list[RegistryResult] = []
     for result in results:
         if not result.ok or result.host is None:
             out.append(result)
             continue
         try:
-            clients.logout(client, result.host, extra_args)
+            clients.logout(client, result.host, extra_args, timeout=timeout)
         except EcrloginError as exc:
             out.append(dataclasses.replace(result, method=Method.CLIENT, client=client, error=exc))
             continue

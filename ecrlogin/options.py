@@ -100,6 +100,12 @@ class ClientOptions(Record):
         values.update(changes)
         return ClientOptions(**values)
 
+    def read_wait(self) -> float | None:
+        """How long to wait for one answer: the read timeout (botocore's 60 s when unset);
+        None when it is 0 (no limit). A container client's login waits this long too."""
+        value = BOTOCORE_TIMEOUT if self.read_timeout is None else self.read_timeout
+        return value or None
+
     def budget(self, attempts: str | None = None) -> float | None:
         """The longest this call could take by itself: its attempts (`attempts`, the value
         of AWS_MAX_ATTEMPTS, else 3) times its connect and read timeouts, backoff aside;

@@ -1,8 +1,9 @@
 """What a person reads on stderr: errors, warnings and notes.
 
-On a terminal this goes through Rich (colour, honouring NO_COLOR); otherwise it
-is plain `ecrlogin: level: message` lines, so logs and CI output stay greppable
-and Rich is never imported on the non-interactive path.
+Every line is `ecrlogin: level: message`. On a terminal it goes through Rich
+(the level in colour, honouring NO_COLOR); otherwise it is written plain, so
+logs and CI output stay greppable and Rich is never imported on the
+non-interactive path.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
+# Every line starts with it, on a terminal too: several programs may share that stderr.
+PREFIX = "ecrlogin:"
 _STYLES = {"error": "bold red", "warning": "yellow", "note": "cyan", "ok": "green"}
 _console: Console | None = None
 
@@ -47,10 +50,11 @@ def say(level: str, message: str) -> None:
     if stderr_is_terminal():
         from rich.markup import escape
 
-        console().print(f"[{_STYLES.get(level, '')}]{level}:[/] {escape(message)}")
+        # The prefix stays: amid a client's own lines (`docker pull`), it says who spoke.
+        console().print(f"{PREFIX} [{_STYLES.get(level, '')}]{level}:[/] {escape(message)}")
         return
     try:
-        sys.stderr.write(f"ecrlogin: {level}: {message}\n")
+        sys.stderr.write(f"{PREFIX} {level}: {message}\n")
         sys.stderr.flush()
     except (AttributeError, OSError, ValueError):  # no stderr, or it is closed
         pass

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ecrlogin import authfile, config, core, github_actions, render, ui
+from ecrlogin import authfile, clients, config, core, github_actions, render, ui
 from ecrlogin import login as flow
 from ecrlogin.clients import ClientName
 from ecrlogin.commands.common import GlobalOptions, Targets, aws_command, emit, report
@@ -38,6 +38,15 @@ ClientArgs = Annotated[
         help="An extra argument for the client's login/logout, e.g. "
         "--client-arg=--tls-verify=false or --client-arg=--authfile=PATH (repeatable).",
         show_default=False,
+    ),
+]
+LogoutTargets = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Registry hosts or image references (default: every ECR registry ecrlogin "
+        "logged in, read from the file; no AWS call).",
+        show_default=False,
+        metavar="TARGET",
     ),
 ]
 WriteConfig = Annotated[
@@ -200,7 +209,9 @@ def login(
     warnings: list[str] = []
     if mode.kind is Method.CLIENT:
         with ui.status(f"Running {mode.client} login"):
-            results = flow.client_login(results, mode.client, mode.client_args)
+            results = flow.client_login(
+                results, mode.client, mode.client_args, timeout=opts.aws.read_wait()
+            )
     elif mode.kind is Method.CONFIG and mode.path is not None:
         results, warnings = flow.write_config(results, mode.path, fmt=mode.fmt)
     elif mode.path is not None:
@@ -218,7 +229,7 @@ def login(
 def logout(
     ctx: typer.Context,
     opts: GlobalOptions,
-    targets: Targets = None,
+    targets: LogoutTargets = None,
     client: ClientOption = None,
     client_arg: ClientArgs = None,
     write_config: Annotated[
@@ -239,28 +250,48 @@ def logout(
     file_format: Format = None,
     config_file: ConfigFile = None,
 ) -> None:
-    """Undo `login`: remove what it stored for these registries, and nothing else."""
+    """Undo `login`: remove what it stored for these registries, and nothing else.
+
+    Without TARGET, every registry ecrlogin logged in there, with no AWS call."""
     mode = _mode(client, client_arg, write_config, helper, file_format, config_file, store, targets)
     settings = config.load()
     if mode.store and mode.path is not None:
         change = flow.remove_store(mode.path, settings)
         (ui.ok if change.changed else ui.note)(render.store_line(change, logout=True))
         return
-    results = flow.resolve_targets(targets or [], settings)
-    if not targets:
-        with ui.status("Finding your default registry"):
-            results, fetch_warnings = flow.fetch(
-                results, opts.aws, core.fetch, use_cache=opts.cache, settings=settings
-            )
-        report(fetch_warnings)
+    if targets:
+        results = flow.resolve_targets(targets, settings)
+    else:
+        # No AWS call: what ecrlogin's logins left in the file (the default registry alone
+        # would need the account, which only a call can tell, and logout must work offline).
+        path = _logged_in_file(mode)
+        results = flow.logged_in(path, settings, mode.kind)
+        if not results:
+            ui.note(f"no ECR registry logged in by ecrlogin in {path}; nothing to log out of")
+            return
     warnings: list[str] = []
     if mode.kind is Method.CLIENT:
-        results = flow.client_logout(results, mode.client, mode.client_args)
+        results = flow.client_logout(
+            results, mode.client, mode.client_args, timeout=opts.aws.read_wait()
+        )
     elif mode.kind is Method.CONFIG and mode.path is not None:
         results, warnings = flow.remove_config(results, mode.path)
     elif mode.path is not None:
         results, warnings = flow.remove_helper(results, mode.path)
     _report(results, warnings, mode, logout=True)
+
+
+def _logged_in_file(mode: Mode) -> Path:
+    """The file `logout` without a TARGET reads: the one it changes, or the client's own."""
+    if mode.path is not None:
+        return mode.path
+    path = clients.auth_file(mode.client, mode.client_args)
+    if path is None:
+        raise ParameterError(
+            f"ecrlogin cannot tell which registries {mode.client} is logged into",
+            f"Name them: ecrlogin logout --client {mode.client} TARGET ...",
+        )
+    return path
 
 
 def _report(

@@ -209,10 +209,34 @@ def test_a_configured_host_uses_its_account_region_and_profile(
 
 
 @pytest.mark.parametrize(
+    "server_url",
+    [
+        # What docker asks its credsStore before every pull from Docker Hub.
+        "https://index.docker.io/v1/",
+        "docker.io",
+        "registry.example.com:5000/app",
+        "127.0.0.1:5000",
+    ],
+)
+def test_a_host_that_is_not_ecr_is_not_found_silently_as_docker_helpers_answer(
+    env: dict[str, str], endpoint: Scenario, server_url: str
+) -> None:
+    # docker-credential-helpers' Serve prints ErrCredentialsNotFound's text on stdout and
+    # exits 1, nothing on stderr; docker/cli then pulls anonymously. With credsStore
+    # ecrlogin and no fallback store, that is every Docker Hub pull: no line for it.
+    result = helper("get", server_url, env=env)
+    assert (result.returncode, result.stdout, result.stderr) == (1, NOT_FOUND_LINE, b"")
+    assert endpoint.calls == 0
+    # The reason is still there for whoever asks for it.
+    debug = helper("get", server_url, env={**env, "ECRLOGIN_DEBUG": "1"})
+    assert (debug.returncode, debug.stdout) == (1, NOT_FOUND_LINE)
+    assert b"is not an Amazon ECR registry" in debug.stderr
+    assert b"ecrlogin: error" not in debug.stderr
+
+
+@pytest.mark.parametrize(
     ("server_url", "detail"),
     [
-        ("docker.io", "docker.io is not an Amazon ECR registry, and "),
-        ("registry.example.com:5000/app", "registry.example.com:5000 is not an Amazon ECR"),
         ("", "No server URL on stdin"),
         ("   \n", "No server URL on stdin"),
         ("not a host", "'not a host' is not a registry host name"),
@@ -233,10 +257,11 @@ def test_a_host_it_cannot_serve_is_not_found(
     ("server_url", "detail"),
     [
         # docker sends these logins to evil.example (Go's net/url ends the host at # and ?,
-        # and takes it after the last @): the ECR host in them must not count.
-        (f"evil.example#@{HOST}", "evil.example is not an Amazon ECR registry"),
-        (f"evil.example?@{HOST}", "evil.example is not an Amazon ECR registry"),
-        (f"https://{HOST}@evil.example/v2/", "evil.example is not an Amazon ECR registry"),
+        # and takes it after the last @): the ECR host in them must not count, and
+        # evil.example is simply not found (no line, as for any host that is not ECR).
+        (f"evil.example#@{HOST}", None),
+        (f"evil.example?@{HOST}", None),
+        (f"https://{HOST}@evil.example/v2/", None),
         # Read differently by docker's daemon and its CLI, or not a plain ASCII host: refused.
         *(
             (text, f"{shorten(text)} is not a registry host name as docker reads it")
@@ -252,11 +277,14 @@ def test_a_host_it_cannot_serve_is_not_found(
     ],
 )
 def test_an_address_docker_reads_as_another_host_never_gets_the_token(
-    env: dict[str, str], endpoint: Scenario, server_url: str, detail: str
+    env: dict[str, str], endpoint: Scenario, server_url: str, detail: str | None
 ) -> None:
     result = helper("get", server_url, env=env)
     assert (result.returncode, result.stdout) == (1, NOT_FOUND_LINE)
-    assert_one_stderr_line(result, detail)
+    if detail is None:
+        assert result.stderr == b""
+    else:
+        assert_one_stderr_line(result, detail)
     assert endpoint.calls == 0
 
 

@@ -417,8 +417,10 @@ def test_json_output_for_the_helper_has_no_expiry(env: dict[str, str]) -> None:
     assert data == [{"registry": EU, "region": "eu-west-1", "method": "helper", "expiresAt": None}]
 
 
-def run_on_terminal(args: list[str], env: dict[str, str]) -> tuple[int, bytes, str]:
-    """Run ecrlogin with stderr on a pseudo-terminal; return (code, stdout, terminal text)."""
+def run_on_terminal(
+    args: list[str], env: dict[str, str], program: str = "ecrlogin"
+) -> tuple[int, bytes, str]:
+    """Run `program` with stderr on a pseudo-terminal; return (code, stdout, terminal text)."""
     import os
     import pty
     import subprocess
@@ -427,7 +429,7 @@ def run_on_terminal(args: list[str], env: dict[str, str]) -> tuple[int, bytes, s
 
     master, slave = pty.openpty()
     with subprocess.Popen(
-        [str(BIN / "ecrlogin"), *args],
+        [str(BIN / program), *args],
         env={**env, "TERM": "xterm-256color"},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -460,7 +462,81 @@ def test_on_a_terminal_rich_shows_a_spinner_and_honours_no_color(
     assert (code, stdout) == (0, b"")
     assert "Fetching ECR authorization tokens" in seen  # the spinner's text
     assert f"{EU}: password written to" in seen
-    assert "ecrlogin: ok:" not in seen  # Rich's form, not the plain one
-    assert ("\x1b[32mok:" in seen) is not no_color
+    assert ("ecrlogin: \x1b[32mok:" in seen) is not no_color  # Rich's colour, the same prefix
+    assert ("ecrlogin: ok:" in seen) is no_color
     if no_color:
         assert "\x1b[3" not in seen  # no foreground colour at all
+
+
+@pytest.mark.parametrize(
+    ("program", "args", "words"),
+    [
+        ("ecrlogin", ["login", "--store"], "--store applies only with --helper"),
+        ("docker-credential-ecrlogin", ["frobnicate"], "unknown action"),
+    ],
+)
+def test_on_a_terminal_every_line_still_says_who_spoke(
+    env: dict[str, str], program: str, args: list[str], words: str
+) -> None:
+    # During `docker pull` the helper's line lands among docker's own on the same
+    # terminal: the colour is Rich's, the `ecrlogin:` prefix stays.
+    env = {key: value for key, value in env.items() if key != "NO_COLOR"}
+    code, stdout, seen = run_on_terminal(args, env, program)
+    assert code != 0
+    lines = [line for line in seen.splitlines() if line.strip()]
+    assert len(lines) == 1, seen
+    assert lines[0].startswith("ecrlogin: \x1b[1;31merror:\x1b[0m "), seen
+    assert words in lines[0]
+    if program != "ecrlogin":
+        assert stdout.startswith(b"unknown action")  # the protocol's reply stays on stdout
+
+
+def offline(env: dict[str, str]) -> dict[str, str]:
+    """`env` with no AWS credentials at all and an endpoint nothing listens on."""
+    return {
+        **{key: value for key, value in env.items() if not key.startswith("AWS_ACCESS")},
+        "AWS_SECRET_ACCESS_KEY": "",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        "AWS_MAX_ATTEMPTS": "1",
+    }
+
+
+# As docker writes config.json (tabs; ecrlogin's writes end it with a newline), with what
+# a user has there besides ECR: another registry's login, an ECR login that is not ecrlogin's.
+DOCKER_CONFIG = (
+    b'{\n\t"auths": {\n\t\t"ghcr.io": {\n\t\t\t"auth": "dXNlcjpwYXNz"\n\t\t},\n'
+    b'\t\t"' + US.encode() + b'": {\n\t\t\t"auth": "YWxpY2U6cHc="\n\t\t}\n\t},\n'
+    b'\t"credHelpers": {\n\t\t"gcr.io": "gcloud"\n\t}\n}\n'
+)
+
+
+def test_logout_without_targets_works_offline_and_puts_the_file_back(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "docker" / "config.json"
+    path.parent.mkdir()
+    path.write_bytes(DOCKER_CONFIG)
+    assert (
+        ecrlogin(
+            "login", "--write-config", EU, f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com", env=env
+        ).returncode
+        == 0
+    )
+    assert ecrlogin("login", "--helper", EU, US, env=env).returncode == 0
+    assert path.read_bytes() != DOCKER_CONFIG
+    # Credentials gone and the endpoint unreachable, as at the end of a session: logout
+    # needs neither, it undoes what ecrlogin's logins left in the file.
+    result = ecrlogin("logout", "--write-config", env=offline(env))
+    assert (result.returncode, result.stdout) == (0, b""), result.stderr
+    assert result.stderr.decode() == (
+        f"ecrlogin: ok: {EU}: password removed from {path}\n"
+        f"ecrlogin: ok: {ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com: password removed from {path}\n"
+    )
+    result = ecrlogin("logout", "--helper", env=offline(env))
+    assert (result.returncode, result.stdout) == (0, b""), result.stderr
+    assert path.read_bytes() == DOCKER_CONFIG
+    # Nothing of ecrlogin's left: a note, still exit 0, the file untouched.
+    result = ecrlogin("logout", "--write-config", env=offline(env))
+    assert (result.returncode, result.stdout) == (0, b"")
+    assert result.stderr.decode().startswith("ecrlogin: note: ")
+    assert path.read_bytes() == DOCKER_CONFIG

@@ -8,6 +8,7 @@ the real docker CLI and daemon is in tests/e2e/test_docker_e2e.py.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -215,3 +216,88 @@ def test_a_client_echoing_the_password_is_redacted(
         clients.login("oras", EU, "AWS", "s3cret-pw")
     assert info.value.exit_code == 1
     assert info.value.message == "`oras login` failed with exit code 1: bad password <redacted>"
+
+
+def install_hanging_client(bin_dir: Path, name: str, pid_file: Path) -> None:
+    """A stand-in `name` that notes its and its child's pid, then never answers.
+
+    A stub, because no real client can be made to hang on cue; the child shows that
+    the whole process group is stopped, not only the client ecrlogin started.
+    """
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    script = bin_dir / name
+    script.write_text(f"#!/bin/sh\nsleep 300 &\necho $$ $! > {pid_file}\nsleep 300\n")
+    script.chmod(0o755)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie is gone for our purpose
+        return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "words"),
+    [
+        ("docker", ["--cli-read-timeout", "2"], "`docker login` did not finish within 2 s"),
+        ("helm", ["--client", "helm"], "`helm registry login` did not finish within 1.5 s"),
+    ],
+)
+def test_a_hung_client_login_is_stopped_after_the_read_timeout_with_one_line(
+    client_env: dict[str, str], tmp_path: Path, name: str, args: list[str], words: str
+) -> None:
+    pids = tmp_path / "pids"
+    install_hanging_client(tmp_path / "bin", name, pids)
+    env = {**client_env, "ECRLOGIN_CLI_READ_TIMEOUT": "1.5"}
+    result = ecrlogin("login", *args, EU, env=env, timeout=60)
+    assert (result.returncode, result.stdout) == (255, b"")
+    [line] = result.stderr.decode().splitlines()
+    assert line.startswith(f"ecrlogin: error: {EU}: {words}"), line
+    assert "--cli-read-timeout" in line
+    assert MOTO_PASSWORD not in line
+    # The client and what it started are gone, not left behind holding the password.
+    assert not any(alive(int(pid)) for pid in pids.read_text().split())
+
+
+def test_logout_without_targets_runs_the_clients_logout_for_its_ecr_registries_offline(
+    client_env: dict[str, str], tmp_path: Path
+) -> None:
+    install_recorder(tmp_path / "bin", "docker", tmp_path / "calls")
+    install_recorder(tmp_path / "bin", "podman", tmp_path / "calls")
+    docker_config = tmp_path / "docker" / "config.json"
+    docker_config.parent.mkdir()
+    # What `docker login` leaves with a credsStore: bare entries, the passwords in the store.
+    docker_config.write_text(json.dumps({"auths": {EU: {}, "ghcr.io": {}, US: {}}}))
+    auth_file = tmp_path / "auth.json"
+    auth_file.write_text(json.dumps({"auths": {EU2: {"auth": "QVdTOnB3"}, "quay.io": {}}}))
+    env = {key: value for key, value in client_env.items() if not key.startswith("AWS_ACCESS")} | {
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        "DOCKER_CONFIG": str(docker_config.parent),
+    }
+    result = ecrlogin("logout", env=env)
+    assert (result.returncode, result.stdout) == (0, b""), result.stderr
+    result = ecrlogin(
+        "logout", "--client", "podman", f"--client-arg=--authfile={auth_file}", env=env
+    )
+    assert (result.returncode, result.stdout) == (0, b""), result.stderr
+    assert [call.argv[1:] for call in recorded(tmp_path / "calls")] == [
+        ["logout", EU],
+        ["logout", US],
+        ["logout", f"--authfile={auth_file}", EU2],
+    ]
+    assert result.stderr.decode() == f"ecrlogin: ok: {EU2}: logged out with podman\n"
+
+
+def test_logout_without_targets_for_a_client_whose_logins_ecrlogin_cannot_read(
+    client_env: dict[str, str], tmp_path: Path
+) -> None:
+    install_recorder(tmp_path / "bin", "helm", tmp_path / "calls")
+    result = ecrlogin("logout", "--client", "helm", env=client_env)
+    assert (result.returncode, result.stdout) == (252, b"")
+    [line] = result.stderr.decode().splitlines()
+    assert "helm" in line
+    assert "TARGET" in line
+    assert recorded(tmp_path / "calls") == []

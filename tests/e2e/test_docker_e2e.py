@@ -32,7 +32,8 @@ from tests.support.env import ACCOUNT, MOTO_PASSWORD, basic_token
 from tests.support.faultserver import FaultServer
 from tests.support.helper import pass_list, write_config
 from tests.support.recorder import RecordingRegistry
-from tests.support.registry import RegistryServer, bash
+from tests.support.registry import RegistryServer, bash, start_registry
+from tests.support.servers import stop
 from tests.support.tools import BIN, ecrlogin
 
 pytestmark = [pytest.mark.e2e, pytest.mark.needs_root("dockerd runs only as root")]
@@ -299,6 +300,31 @@ def test_credsstore_ecrlogin_without_a_fallback_fails_docker_login_loudly(
     assert (
         f"Error saving credentials: error storing credentials - err: exit status 1, out: `{reason}"
     ) in login.stderr
+
+
+@pytest.fixture(scope="module")
+def open_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryServer]:
+    """A registry that needs no credentials, as Docker Hub serves a public image."""
+    server, proc = start_registry(tmp_path_factory.mktemp("open-registry"), anonymous=True)
+    yield server
+    stop(proc)
+
+
+def test_credsstore_ecrlogin_without_a_fallback_pulls_anonymously_and_says_nothing(
+    open_registry: RegistryServer, dockerd: DockerDaemon, aws_env: dict[str, str], tmp_path: Path
+) -> None:
+    # docker asks its credsStore for every registry it pulls from (for Docker Hub,
+    # https://index.docker.io/v1/): a host that is not ECR is its normal "no credentials".
+    reference = f"{open_registry.host}/ecrlogin-e2e/public:v1"
+    setup = docker_env(aws_env, dockerd, tmp_path / "setup", FILE_STORE)
+    import_image(reference, setup)
+    pushed_line(docker("push", reference, env=setup), "v1")
+    remove_image(reference, setup)
+    env = docker_env(aws_env, dockerd, tmp_path / "docker", {"credsStore": "ecrlogin"})
+    pull = docker("pull", reference, env=env)
+    assert_pulled(pull, reference)
+    assert "ecrlogin" not in pull.stderr, pull.stderr
+    assert docker_config(env) == {"credsStore": "ecrlogin"}
 
 
 @pytest.fixture

@@ -92,9 +92,9 @@ def test_an_unmapped_host_falls_back_to_anonymous(
     pushed: str, client_env: dict[str, str], tmp_path: Path
 ) -> None:
     result = list_tags(f"{pushed}/{REPOSITORY}", client_env, auth_file(tmp_path, pushed))
-    # "credentials not found" lets skopeo go on without credentials: the registry says 401,
-    # and the helper's one line says how to map the host.
+    # "credentials not found" lets skopeo go on without credentials: the registry says 401.
+    # A host that is not ECR is docker's normal "no credentials", so the helper says nothing.
     assert result.returncode != 0
-    assert f"ecrlogin: error: {pushed} is not an Amazon ECR registry" in result.stderr
+    assert "ecrlogin:" not in result.stderr
     assert "error getting credentials" not in result.stderr
     assert "unauthorized" in result.stderr.lower()

@@ -153,8 +153,11 @@ class RegistryServer:
         return f"http://{self.host}"
 
 
-def start_registry(root: Path) -> tuple[RegistryServer, subprocess.Popen[bytes]]:
-    """Start Debian's `docker-registry` with its data and htpasswd file in `root`."""
+def start_registry(
+    root: Path, *, anonymous: bool = False
+) -> tuple[RegistryServer, subprocess.Popen[bytes]]:
+    """Start Debian's `docker-registry` with its data and htpasswd file in `root`
+    (`anonymous`: no auth at all, as a public registry serves a pull)."""
     binary = require_tool("docker-registry")
     htpasswd = require_tool("htpasswd")
     subprocess.run(
@@ -174,12 +177,13 @@ storage:
     enabled: true
 http:
   addr: 127.0.0.1:{port}
-auth:
-  htpasswd:
-    realm: ecrlogin-tests
-    path: {root / "htpasswd"}
 """
     )
+    if not anonymous:
+        with (root / "config.yml").open("a") as config:
+            config.write(
+                f"auth:\n  htpasswd:\n    realm: ecrlogin-tests\n    path: {root / 'htpasswd'}\n"
+            )
     # A log file, not a pipe: nobody reads a pipe while tests run, and a registry whose
     # warnings fill it (docker's pushes and pulls make many) blocks and hangs every client.
     log = root / "registry.log"
