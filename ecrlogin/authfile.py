@@ -239,11 +239,11 @@ def update(path: Path, change: Callable[[dict[str, Any]], R], *, create: bool = 
             return change({})  # nothing to remove: create neither the file nor its lock
         files.make_private_dirs(str(path.parent))
         with files.locked(str(path)):
-            data, existed = _read(path)
-            before = _dumps(data, path)
+            data, ending = _read(path)
+            before = _dumps(data, path, ending)
             result = change(data)
-            after = _dumps(data, path)
-            if after != before or (create and not existed):
+            after = _dumps(data, path, ending)
+            if after != before or (create and ending is None):
                 files.write_private(str(path), after.encode("utf-8"), keep_owner=True)
             return result
     except files.UnsafeFile as exc:
@@ -304,12 +304,17 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return data
 
 
-def _read(path: Path) -> tuple[dict[str, Any], bool]:
+def _read(path: Path) -> tuple[dict[str, Any], str | None]:
+    """The JSON object in `path`, and the whitespace that ends the file (None: no file).
+
+    docker writes no final newline, an editor adds one: a rewrite keeps what was there.
+    """
     raw = files.read_bounded(str(path), MAX_FILE_BYTES)
     if raw is None:
-        return {}, False
+        return {}, None
     if not raw.strip():
-        return {}, True
+        return {}, "\n"
+    ending = raw[len(raw.rstrip()) :].decode("ascii", "replace")
     try:
         # Decoded as UTF-8 first: json.loads(bytes) would also take a byte order mark or
         # UTF-16/32, which docker's reader (Go's encoding/json) refuses, and rewriting such
@@ -338,7 +343,7 @@ def _read(path: Path) -> tuple[dict[str, Any], bool]:
             f"{path} holds a JSON {type(data).__name__}, not an object",
             "Fix or remove it; ecrlogin does not overwrite a file it cannot merge.",
         )
-    return data, True
+    return data, ending
 
 
 def _too_deep(path: Path) -> ConfigurationError:
@@ -348,10 +353,11 @@ def _too_deep(path: Path) -> ConfigurationError:
     )
 
 
-def _dumps(data: dict[str, Any], path: Path) -> str:
-    """The file's text as it would be written; raises if that would not be what was read."""
+def _dumps(data: dict[str, Any], path: Path, ending: str | None = "\n") -> str:
+    """The file's text as it would be written, ending as the file it replaces did (a new
+    file with a newline); raises if that would not be what was read."""
     try:
-        text = "".join(_encode(data, "\n")) + "\n"
+        text = "".join(_encode(data, "\n")) + ("\n" if ending is None else ending)
         text.encode("utf-8")
     except RecursionError:
         raise _too_deep(path) from None

@@ -444,3 +444,18 @@ def test_concurrent_updates_from_threads_lose_nothing(tmp_path: Path) -> None:
     data = json.loads(path.read_text())
     assert data["psFormat"] == "keep"
     assert set(data["auths"]) == set(hosts)
+
+
+@pytest.mark.parametrize("ending", ["", "\n", "\r\n", "\n\n"])
+def test_login_then_logout_gives_back_a_docker_written_file_byte_for_byte(
+    tmp_path: Path, ending: str
+) -> None:
+    # docker writes config.json tab-indented and with no final newline (Go's
+    # json.MarshalIndent); an editor adds one. Whatever ends the file is the user's.
+    before = '{\n\t"auths": {},\n\t"psFormat": "table {{.ID}}"\n}' + ending
+    path = tmp_path / "config.json"
+    path.write_bytes(before.encode())
+    authfile.store_passwords(path, {HOST: ("AWS", "pw")}, fmt="docker")
+    assert path.read_bytes().endswith(b"}" + ending.encode())
+    authfile.remove_passwords(path, [HOST])
+    assert path.read_bytes() == before.encode()
