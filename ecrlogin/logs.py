@@ -214,12 +214,20 @@ def quotable_line(text: str) -> str | None:
     its first non-blank line ("" if none). None when the redacted text still holds a
     secret, so that no part of the message may be shown: a FRAGMENT-long piece of it or
     of one of its encodings (white space and escaped line breaks removed: a secret broken
-    over two lines), or base64 or percent-encoding that decodes to one."""
-    clean = redact(text)
+    over two lines), or base64 or percent-encoding that decodes to one.
+
+    Only the first QUOTE_WINDOW characters from the first one printed, and as many again
+    as the longest spelling of a secret, are looked at (and can be quoted): a program may
+    print a megabyte, and redacting all of it would cost seconds."""
+    start = len(text) - len(text.lstrip())
+    clean = redact(text[: start + QUOTE_WINDOW + 2 * len(_ordered[0] if _ordered else "")])
     if _secrets and _holds_secret(clean):
         return None
     return next((line.strip() for line in clean.splitlines() if line.strip()), "")
 
+
+# Far more than a quoted line can show: the first line is cut to a few hundred characters.
+QUOTE_WINDOW = 64 * 1024
 
 _BREAKS = re.compile(r"\s+|\\{1,2}[nrt]")
 # A base64 text in each alphabet, also wrapped over lines.
@@ -256,6 +264,9 @@ def _all_pieces() -> set[str]:
 # A secret shorter than this (in UTF-8) is not looked for in decoded text: any base64 text
 # decodes to a given one or two bytes somewhere.
 _DECODED_FROM = 3
+# A shorter run of letters and digits is a word, not base64 worth decoding (a store's
+# base64 of its JSON input is 60 characters or more; a short secret alone is masked whole).
+_BASE64_FROM = 16
 
 
 def _decodes_to_secret(text: str) -> bool:
@@ -279,6 +290,8 @@ def _decodes_to_secret(text: str) -> bool:
     for runs, altchars in zip(_BASE64_RUNS, (b"+/", b"-_"), strict=True):
         for match in runs.finditer(text):
             run = "".join(match.group().split())
+            if len(run) < _BASE64_FROM:
+                continue
             for start in range(min(4, len(run))):
                 part = run[start : len(run) - (len(run) - start) % 4]
                 try:

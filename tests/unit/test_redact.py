@@ -261,3 +261,15 @@ def test_a_message_without_a_secret_is_quoted_by_its_first_line() -> None:
     logs.register_secret("hub-password-7f3a9c")
     assert logs.quotable_line("\n  gpg: decryption failed  \nmore\n") == "gpg: decryption failed"
     assert logs.quotable_line(" \n") == ""
+
+
+def test_only_the_start_of_a_long_message_is_looked_at_and_quoted() -> None:
+    # A store may print a megabyte: what lies past the window is never shown, so its
+    # secret does not withhold the line, and a secret straddling the window's end is
+    # within the extra length that is looked at.
+    secret = "hub-password-7f3a9c"
+    logs.register_secret(secret)
+    far = "boom\n" + "x " * logs.QUOTE_WINDOW + f"\n{secret[:9]}\n{secret[9:]}"
+    assert logs.quotable_line(far) == "boom"
+    edge = "boom " + "y" * (logs.QUOTE_WINDOW - 10) + f"{secret[:9]}\n{secret[9:]}"
+    assert logs.quotable_line(edge) is None
