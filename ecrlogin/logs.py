@@ -229,7 +229,10 @@ def quotable_line(text: str) -> str | None:
 # Far more than a quoted line can show: the first line is cut to a few hundred characters.
 QUOTE_WINDOW = 64 * 1024
 
-_BREAKS = re.compile(r"\s+|\\{1,2}[nrt]")
+# What is taken out before looking for pieces: white space, and also escaped line breaks
+# and tabs (a JSON message broken inside the secret); both ways, since a secret may hold
+# a backslash and an "n" itself.
+_BREAKS = (re.compile(r"\s+"), re.compile(r"\s+|\\{1,2}[nrt]"))
 # A base64 text in each alphabet, also wrapped over lines.
 _BASE64_RUNS = [
     re.compile(rf"[A-Za-z0-9{extra}]+(?:[ \t]*(?:\r\n|\r|\n)[ \t]*[A-Za-z0-9{extra}]+)*")
@@ -238,10 +241,11 @@ _BASE64_RUNS = [
 
 
 def _holds_secret(text: str) -> bool:
-    flat = _BREAKS.sub("", text)
     pieces = _all_pieces()
-    if any(flat[i : i + FRAGMENT] in pieces for i in range(len(flat) - FRAGMENT + 1)):
-        return True
+    for breaks in _BREAKS:
+        flat = breaks.sub("", text)
+        if any(flat[i : i + FRAGMENT] in pieces for i in range(len(flat) - FRAGMENT + 1)):
+            return True
     return _decodes_to_secret(text)
 
 
@@ -256,8 +260,9 @@ def _all_pieces() -> set[str]:
             if len(secret) >= WHOLE_WORD_BELOW:
                 forms |= _spellings(secret)
             for form in forms:
-                flat = _BREAKS.sub("", form)
-                _pieces.update(flat[i : i + FRAGMENT] for i in range(len(flat) - FRAGMENT + 1))
+                for breaks in _BREAKS:
+                    flat = breaks.sub("", form)
+                    _pieces.update(flat[i : i + FRAGMENT] for i in range(len(flat) - FRAGMENT + 1))
     return _pieces
 
 
