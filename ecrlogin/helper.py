@@ -579,7 +579,9 @@ def _delegate(
 
     It is bounded by the helper's read timeout, like a token call. Its stderr is
     never repeated as is: a failure is one line that names the store, with the
-    first line it printed, escaped and with any secret in play redacted.
+    first line it printed, escaped and with any secret in play redacted, or
+    without it when what it printed holds that secret in a shape redaction cannot
+    mask whole (see logs.quotable_line).
     """
     from ecrlogin import process, programs
     from ecrlogin.logs import register_secrets
@@ -642,17 +644,28 @@ def _delegate(
             "ecrlogin kept only the first part. Check that store.",
         )
     if done.returncode != 0:
-        said = _first_line(done.stderr) or _first_line(done.stdout)
+        said = _first_line(done.stderr)
+        if said == "":
+            said = _first_line(done.stdout)
         from ecrlogin.errors import one_line
 
+        if said is None:
+            quoted = (
+                "; its message is withheld because it contains the password "
+                f"(run {program} yourself to read it)."
+            )
+        else:
+            quoted = f": {one_line(said)}" if said else "."
         _say(
             "error",
-            f"The fallback credential store {program} failed {action} (exit "
-            f"{done.returncode})" + (f": {one_line(said)}" if said else "."),
+            f"The fallback credential store {program} failed {action} (exit {done.returncode})"
+            + quoted,
         )
     return Delegated(done.stdout, done.returncode)
 
 
-def _first_line(data: bytes) -> str:
-    text = data.decode("utf-8", "replace")
-    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+def _first_line(data: bytes) -> str | None:
+    """The line of a store's output to quote ("" if it printed none); None: withheld."""
+    from ecrlogin.logs import quotable_line
+
+    return quotable_line(data.decode("utf-8", "replace"))

@@ -6,7 +6,9 @@ message, the relayed output of a container client or a `credential_process`,
 the debug log and the tracebacks it carries. Secrets are masked by value
 (each one ecrlogin learns is registered before anything can print it) and, for
 what arrives before its value is known (a response body, a failing
-`credential_process`), by the shape of the field that holds it.
+`credential_process`), by the shape of the field that holds it. A program's
+message that ecrlogin quotes goes through `quotable_line()`, which withholds it
+whole when it still holds a piece of a secret that no spelling matched.
 """
 
 from __future__ import annotations
@@ -19,16 +21,33 @@ from typing import TextIO
 
 REDACTED = "<redacted>"
 
-# A secret shorter than this is masked only where it stands as a whole word (not
-# next to a letter, digit or "_"): a one-character password must not turn every
-# word of an error line into "<redacted>". Longer secrets are masked wherever they occur.
+# A secret shorter than this is masked only where it stands as its own token (see
+# _ON_ITS_OWN): a one-character password must not turn every word of an error line into
+# "<redacted>". Longer secrets are masked wherever they occur.
 WHOLE_WORD_BELOW = 8
 
-# Each registered secret and the spellings it takes once escaped (see _spellings).
+# A piece this long of a secret, or of one of its encodings, in a program's message (white
+# space and escaped line breaks removed) means the program printed the secret in a shape no
+# spelling matches whole, broken over two lines say: quotable_line() then withholds the
+# message. A shorter piece is too likely to be an ordinary word to mean anything.
+FRAGMENT = 8
+
+# Each registered secret as given, and its spellings once escaped or encoded (see
+# _spellings and _encodings), longest first so that a longer spelling is masked whole.
+_secrets: set[str] = set()
 _known_secrets: set[str] = set()
-# The short ones, and the one pattern that finds them as whole words.
+_ordered: list[str] = []
+# The short ones, and the one pattern that finds them as tokens.
 _short: set[str] = set()
 _short_secrets: re.Pattern[str] | None = None
+# Every FRAGMENT-long piece of the secrets and their encodings, made on first need.
+_pieces: set[str] | None = None
+
+# A short secret is a token where it is not next to a letter, digit, "_", "-" or "." (so a
+# one-letter password is not taken out of "x-ray" or "a.b.c"), where an escaped line break
+# or tab stands just before it ("\nx-pw" in a JSON message), and before a full stop that
+# ends a sentence.
+_ON_ITS_OWN = r"(?:(?<![\w.\-])|(?<=\\[nrt])){}(?![\w\-])(?!\.[\w\-])"
 
 # Shapes in which botocore (or we) may log a secret before we know its value:
 # the response body, parsed dicts, request headers and the protocol's JSON.
@@ -64,15 +83,18 @@ _PATTERNS = [
 
 def register_secret(value: str | None) -> None:
     """Remember a secret so that any later line containing it, plain or escaped, is masked."""
-    global _short_secrets
-    if not isinstance(value, str) or not value.strip():
+    global _short_secrets, _pieces
+    if not isinstance(value, str) or not value.strip() or value in _secrets:
         return
+    _secrets.add(value)
+    _pieces = None
     if len(value) >= WHOLE_WORD_BELOW:
-        _known_secrets.update(_spellings(value))
+        _known_secrets.update(_spellings(value), _encodings(value))
+        _ordered[:] = sorted(_known_secrets, key=len, reverse=True)
         return
-    _short.update(_spellings(value))
+    _short.update(_spellings(value), _encodings(value, embedded=False))
     alternatives = "|".join(re.escape(item) for item in sorted(_short, key=len, reverse=True))
-    _short_secrets = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+    _short_secrets = re.compile(_ON_ITS_OWN.format(f"(?:{alternatives})"))
 
 
 def _spellings(secret: str) -> set[str]:
@@ -82,6 +104,10 @@ def _spellings(secret: str) -> set[str]:
     import json
 
     forms = {secret}
+    if "\r" in secret or "\n" in secret:
+        # Its line breaks translated on the way (a store that reads and writes text).
+        unix = secret.replace("\r\n", "\n").replace("\r", "\n")
+        forms.update((unix, unix.replace("\n", "\r\n"), unix.replace("\n", "\r")))
     for _ in range(2):
         for form in list(forms):
             forms.add(json.dumps(form)[1:-1])
@@ -96,6 +122,48 @@ def _spellings(secret: str) -> set[str]:
     return {form for form in forms if form}
 
 
+def _encodings(secret: str, embedded: bool = True) -> set[str]:
+    """`secret` as a program may print it encoded: base64 (standard and URL-safe, with and
+    without padding) and percent-encoded (a path segment, a form value). With `embedded`,
+    also the part of a longer base64 text that only the secret decides, at each of the
+    three alignments it may sit at (a store printing its whole JSON input in base64),
+    for the secret as it stands in that JSON."""
+    import base64
+    from urllib.parse import quote, quote_plus
+
+    forms = {
+        quote(secret, safe="", errors="surrogatepass"),
+        quote(secret, errors="surrogatepass"),
+        quote_plus(secret, errors="surrogatepass"),
+    }
+    data = secret.encode("utf-8", "surrogatepass")
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        whole = encode(data).decode()
+        forms.update((whole, whole.rstrip("=")))
+        if not embedded:
+            continue
+        for text in _json_spellings(secret):
+            raw = text.encode("utf-8", "surrogatepass")
+            for skip in range(3):
+                # Character i of base64 holds bits 6i..6i+5: keep those within the secret's.
+                inner = encode(bytes(skip) + raw).decode()
+                part = inner[(8 * skip + 5) // 6 : 8 * (skip + len(raw)) // 6]
+                if len(part) >= WHOLE_WORD_BELOW:
+                    forms.add(part)
+    return {form for form in forms if form}
+
+
+def _json_spellings(secret: str) -> set[str]:
+    """`secret` as it stands in a JSON string: as given, as Python writes it (ASCII), and as
+    docker's Go writes it (UTF-8, with <, > and & escaped)."""
+    import json
+
+    utf8 = json.dumps(secret, ensure_ascii=False)[1:-1]
+    go = utf8.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    go = go.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return {secret, json.dumps(secret)[1:-1], utf8, go}
+
+
 # A JSON `\uXXXX` escape, as a response body may spell a key or a value
 # (`"authorization\u0054oken"`), also with the doubled backslash of a bytes repr.
 _JSON_ESCAPE = re.compile(r"\\{1,2}u([0-9a-fA-F]{4})")
@@ -103,10 +171,13 @@ _JSON_ESCAPE = re.compile(r"\\{1,2}u([0-9a-fA-F]{4})")
 
 def forget_secrets() -> None:
     """Forget every registered secret (a process that serves one request at a time)."""
-    global _short_secrets
+    global _short_secrets, _pieces
+    _secrets.clear()
     _known_secrets.clear()
+    _ordered.clear()
     _short.clear()
     _short_secrets = None
+    _pieces = None
 
 
 def register_secrets(values: Iterable[str | None]) -> None:
@@ -128,7 +199,7 @@ def redact(text: str) -> str:
 
 
 def _mask(text: str) -> str:
-    for secret in sorted(_known_secrets, key=len, reverse=True):
+    for secret in _ordered:
         if secret in text:
             text = text.replace(secret, REDACTED)
     if _short_secrets is not None:
@@ -136,6 +207,105 @@ def _mask(text: str) -> str:
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: m.group("key") + REDACTED, text)
     return text
+
+
+def quotable_line(text: str) -> str | None:
+    """The line of a program's message that ecrlogin may quote: `text` redacted whole, then
+    its first non-blank line ("" if none). None when the redacted text still holds a
+    secret, so that no part of the message may be shown: a FRAGMENT-long piece of it or
+    of one of its encodings (white space and escaped line breaks removed: a secret broken
+    over two lines), or base64 or percent-encoding that decodes to one.
+
+    Only the first QUOTE_WINDOW characters from the first one printed, and as many again
+    as the longest spelling of a secret, are looked at (and can be quoted): a program may
+    print a megabyte, and redacting all of it would cost seconds."""
+    start = len(text) - len(text.lstrip())
+    clean = redact(text[: start + QUOTE_WINDOW + 2 * len(_ordered[0] if _ordered else "")])
+    if _secrets and _holds_secret(clean):
+        return None
+    return next((line.strip() for line in clean.splitlines() if line.strip()), "")
+
+
+# Far more than a quoted line can show: the first line is cut to a few hundred characters.
+QUOTE_WINDOW = 64 * 1024
+
+# What is taken out before looking for pieces: white space, and also escaped line breaks
+# and tabs (a JSON message broken inside the secret); both ways, since a secret may hold
+# a backslash and an "n" itself.
+_BREAKS = (re.compile(r"\s+"), re.compile(r"\s+|\\{1,2}[nrt]"))
+# A base64 text in each alphabet, also wrapped over lines.
+_BASE64_RUNS = [
+    re.compile(rf"[A-Za-z0-9{extra}]+(?:[ \t]*(?:\r\n|\r|\n)[ \t]*[A-Za-z0-9{extra}]+)*")
+    for extra in ("+/", "_\\-")
+]
+
+
+def _holds_secret(text: str) -> bool:
+    pieces = _all_pieces()
+    for breaks in _BREAKS:
+        flat = breaks.sub("", text)
+        if any(flat[i : i + FRAGMENT] in pieces for i in range(len(flat) - FRAGMENT + 1)):
+            return True
+    return _decodes_to_secret(text)
+
+
+def _all_pieces() -> set[str]:
+    """Every FRAGMENT-long piece of each long secret's spellings and encodings, and of each
+    short secret's encodings (a short secret's own spellings are too close to words)."""
+    global _pieces
+    if _pieces is None:
+        _pieces = set()
+        for secret in _secrets:
+            forms = _encodings(secret, embedded=len(secret) >= WHOLE_WORD_BELOW)
+            if len(secret) >= WHOLE_WORD_BELOW:
+                forms |= _spellings(secret)
+            for form in forms:
+                for breaks in _BREAKS:
+                    flat = breaks.sub("", form)
+                    _pieces.update(flat[i : i + FRAGMENT] for i in range(len(flat) - FRAGMENT + 1))
+    return _pieces
+
+
+# A secret shorter than this (in UTF-8) is not looked for in decoded text: any base64 text
+# decodes to a given one or two bytes somewhere.
+_DECODED_FROM = 3
+# A shorter run of letters and digits is a word, not base64 worth decoding (a store's
+# base64 of its JSON input is 60 characters or more; a short secret alone is masked whole).
+_BASE64_FROM = 16
+
+
+def _decodes_to_secret(text: str) -> bool:
+    """True when base64 in `text` (at any offset, in either alphabet, wrapped or not), or
+    percent-encoding, decodes to a secret that the text does not hold as is."""
+    import base64
+    import binascii
+    from urllib.parse import unquote, unquote_plus
+
+    wanted = {
+        spelling
+        for secret in _secrets
+        if len(secret.encode("utf-8", "surrogatepass")) >= _DECODED_FROM
+        for spelling in _json_spellings(secret)
+    }
+    if "%" in text or "+" in text:
+        for decoded in (unquote(text), unquote_plus(text)):
+            if any(decoded.count(item) > text.count(item) for item in wanted):
+                return True
+    raw = {item.encode("utf-8", "surrogatepass") for item in wanted}
+    for runs, altchars in zip(_BASE64_RUNS, (b"+/", b"-_"), strict=True):
+        for match in runs.finditer(text):
+            run = "".join(match.group().split())
+            if len(run) < _BASE64_FROM:
+                continue
+            for start in range(min(4, len(run))):
+                part = run[start : len(run) - (len(run) - start) % 4]
+                try:
+                    found = base64.b64decode(part, altchars=altchars, validate=True)
+                except (binascii.Error, ValueError):
+                    continue
+                if any(item in found for item in raw):
+                    return True
+    return False
 
 
 def _unescape(match: re.Match[str]) -> str:

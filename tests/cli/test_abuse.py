@@ -314,13 +314,13 @@ _SECRET_ALPHABET = string.ascii_letters + string.digits + "+/=_-."
 
 @contextlib.contextmanager
 def registered(secret: str) -> Iterator[None]:
-    """Register a secret with the redactor for the duration, then forget it."""
-    before = set(logs._known_secrets)
+    """Register a secret with the redactor for the duration, then forget every secret."""
+    logs.forget_secrets()
     logs.register_secret(secret)
     try:
         yield
     finally:
-        logs._known_secrets.intersection_update(before)
+        logs.forget_secrets()
 
 
 @FAST
