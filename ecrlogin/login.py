@@ -27,6 +27,7 @@ from ecrlogin.config import (
     Edit,
     Target,
     fallback_store,
+    load,
     resolve,
     store_name_problem,
     undo,
@@ -489,19 +490,22 @@ def _edit_of(record: dict[str, object]) -> Edit | None:
     )
 
 
-def set_store(path: Path, settings: Config, config_path: str | None = None) -> StoreChange:
+def set_store(path: Path, config_path: str | None = None) -> StoreChange:
     """Make ecrlogin docker's `credsStore`, keeping the store named there before as
-    ecrlogin's fallback (written to the ecrlogin config first, so nothing is ever lost).
+    ecrlogin's fallback (written to the ecrlogin config `config_path`, default
+    `config_file()`, first, so nothing is ever lost).
 
-    All under the client config's lock: what was replaced (the old credsStore, the
-    ecrlogin config's bytes) is noted, so that `logout --helper --store` puts back
-    exactly that, whichever ecrlogin config it reads."""
+    All under the client config's lock, the reading of the ecrlogin config too (a
+    concurrent login may have just added the fallback): what was replaced (the old
+    credsStore, the ecrlogin config's bytes) is noted, so that `logout --helper
+    --store` puts back exactly that, whichever ecrlogin config it reads."""
     import base64
 
-    configured = fallback_store(settings)  # a bad ECRLOGIN_FALLBACK_STORE fails first
+    fallback_store(Config())  # a bad ECRLOGIN_FALLBACK_STORE fails first
     where = _record_path(path)
 
     def change(data: dict[str, object]) -> tuple[str | None, str | None, tuple[str, ...]]:
+        configured = fallback_store(load(config_path))
         before = data.get("credsStore")
         if before is not None and not isinstance(before, str):
             raise ConfigurationError(
