@@ -476,18 +476,43 @@ def _drop_record(where: str) -> None:
         os.unlink(where)
 
 
-def _edit_of(record: dict[str, object]) -> Edit | None:
+def _noted(where: str, record: dict[str, object]) -> tuple[str | None, Edit | None]:
+    """The credsStore a note kept (None: there was none) and its edit of the ecrlogin
+    config; ConfigurationError naming the note when it is damaged. The store name is
+    checked as any store name is: it goes back into config.json."""
     import base64
+    import binascii
 
+    def damaged(what: str) -> ConfigurationError:
+        return ConfigurationError(
+            f"The note {where} that login --helper --store kept is damaged: {what}",
+            "Remove that note and run this again (logout then puts back the ecrlogin "
+            "config's [store] fallback).",
+        )
+
+    noted = record.get("credsStore")
+    store = None
+    if noted is not None and noted != "":  # None or "": there was no store to put back
+        problem = store_name_problem(noted)
+        if problem:
+            raise damaged(f"credsStore {shorten(noted, 60)} is not a store name: {problem}")
+        store = str(noted)
     edit = record.get("config")
-    if not isinstance(edit, dict):
-        return None
-    before = edit.get("before")
-    return Edit(
-        str(edit["path"]),
-        None if before is None else base64.b64decode(str(before)),
-        base64.b64decode(str(edit["after"])),
-    )
+    if edit is None:
+        return store, None
+    if not (
+        isinstance(edit, dict)
+        and isinstance(edit.get("path"), str)
+        and isinstance(edit.get("after"), str)
+        and isinstance(edit.get("before"), (str, type(None)))
+    ):
+        raise damaged("its config entry needs a path, before and after")
+    try:
+        before = None if edit["before"] is None else base64.b64decode(edit["before"], validate=True)
+        after = base64.b64decode(edit["after"], validate=True)
+    except (binascii.Error, ValueError):
+        raise damaged("its config entry is not base64") from None
+    return store, Edit(edit["path"], before, after)
 
 
 def set_store(path: Path, config_path: str | None = None) -> StoreChange:
@@ -577,9 +602,7 @@ def remove_store(path: Path, settings: Config) -> StoreChange:
             # Set by an ecrlogin that kept no note: its config's fallback was the old store.
             old = settings.fallback
         else:
-            noted = record.get("credsStore")
-            old = noted if isinstance(noted, str) else None
-            edit = _edit_of(record)
+            old, edit = _noted(where, record)
             if edit is not None:
                 undo(edit)
         if old:

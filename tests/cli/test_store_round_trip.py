@@ -165,6 +165,33 @@ def test_concurrent_logins_all_name_the_fallback_store_the_first_one_kept(
         assert b"docker-credential-pass" in stderr, stderr
 
 
+@pytest.mark.parametrize(
+    "note",
+    [
+        {"credsStore": "pass", "config": {}},
+        {"credsStore": "pass", "config": {"path": "x", "before": None, "after": "%%"}},
+        {"credsStore": "../../../tmp/evil", "config": None},
+        {"credsStore": "--help", "config": None},
+    ],
+    ids=["no-path", "bad-base64", "a-path", "an-option"],
+)
+def test_a_damaged_note_is_one_line_naming_it_and_nothing_is_written(
+    aws_env: dict[str, str], tmp_path: Path, note: dict[str, object]
+) -> None:
+    path, own = setup(tmp_path, {"credsStore": "pass"}, None)
+    env = envs(aws_env, path, own)
+    assert ecrlogin("login", "--helper", "--store", env=env).returncode == 0
+    (kept,) = (tmp_path / "home").rglob("stores/*")
+    kept.write_text(json.dumps(note))
+    before = (path.read_bytes(), own.read_bytes())
+    done = ecrlogin("logout", "--helper", "--store", env=env)
+    assert (done.returncode, done.stdout) == (253, b"")
+    line = one_error_line(done.stderr)
+    assert line.startswith(f"The note {kept} that login --helper --store kept is damaged")
+    assert "Remove that note" in line
+    assert (path.read_bytes(), own.read_bytes()) == before
+
+
 @pytest.fixture
 def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
