@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ecrlogin import config, files
+from ecrlogin.cache import Store
 from ecrlogin.errors import ConfigurationError
 from tests.support.env import isolated_env
 from tests.support.files import one_error_line
@@ -331,3 +332,14 @@ def test_an_aws_config_that_is_a_fifo_is_one_line_never_a_hang(
 def test_an_aws_config_on_the_null_device_is_an_empty_one(aws_env: dict[str, str]) -> None:
     done = ecrlogin("get-login-password", env={**aws_env, "AWS_CONFIG_FILE": os.devnull})
     assert done.returncode == 0, done.stderr
+
+
+def test_a_cache_folder_an_acl_opens_to_another_user_is_shared(place: Path) -> None:
+    # The same rule for the token cache: with an ACL entry for another user, a 0700 folder
+    # shows as 0770 of the user's own group, and ecrlogin keeps to its own subfolder.
+    folder = place / "cache"
+    folder.mkdir(mode=0o700)
+    setfacl(folder, f"u:{OTHER_UID}:rwx")
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o770
+    store = Store(str(folder))
+    assert store.directory == str(folder / f"ecrlogin-{os.geteuid()}")
