@@ -124,8 +124,11 @@ def _acl_writer(where: str | int) -> str | None:
 def _other_member(gid: int, trusted: tuple[int, ...]) -> str | None:
     """A user of group `gid` who is not a trusted owner ("uid 1001 (bob)"), as the user
     and group databases list them (a member, or a user whose main group it is)."""
-    import grp
-    import pwd
+    try:
+        import grp
+        import pwd
+    except ImportError:  # pragma: no cover - no user database (Windows): the mode rule only
+        return None
 
     try:
         names = set(grp.getgrgid(gid).gr_mem)
