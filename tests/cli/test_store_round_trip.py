@@ -275,6 +275,30 @@ def test_a_link_another_user_left_in_a_sticky_folder_is_not_written_through(
     assert not list(open_place.glob("home/.local/state/**/stores/*"))
 
 
+@pytest.mark.needs_root("only root can give a symbolic link to another user")
+def test_a_docker_config_link_another_user_left_in_a_sticky_folder_is_not_written_through(
+    aws_env: dict[str, str], open_place: Path
+) -> None:
+    sticky = open_place / "tmp"
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    victim = open_place / "victim.json"  # root's own config.json elsewhere
+    victim.write_bytes(docker_json({"credsStore": "pass"}))
+    before = victim.read_bytes()
+    link = sticky / "config.json"
+    link.symlink_to(victim)
+    os.lchown(link, OTHER_UID, OTHER_GID)
+    own = open_place / "ecrlogin.toml"
+    done = ecrlogin("login", "--helper", "--store", env=envs(aws_env, link, own))
+    assert (done.returncode, done.stdout) == (253, b"")
+    line = one_error_line(done.stderr)
+    assert line.startswith(f"Will not follow the symbolic link {link}: ")
+    assert f"belongs to uid {OTHER_UID}" in line
+    assert victim.read_bytes() == before
+    assert not own.exists()
+    assert link.is_symlink()
+
+
 @pytest.mark.needs_root("only root can run with another user's HOME")
 def test_root_with_a_users_home_leaves_the_user_owning_what_it_made(
     moto_url: str, open_place: Path
