@@ -238,7 +238,7 @@ def update(path: Path, change: Callable[[dict[str, Any]], R], *, create: bool = 
         files.check_replaceable(str(path))  # before a lock file or directory is made for it
         if not create and not path.exists():
             return change({})  # nothing to remove: create neither the file nor its lock
-        files.make_private_dirs(str(path.parent))
+        files.make_private_dirs(str(path.parent), keep_owner=True)
         with files.locked(str(path)):
             data, existed = _read(path)
             before = _dumps(data, path)

@@ -447,7 +447,7 @@ def undo(edit: Edit) -> bool:
 def _edit(real: str, shown: str, change: Callable[[bytes | None], bytes | None]) -> Edit | None:
     # The same lock as every other file ecrlogin edits: two logins never lose a line.
     try:
-        files.make_private_dirs(os.path.dirname(real) or ".")
+        files.make_private_dirs(os.path.dirname(real) or ".", keep_owner=True)
         with files.locked(real):
             before = read_bytes(real)
             after = change(before)

@@ -398,8 +398,8 @@ def _check_lock(fd: int, path: str, like: str | None) -> None:
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         raise _not_regular(path, info.st_mode)
-    model = _lstat(like) if like is not None else None
-    give_away(fd, info, model or _lstat(os.path.dirname(path) or "."))
+    if like is not None:  # the lock of a user's file (locked()), not of a cache entry
+        give_away(fd, info, _lstat(like) or _lstat(os.path.dirname(path) or "."))
 
 
 def give_away(made: int | str, info: os.stat_result, model: os.stat_result | None) -> None:
@@ -426,9 +426,10 @@ def _lstat(path: str) -> os.stat_result | None:
         return None
 
 
-def make_private_dirs(directory: str) -> list[str]:
-    """Create `directory` and any missing parents, each 0700 and owned as its parent folder
-    (`give_away`); return those created."""
+def make_private_dirs(directory: str, *, keep_owner: bool = False) -> list[str]:
+    """Create `directory` and any missing parents, each 0700; return those created. With
+    `keep_owner` (the folders of a user's file, not of the token cache), each takes the
+    owner of the folder it is made in (`give_away`)."""
     missing = []
     while not os.path.lexists(directory):
         missing.append(directory)
@@ -447,7 +448,8 @@ def make_private_dirs(directory: str) -> list[str]:
         if stat.S_IMODE(info.st_mode) != 0o700:
             # A umask can only take bits away, and an owner who cannot enter is no use.
             os.chmod(item, 0o700)
-        give_away(item, info, _lstat(os.path.dirname(item) or "."))
+        if keep_owner:
+            give_away(item, info, _lstat(os.path.dirname(item) or "."))
     return created
 
 
@@ -460,7 +462,8 @@ def write_private(path: str, data: bytes, *, keep_owner: bool = False) -> None:
     file or the new one, never half of one. With `keep_owner` (a file that is the
     user's, not ecrlogin's), the new file takes the owner, group and mode of the
     one it replaces: root rewriting a user's file must not leave it root's; a new
-    file takes the owner of its folder (`give_away`). The
+    one takes the owner of its folder (`give_away`). Without it (the token cache),
+    the file is this user's. The
     temporary file is removed if anything, a signal included, interrupts the write.
     """
     check_replaceable(path)
@@ -476,7 +479,7 @@ def write_private(path: str, data: bytes, *, keep_owner: bool = False) -> None:
         try:
             if existing is not None:
                 _copy_owner_and_mode(fd, existing, path)
-            else:  # a new file: the folder's owner's (root with a user's HOME)
+            elif keep_owner:  # a new file: the folder's owner's (root with a user's HOME)
                 give_away(fd, os.fstat(fd), _lstat(directory))
             view = memoryview(data)
             while view:

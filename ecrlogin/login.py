@@ -451,8 +451,9 @@ def _write_record(where: str, record: dict[str, object]) -> None:
 
     from ecrlogin import files
 
-    files.make_private_dirs(os.path.dirname(where))
-    files.write_private(where, json.dumps(record).encode())
+    # The user's, as their client config is (root with that user's HOME: sudo -E).
+    files.make_private_dirs(os.path.dirname(where), keep_owner=True)
+    files.write_private(where, json.dumps(record).encode(), keep_owner=True)
 
 
 def _read_record(where: str) -> dict[str, object] | None:

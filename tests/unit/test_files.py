@@ -260,3 +260,29 @@ def test_follow_refuses_a_loop_of_links(tmp_path: Path) -> None:
     (tmp_path / "b").symlink_to("a")
     with pytest.raises(files.UnsafeFile, match="too many symbolic links"):
         files.follow(str(tmp_path / "a"))
+
+
+# --- root in another user's folder (sudo -E with that user's HOME) -----------------------
+
+
+@pytest.mark.needs_root("only root can make files for another user")
+def test_root_gives_what_it_makes_in_a_users_folder_to_that_user_but_not_the_cache(
+    tmp_path: Path,
+) -> None:
+    user = (4242, 4343)  # nobody on this machine: "another user"
+    home = tmp_path / "home"
+    home.mkdir()
+    os.chown(home, *user)
+    config = home / ".config" / "ecrlogin"
+    files.make_private_dirs(str(config), keep_owner=True)
+    files.write_private(str(config / "config.toml"), b"", keep_owner=True)
+    with files.locked(str(config / "other.toml")):  # a lock of a file not made yet
+        pass
+    for made in (home / ".config", config, config / "config.toml", config / "other.toml.lock"):
+        assert (made.stat().st_uid, made.stat().st_gid) == user, made
+    # Root's tokens never become the user's: the cache stays root's, even in that HOME.
+    cache = home / ".cache" / "ecrlogin"
+    files.make_private_dirs(str(cache))
+    files.write_private(str(cache / "entry.token"), b"root's token")
+    for made in (home / ".cache", cache, cache / "entry.token"):
+        assert (made.stat().st_uid, made.stat().st_gid) == (0, 0), made
