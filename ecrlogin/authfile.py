@@ -231,13 +231,14 @@ def update(path: Path, change: Callable[[dict[str, Any]], R], *, create: bool = 
     False and nothing changed). A file that is not a regular file, or not a JSON
     object that can be written back exactly, is never overwritten.
     """
-    # Write through a symlink (e.g. a dotfiles-managed config.json), as docker does.
-    path = Path(os.path.realpath(path))
     try:
+        # Write through a symlink (e.g. a dotfiles-managed config.json), as docker does,
+        # but never through one another user left (in /tmp): its owner picks the file.
+        path = Path(files.follow(str(path)))
         files.check_replaceable(str(path))  # before a lock file or directory is made for it
         if not create and not path.exists():
             return change({})  # nothing to remove: create neither the file nor its lock
-        files.make_private_dirs(str(path.parent))
+        files.make_private_dirs(str(path.parent), keep_owner=True)
         with files.locked(str(path)):
             data, ending = _read(path)
             before = _dumps(data, path, ending)
@@ -246,6 +247,11 @@ def update(path: Path, change: Callable[[dict[str, Any]], R], *, create: bool = 
             if after != before or (create and ending is None):
                 files.write_private(str(path), after.encode("utf-8"), keep_owner=True)
             return result
+    except files.UntrustedLink as exc:
+        raise ConfigurationError(
+            f"Will not follow the symbolic link {exc.filename}: {exc.strerror}",
+            "Remove that link (or make it yours), or pass --config-file with a path of yours.",
+        ) from None
     except files.UnsafeFile as exc:
         raise ConfigurationError(
             f"Will not replace {path}: {exc.strerror}",

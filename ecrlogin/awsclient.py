@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ecrlogin import __version__
+from ecrlogin import __version__, identity
 from ecrlogin.errors import ConfigurationError, FormatError, shorten
 from ecrlogin.hosts import PUBLIC_REGION
 from ecrlogin.options import ClientOptions
@@ -20,29 +20,11 @@ if TYPE_CHECKING:
 
     from ecrlogin.awsformat import TimestampFormat
 
-# botocore reads the AWS config and credentials files whole, with no limit of its own
-# (it skips what is not a regular file); real ones are a few KiB.
-MAX_AWS_FILE_BYTES = 16 << 20
-_AWS_FILES = (
-    ("AWS_CONFIG_FILE", "~/.aws/config"),
-    ("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
-)
-
 
 def check_aws_files() -> None:
-    """Refuse an AWS config or credentials file too large to be one, before botocore reads it."""
-    for variable, default in _AWS_FILES:
-        path = os.path.expanduser(os.environ.get(variable) or default)
-        try:
-            size = os.stat(path).st_size if os.path.isfile(path) else 0
-        except OSError:
-            continue  # botocore reports (or ignores) what it cannot read
-        if size > MAX_AWS_FILE_BYTES:
-            raise ConfigurationError(
-                f"The AWS file {path} is {size >> 20} MiB, too large to be a config or "
-                f"credentials file (at most {MAX_AWS_FILE_BYTES >> 20} MiB is read)",
-                f"Point {variable} at the right file.",
-            )
+    """Refuse an AWS config or credentials file botocore must not read (too large, not a
+    regular file, open to other users: `identity.check_aws_files`), before it reads it."""
+    identity.check_aws_files()
 
 
 def _wire_timestamp(value: Any) -> Any:

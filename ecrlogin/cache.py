@@ -173,12 +173,12 @@ def is_own_file(name: str, suffixes: tuple[str, ...] = (*_SUFFIXES, TEMP_SUFFIX)
     return _is_key_name(final) and pid.isdigit() and len(nonce) == 8 and set(nonce) <= _HEX
 
 
-def _shared(info: os.stat_result) -> bool:
+def _shared(info: os.stat_result, where: str) -> bool:
     """True if someone but this user may create or delete files in the directory."""
     if files.WINDOWS or not hasattr(os, "geteuid"):  # no owner in st_uid (files.is_private)
         return False
     # Not even root's directory: the cache writes there, and must own what it writes into.
-    return files.others_may_write(info, owners=(os.geteuid(),)) is not None
+    return files.others_may_write(info, owners=(os.geteuid(),), where=where) is not None
 
 
 class Entry(Record):
@@ -315,7 +315,7 @@ class Store:
             info = os.stat(given)
         except OSError:
             return given  # made (0700) on the first write, or reported then
-        if not stat.S_ISDIR(info.st_mode) or not _shared(info):
+        if not stat.S_ISDIR(info.st_mode) or not _shared(info, given):
             return given
         own = os.path.join(given, f"ecrlogin-{os.geteuid()}")
         try:

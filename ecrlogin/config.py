@@ -133,6 +133,9 @@ _PUBLIC_REGISTRIES = frozenset(
         "gcr.io",
         "mcr.microsoft.com",
         "registry.gitlab.com",
+        "registry.k8s.io",
+        "nvcr.io",
+        "lscr.io",
     }
 )
 
@@ -203,6 +206,8 @@ def read_bytes(path: str | os.PathLike[str] | None = None) -> bytes | None:
         # It decides which hosts get a token (root's, under the kubelet): only a file
         # that no one but its user (or root) can change is believed.
         return files.read_bounded(name, MAX_FILE_BYTES, trusted=True)
+    except files.UntrustedLink as exc:
+        raise _link_error(exc) from None
     except files.Untrusted as exc:
         raise _error(
             f"Refusing the ecrlogin config file {name}: {exc.strerror}, so another user "
@@ -219,6 +224,13 @@ def read_bytes(path: str | os.PathLike[str] | None = None) -> bytes | None:
             f"Cannot read the ecrlogin config file {name}: {exc.strerror or exc}",
             "Fix its permissions, or point ECRLOGIN_CONFIG at another file.",
         ) from None
+
+
+def _link_error(exc: files.UntrustedLink) -> ConfigurationError:
+    return _error(
+        f"Will not follow the symbolic link {exc.filename}: {exc.strerror}",
+        "Remove that link (or make it yours), or point ECRLOGIN_CONFIG at a file of yours.",
+    )
 
 
 def load(path: Path | str | None = None) -> Config:
@@ -396,7 +408,15 @@ def write_fallback(name: str, path: str | None = None) -> Edit | None:
     """Add `[store] fallback = name` to the configuration file, under its lock and
     atomically; the edit made, or None when it said so already."""
     target = os.path.expanduser(path) if path is not None else config_file()
-    real = os.path.realpath(target)
+    try:
+        real = files.follow(target)  # never through a link another user left (in /tmp)
+    except files.UntrustedLink as exc:
+        raise _link_error(exc) from None
+    except OSError as exc:
+        raise _error(
+            f"Cannot write the ecrlogin config file {target}: {exc.strerror or exc}",
+            "Fix its permissions, or point ECRLOGIN_CONFIG at another file.",
+        ) from None
 
     def change(data: bytes | None) -> bytes | None:
         return with_fallback(data, name, target)
@@ -427,7 +447,7 @@ def undo(edit: Edit) -> bool:
 def _edit(real: str, shown: str, change: Callable[[bytes | None], bytes | None]) -> Edit | None:
     # The same lock as every other file ecrlogin edits: two logins never lose a line.
     try:
-        files.make_private_dirs(os.path.dirname(real) or ".")
+        files.make_private_dirs(os.path.dirname(real) or ".", keep_owner=True)
         with files.locked(real):
             before = read_bytes(real)
             after = change(before)

@@ -13,12 +13,14 @@ on POSIX, `LockFileEx` on Windows) and how a replace survives a reader that
 holds the file open (Windows). Each rule takes the platform as an argument
 (`windows=`), so the tests run both branches on any machine.
 
-Imports nothing but `os` and `stat`: the credential helper's cache-hit path uses it
+Imports nothing but `errno`, `os` and `stat` (`pwd` and `grp` only for a group-writable
+file): the credential helper's cache-hit path uses it
 (`filelock` is imported only when a lock is taken, on a cache miss).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 
@@ -47,21 +49,148 @@ class Untrusted(UnsafeFile):
     """A file that steers tokens may be changed by someone but this user (or root)."""
 
 
-def others_may_write(info: os.stat_result, *, owners: tuple[int, ...] | None = None) -> str | None:
+def others_may_write(
+    info: os.stat_result,
+    *,
+    owners: tuple[int, ...] | None = None,
+    where: str | int | None = None,
+) -> str | None:
     """Why someone but this user may change the file or directory `info` describes, in
     words; None when nobody else may. `owners` are the trusted owners (default: this
-    user and root). A group-writable one is fine when the group is the user's own
-    (the private per-user group of umask-002 systems)."""
+    user and root); `where` (its path or an open descriptor) lets its POSIX ACL be read.
+
+    A group-writable one is fine only when the group is this user's own and everyone
+    in it is a trusted owner (the private per-user group of umask-002 systems, not a
+    shared `users`). An ACL that lets a named user or group write is never fine: its
+    mask then shows in the group bits, which alone would look like the owner's group.
+    """
     if not hasattr(os, "geteuid"):  # pragma: no cover - not POSIX: ACLs, not modes
         return None
-    if info.st_uid not in (owners if owners is not None else (os.geteuid(), 0)):
+    trusted = owners if owners is not None else (os.geteuid(), 0)
+    if info.st_uid not in trusted:
         return f"it belongs to uid {info.st_uid}"
     mode = stat.S_IMODE(info.st_mode)
     if mode & stat.S_IWOTH:
         return f"anyone may write it (mode {mode:04o})"
-    if mode & stat.S_IWGRP and info.st_gid != os.getegid():
+    if not mode & stat.S_IWGRP:
+        return None
+    if info.st_gid != os.getegid():
         return f"group {info.st_gid} may write it (mode {mode:04o})"
+    acl = _acl_writer(where) if where is not None else None
+    if acl is not None:
+        return f"its ACL lets {acl} write it"
+    member = _other_member(info.st_gid, trusted)
+    if member is not None:
+        return f"group {info.st_gid} may write it (mode {mode:04o}) and {member} is in it"
     return None
+
+
+# POSIX ACL as Linux stores it (the `system.posix_acl_access` attribute): a 4-byte
+# version, then 8-byte entries (tag u16, perm u16, id u32, little-endian).
+_ACL_USER, _ACL_GROUP, _ACL_MASK = 0x02, 0x08, 0x10
+_ACL_WRITE = 0x02
+_ACL_MISSING = frozenset(
+    {getattr(errno, name, -1) for name in ("ENODATA", "ENOTSUP", "EOPNOTSUPP")}
+)
+
+
+def _acl_writer(where: str | int) -> str | None:
+    """Who, besides the owner and the owning group, the ACL of `where` lets write
+    ("uid 1001", "gid 100"); None when it has no such entry (or no ACL at all)."""
+    getxattr = getattr(os, "getxattr", None)
+    if getxattr is None:  # not Linux: no ACL in this attribute
+        return None
+    try:
+        data = getxattr(where, "system.posix_acl_access")
+    except OSError as exc:
+        if exc.errno in _ACL_MISSING:
+            return None
+        return "someone it cannot tell (the ACL cannot be read)"
+    entries = [
+        (
+            int.from_bytes(data[at : at + 2], "little"),
+            int.from_bytes(data[at + 2 : at + 4], "little"),
+            int.from_bytes(data[at + 4 : at + 8], "little"),
+        )
+        for at in range(4, len(data) - 7, 8)
+    ]
+    mask = next((perm for tag, perm, _ in entries if tag == _ACL_MASK), _ACL_WRITE)
+    for tag, perm, number in entries:
+        if tag in (_ACL_USER, _ACL_GROUP) and perm & mask & _ACL_WRITE:
+            return f"{'uid' if tag == _ACL_USER else 'gid'} {number}"
+    return None
+
+
+def _other_member(gid: int, trusted: tuple[int, ...]) -> str | None:
+    """A user of group `gid` who is not a trusted owner ("uid 1001 (bob)"), as the user
+    and group databases list them (a member, or a user whose main group it is)."""
+    try:
+        import grp
+        import pwd
+    except ImportError:  # pragma: no cover - no user database (Windows): the mode rule only
+        return None
+
+    try:
+        names = set(grp.getgrgid(gid).gr_mem)
+    except KeyError:  # a group with no entry has no listed members
+        names = set()
+    users = {entry.pw_name: entry for entry in pwd.getpwall()}
+    names.update(name for name, entry in users.items() if entry.pw_gid == gid)
+    for name in sorted(names):
+        uid = users[name].pw_uid if name in users else None
+        if uid not in trusted:
+            return f"{name}" if uid is None else f"uid {uid} ({name})"
+    return None
+
+
+class UntrustedLink(Untrusted):
+    """A symbolic link on the way to a file belongs to someone but this user or root."""
+
+
+_MAX_LINKS = 40  # as Linux's ELOOP limit
+
+
+def follow(path: str) -> str:
+    """`os.path.realpath(path)`, except that a symbolic link owned neither by this user
+    nor by root is never followed: UntrustedLink names it. That is the kernel's
+    `protected_symlinks` rule for sticky folders such as /tmp, kept everywhere (and on
+    machines where that switch is off), because realpath would follow such a link."""
+    if not hasattr(os, "geteuid"):  # not POSIX: links have no owner to judge
+        return os.path.realpath(path)
+    trusted = (os.geteuid(), 0)
+    pending = list(reversed(os.path.join(os.getcwd(), path).split(os.sep)))
+    resolved = os.sep
+    hops = 0
+    while pending:
+        part = pending.pop()
+        if part in ("", "."):
+            continue
+        if part == "..":
+            resolved = os.path.dirname(resolved)
+            continue
+        candidate = os.path.join(resolved, part)
+        try:
+            info: os.stat_result | None = os.lstat(candidate)
+        except OSError:  # missing, or under a file: whoever opens it reports that
+            info = None
+        if info is None or not stat.S_ISLNK(info.st_mode):
+            resolved = candidate  # a missing part is kept as it is, as realpath keeps it
+            continue
+        if info.st_uid not in trusted:
+            raise UntrustedLink(
+                errno.EPERM,
+                f"it is a symbolic link that belongs to uid {info.st_uid}, not to this "
+                "user or root, so its owner chooses the file it points at",
+                candidate,
+            )
+        hops += 1
+        if hops > _MAX_LINKS:
+            raise UnsafeFile(errno.ELOOP, "it goes through too many symbolic links", path)
+        target = os.readlink(candidate)
+        if os.path.isabs(target):
+            resolved = os.sep
+        pending.extend(reversed(target.split(os.sep)))
+    return resolved
 
 
 def describe_kind(mode: int) -> str:
@@ -185,18 +314,19 @@ def read_bounded(path: str, limit: int, *, trusted: bool = False) -> bytes | Non
     Opened without blocking, so a FIFO is refused instead of waited on, and read
     at most `limit + 1` bytes, so /dev/zero or a runaway file cannot fill memory.
     The null device reads as empty: `FILE=/dev/null` is the usual way to say "none".
+    With `trusted`, a symbolic link of another user is not followed (`follow`).
     """
     try:
-        fd = os.open(path, os.O_RDONLY | _NONBLOCK | _CLOEXEC | BINARY)
+        fd = os.open(follow(path) if trusted else path, os.O_RDONLY | _NONBLOCK | _CLOEXEC | BINARY)
     except FileNotFoundError:
         return None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            if stat.S_ISCHR(info.st_mode) and _is_null_device(info):
+            if stat.S_ISCHR(info.st_mode) and is_null_device(info):
                 return b""
             raise _not_regular(path, info.st_mode)
-        reason = others_may_write(info) if trusted else None
+        reason = others_may_write(info, where=fd) if trusted else None
         if reason is not None:
             raise Untrusted(1, reason, path)
         chunks = []
@@ -214,7 +344,8 @@ def read_bounded(path: str, limit: int, *, trusted: bool = False) -> bytes | Non
     return b"".join(chunks)
 
 
-def _is_null_device(info: os.stat_result) -> bool:
+def is_null_device(info: os.stat_result) -> bool:
+    """True if `info` is the null device's (`FILE=/dev/null` says "none")."""
     try:
         null = os.stat(os.devnull)
     except OSError:
@@ -229,8 +360,8 @@ def lock(path: str, *, like: str | None = None) -> BaseFileLock:
     descriptor open for writing, which `flock(2)` needs for an exclusive lock on
     NFS and SMB. On POSIX the file is made here first, 0600, never through a
     symbolic link and never blocking (a FIFO is refused); a new lock made by
-    root for a file of another user (`like`) is given that file's owner, so the
-    user's own next login can still take it.
+    root for a file of another user (`like`, else the lock's folder) is given that
+    user (`give_away`), so the user's own next login can still take it.
     """
     import warnings
 
@@ -267,11 +398,25 @@ def _check_lock(fd: int, path: str, like: str | None) -> None:
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         raise _not_regular(path, info.st_mode)
-    if like is None or not hasattr(os, "geteuid") or not info.st_uid == os.geteuid() == 0:
+    if like is not None:  # the lock of a user's file (locked()), not of a cache entry
+        give_away(fd, info, _lstat(like) or _lstat(os.path.dirname(path) or "."))
+
+
+def give_away(made: int | str, info: os.stat_result, model: os.stat_result | None) -> None:
+    """Give what root just made (`made`: a descriptor or a path; `info`: its stat) to the
+    user who owns `model`: the file it stands for, or the folder it was made in.
+
+    Root running with a user's HOME (`sudo -E`) must not leave root's files in that
+    user's folders: the user's own next run could not change or lock them. Nothing is
+    done unless this is root and `model` belongs to someone else.
+    """
+    if model is None or not hasattr(os, "geteuid") or not info.st_uid == os.geteuid() == 0:
         return
-    owner = _lstat(like)
-    if owner is not None and (owner.st_uid, owner.st_gid) != (info.st_uid, info.st_gid):
-        os.fchown(fd, owner.st_uid, owner.st_gid)
+    if model.st_uid != 0 and (model.st_uid, model.st_gid) != (info.st_uid, info.st_gid):
+        if isinstance(made, int):
+            os.fchown(made, model.st_uid, model.st_gid)
+        else:
+            os.chown(made, model.st_uid, model.st_gid, follow_symlinks=False)
 
 
 def _lstat(path: str) -> os.stat_result | None:
@@ -281,8 +426,10 @@ def _lstat(path: str) -> os.stat_result | None:
         return None
 
 
-def make_private_dirs(directory: str) -> list[str]:
-    """Create `directory` and any missing parents, each 0700; return those created."""
+def make_private_dirs(directory: str, *, keep_owner: bool = False) -> list[str]:
+    """Create `directory` and any missing parents, each 0700; return those created. With
+    `keep_owner` (the folders of a user's file, not of the token cache), each takes the
+    owner of the folder it is made in (`give_away`)."""
     missing = []
     while not os.path.lexists(directory):
         missing.append(directory)
@@ -297,9 +444,12 @@ def make_private_dirs(directory: str) -> list[str]:
         except FileExistsError:  # another process made it first: not ours to chmod
             continue
         created.append(item)
-        if stat.S_IMODE(os.stat(item).st_mode) != 0o700:
+        info = os.lstat(item)
+        if stat.S_IMODE(info.st_mode) != 0o700:
             # A umask can only take bits away, and an owner who cannot enter is no use.
             os.chmod(item, 0o700)
+        if keep_owner:
+            give_away(item, info, _lstat(os.path.dirname(item) or "."))
     return created
 
 
@@ -311,7 +461,9 @@ def write_private(path: str, data: bytes, *, keep_owner: bool = False) -> None:
     open), are fsynced, and are renamed over `path`, so a reader sees the old
     file or the new one, never half of one. With `keep_owner` (a file that is the
     user's, not ecrlogin's), the new file takes the owner, group and mode of the
-    one it replaces: root rewriting a user's file must not leave it root's. The
+    one it replaces: root rewriting a user's file must not leave it root's; a new
+    one takes the owner of its folder (`give_away`). Without it (the token cache),
+    the file is this user's. The
     temporary file is removed if anything, a signal included, interrupts the write.
     """
     check_replaceable(path)
@@ -327,6 +479,8 @@ def write_private(path: str, data: bytes, *, keep_owner: bool = False) -> None:
         try:
             if existing is not None:
                 _copy_owner_and_mode(fd, existing, path)
+            elif keep_owner:  # a new file: the folder's owner's (root with a user's HOME)
+                give_away(fd, os.fstat(fd), _lstat(directory))
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]

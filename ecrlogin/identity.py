@@ -17,6 +17,7 @@ What the key cannot see is state outside these inputs, such as a
 from __future__ import annotations
 
 import os
+import stat
 
 from ecrlogin import files
 from ecrlogin.hosts import partition_of_region
@@ -62,6 +63,70 @@ def aws_files(environ: Mapping[str, str]) -> tuple[str, str]:
         home, ".aws", "credentials"
     )
     return os.path.expanduser(config), os.path.expanduser(credentials)
+
+
+AWS_FILE_VARIABLES = ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
+# botocore reads the AWS config and credentials files whole, with no limit of its own;
+# real ones are a few KiB.
+MAX_AWS_FILE_BYTES = 16 << 20
+
+
+def check_aws_files(environ: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """The AWS files (`aws_files`), each checked by a stat or two before anything reads it:
+    a regular file (or the null device, read as empty), at most MAX_AWS_FILE_BYTES, that
+    no one but this user or root may change (its `credential_process` runs as this user,
+    root under the kubelet), reached through no other user's symbolic link.
+
+    EcrloginError (exit 255, as the AWS CLI's config errors) names the file and the
+    fix; a missing or unreadable file is left to botocore, which reports or ignores it.
+    """
+    paths = aws_files(os.environ if environ is None else environ)
+    for variable, path in zip(AWS_FILE_VARIABLES, paths, strict=True):
+        try:
+            info = os.stat(files.follow(path))  # stat never waits on a FIFO, open would
+        except files.UntrustedLink as exc:
+            raise _aws_file_error(path, variable, exc.strerror, exc.filename) from None
+        except OSError:
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            if files.is_null_device(info):
+                continue
+            kind = f"it is {files.describe_kind(info.st_mode)}, not a regular file"
+            raise _aws_file_error(path, variable, kind)
+        if info.st_size > MAX_AWS_FILE_BYTES:
+            from ecrlogin.errors import ConfigurationError
+
+            raise ConfigurationError(
+                f"The AWS file {path} is {info.st_size >> 20} MiB, too large to be a config "
+                f"or credentials file (at most {MAX_AWS_FILE_BYTES >> 20} MiB is read)",
+                f"Point {variable} at the right file.",
+            )
+        reason = files.others_may_write(info, where=path)
+        if reason is not None:
+            raise _aws_file_error(path, variable, reason)
+    return paths
+
+
+def _aws_file_error(
+    path: str, variable: str, reason: str | None, link: str | None = None
+) -> Exception:
+    from ecrlogin.errors import EcrloginError
+
+    if link is not None:
+        return EcrloginError(
+            f"Refusing the AWS file {path}: {link} {reason}",
+            f"Remove that link, or point {variable} at a file of yours.",
+        )
+    if reason is not None and reason.endswith("not a regular file"):
+        return EcrloginError(
+            f"Refusing the AWS file {path}: {reason}",
+            f"Point {variable} at a regular file (or {os.devnull} for none).",
+        )
+    return EcrloginError(
+        f"Refusing the AWS file {path}: {reason}, so another user could choose the "
+        "credentials and the credential_process ecrlogin runs",
+        f"Make it yours and run chmod go-w on it, or point {variable} at such a file.",
+    )
 
 
 def identity_variables(environ: Mapping[str, str], *, explicit_region: bool) -> list[str]:
@@ -132,13 +197,17 @@ def cache_key(
         parts += [b"unsigned", b"1"]
     for name in identity_variables(env, explicit_region=bool(region)):
         parts += [b"env:" + name.encode(), text(env[name])]
-    for label, path in zip(("aws-config", "aws-credentials"), aws_files(env), strict=True):
+    for label, path in zip(("aws-config", "aws-credentials"), check_aws_files(env), strict=True):
         parts += [label.encode() + b"-path", text(path)]
         try:
-            with open(path, "rb") as handle:
-                parts += [label.encode(), handle.read()]
+            data = files.read_bounded(path, MAX_AWS_FILE_BYTES)  # never waits on a FIFO
         except OSError as exc:
             parts += [label.encode() + b"-missing", text(exc.errno)]
+            continue
+        if data is None:
+            parts += [label.encode() + b"-missing", text(2)]  # ENOENT, as open() said
+        else:
+            parts += [label.encode(), data]
     return digest(*parts)
 
 

@@ -27,6 +27,7 @@ from ecrlogin.config import (
     Edit,
     Target,
     fallback_store,
+    load,
     resolve,
     store_name_problem,
     undo,
@@ -497,8 +498,9 @@ def _write_record(where: str, record: dict[str, object]) -> None:
 
     from ecrlogin import files
 
-    files.make_private_dirs(os.path.dirname(where))
-    files.write_private(where, json.dumps(record).encode())
+    # The user's, as their client config is (root with that user's HOME: sudo -E).
+    files.make_private_dirs(os.path.dirname(where), keep_owner=True)
+    files.write_private(where, json.dumps(record).encode(), keep_owner=True)
 
 
 def _read_record(where: str) -> dict[str, object] | None:
@@ -522,33 +524,61 @@ def _drop_record(where: str) -> None:
         os.unlink(where)
 
 
-def _edit_of(record: dict[str, object]) -> Edit | None:
+def _noted(where: str, record: dict[str, object]) -> tuple[str | None, Edit | None]:
+    """The credsStore a note kept (None: there was none) and its edit of the ecrlogin
+    config; ConfigurationError naming the note when it is damaged. The store name is
+    checked as any store name is: it goes back into config.json."""
     import base64
+    import binascii
 
+    def damaged(what: str) -> ConfigurationError:
+        return ConfigurationError(
+            f"The note {where} that login --helper --store kept is damaged: {what}",
+            "Remove that note and run this again (logout then puts back the ecrlogin "
+            "config's [store] fallback).",
+        )
+
+    noted = record.get("credsStore")
+    store = None
+    if noted is not None and noted != "":  # None or "": there was no store to put back
+        problem = store_name_problem(noted)
+        if problem:
+            raise damaged(f"credsStore {shorten(noted, 60)} is not a store name: {problem}")
+        store = str(noted)
     edit = record.get("config")
-    if not isinstance(edit, dict):
-        return None
-    before = edit.get("before")
-    return Edit(
-        str(edit["path"]),
-        None if before is None else base64.b64decode(str(before)),
-        base64.b64decode(str(edit["after"])),
-    )
+    if edit is None:
+        return store, None
+    if not (
+        isinstance(edit, dict)
+        and isinstance(edit.get("path"), str)
+        and isinstance(edit.get("after"), str)
+        and isinstance(edit.get("before"), (str, type(None)))
+    ):
+        raise damaged("its config entry needs a path, before and after")
+    try:
+        before = None if edit["before"] is None else base64.b64decode(edit["before"], validate=True)
+        after = base64.b64decode(edit["after"], validate=True)
+    except (binascii.Error, ValueError):
+        raise damaged("its config entry is not base64") from None
+    return store, Edit(edit["path"], before, after)
 
 
-def set_store(path: Path, settings: Config, config_path: str | None = None) -> StoreChange:
+def set_store(path: Path, config_path: str | None = None) -> StoreChange:
     """Make ecrlogin docker's `credsStore`, keeping the store named there before as
-    ecrlogin's fallback (written to the ecrlogin config first, so nothing is ever lost).
+    ecrlogin's fallback (written to the ecrlogin config `config_path`, default
+    `config_file()`, first, so nothing is ever lost).
 
-    All under the client config's lock: what was replaced (the old credsStore, the
-    ecrlogin config's bytes) is noted, so that `logout --helper --store` puts back
-    exactly that, whichever ecrlogin config it reads."""
+    All under the client config's lock, the reading of the ecrlogin config too (a
+    concurrent login may have just added the fallback): what was replaced (the old
+    credsStore, the ecrlogin config's bytes) is noted, so that `logout --helper
+    --store` puts back exactly that, whichever ecrlogin config it reads."""
     import base64
 
-    configured = fallback_store(settings)  # a bad ECRLOGIN_FALLBACK_STORE fails first
+    fallback_store(Config())  # a bad ECRLOGIN_FALLBACK_STORE fails first
     where = _record_path(path)
 
     def change(data: dict[str, object]) -> tuple[str | None, str | None, tuple[str, ...]]:
+        configured = fallback_store(load(config_path))
         before = data.get("credsStore")
         if before is not None and not isinstance(before, str):
             raise ConfigurationError(
@@ -620,9 +650,7 @@ def remove_store(path: Path, settings: Config) -> StoreChange:
             # Set by an ecrlogin that kept no note: its config's fallback was the old store.
             old = settings.fallback
         else:
-            noted = record.get("credsStore")
-            old = noted if isinstance(noted, str) else None
-            edit = _edit_of(record)
+            old, edit = _noted(where, record)
             if edit is not None:
                 undo(edit)
         if old:

@@ -189,7 +189,7 @@ def login(
     mode = _mode(client, client_arg, write_config, helper, file_format, config_file, store, targets)
     settings = config.load()
     if mode.store and mode.path is not None:
-        _report_store(flow.set_store(mode.path, settings))
+        _report_store(flow.set_store(mode.path))
         _check_helper_on_path()
         return
     results = flow.resolve_targets(targets or [], settings)

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import stat
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +18,8 @@ from hypothesis import strategies as st
 
 from ecrlogin import config, login
 from ecrlogin.errors import ConfigurationError
+from tests.support.env import isolated_env
+from tests.support.files import one_error_line
 from tests.support.tools import BIN, ecrlogin
 
 ECR = "123456789012.dkr.ecr.us-west-2.amazonaws.com"
@@ -135,6 +141,57 @@ OTHER_KEYS: st.SearchStrategy[dict[str, object]] = st.dictionaries(
 )
 
 
+def test_concurrent_logins_all_name_the_fallback_store_the_first_one_kept(
+    aws_env: dict[str, str], tmp_path: Path
+) -> None:
+    # Each run used to read the ecrlogin config before taking the lock: all but the first
+    # found no fallback yet and warned that other registries had none.
+    path, own = setup(tmp_path, {"credsStore": "pass"}, None)
+    env = envs(aws_env, path, own)
+    runs = [
+        subprocess.Popen(
+            [str(BIN / "ecrlogin"), "login", "--helper", "--store"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(10)
+    ]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0] * 10, outputs
+    assert own.read_text() == '[store]\nfallback = "pass"\n'
+    for _, stderr in outputs:
+        assert b"no fallback store" not in stderr, stderr
+        assert b"docker-credential-pass" in stderr, stderr
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        {"credsStore": "pass", "config": {}},
+        {"credsStore": "pass", "config": {"path": "x", "before": None, "after": "%%"}},
+        {"credsStore": "../../../tmp/evil", "config": None},
+        {"credsStore": "--help", "config": None},
+    ],
+    ids=["no-path", "bad-base64", "a-path", "an-option"],
+)
+def test_a_damaged_note_is_one_line_naming_it_and_nothing_is_written(
+    aws_env: dict[str, str], tmp_path: Path, note: dict[str, object]
+) -> None:
+    path, own = setup(tmp_path, {"credsStore": "pass"}, None)
+    env = envs(aws_env, path, own)
+    assert ecrlogin("login", "--helper", "--store", env=env).returncode == 0
+    (kept,) = (tmp_path / "home").rglob("stores/*")
+    kept.write_text(json.dumps(note))
+    before = (path.read_bytes(), own.read_bytes())
+    done = ecrlogin("logout", "--helper", "--store", env=env)
+    assert (done.returncode, done.stdout) == (253, b"")
+    line = one_error_line(done.stderr)
+    assert line.startswith(f"The note {kept} that login --helper --store kept is damaged")
+    assert "Remove that note" in line
+    assert (path.read_bytes(), own.read_bytes()) == before
+
+
 @pytest.fixture
 def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
@@ -169,9 +226,8 @@ def test_any_round_trip_restores_both_files_exactly(
     home = state / os.urandom(4).hex()
     path, own = setup(home, dict(items), toml)
     before = (path.read_bytes(), own.read_bytes() if own.exists() else None)
-    settings_ = config.load(own)
     try:
-        login.set_store(path, settings_, str(own))
+        login.set_store(path, str(own))
     except ConfigurationError:  # e.g. the config names another fallback: nothing changed
         assert (path.read_bytes(), own.read_bytes() if own.exists() else None) == before
         return
@@ -180,3 +236,96 @@ def test_any_round_trip_restores_both_files_exactly(
         assert "credsStore" not in json.loads(path.read_bytes())
         return
     assert (path.read_bytes(), own.read_bytes() if own.exists() else None) == before
+
+
+OTHER_UID, OTHER_GID = 4242, 4343  # nobody on this machine: "another user"
+
+
+@pytest.fixture
+def open_place() -> Iterator[Path]:
+    """A folder every user may enter (tmp_path's parents are root's 0700)."""
+    directory = Path(tempfile.mkdtemp(prefix="ecrlogin-store-"))
+    directory.chmod(0o755)
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.mark.needs_root("only root can give a symbolic link to another user")
+def test_a_link_another_user_left_in_a_sticky_folder_is_not_written_through(
+    aws_env: dict[str, str], open_place: Path
+) -> None:
+    sticky = open_place / "tmp"  # as /tmp: anyone may add a name, only its owner remove it
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    victim = open_place / "victim.toml"  # a file of root's the link's owner wants changed
+    victim.write_text("# root's own\n")
+    link = sticky / "ecrlogin.toml"
+    link.symlink_to(victim)
+    os.lchown(link, OTHER_UID, OTHER_GID)
+    path, _ = setup(open_place / "home", {"credsStore": "pass"}, None)
+    before = path.read_bytes()
+    done = ecrlogin("login", "--helper", "--store", env=envs(aws_env, path, link))
+    assert (done.returncode, done.stdout) == (253, b"")
+    line = one_error_line(done.stderr)
+    assert line.startswith(f"Will not follow the symbolic link {link}: ")
+    assert f"belongs to uid {OTHER_UID}" in line
+    assert "Remove that link" in line
+    assert victim.read_text() == "# root's own\n"
+    assert path.read_bytes() == before
+    assert not list(open_place.glob("home/.local/state/**/stores/*"))
+
+
+@pytest.mark.needs_root("only root can give a symbolic link to another user")
+def test_a_docker_config_link_another_user_left_in_a_sticky_folder_is_not_written_through(
+    aws_env: dict[str, str], open_place: Path
+) -> None:
+    sticky = open_place / "tmp"
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    victim = open_place / "victim.json"  # root's own config.json elsewhere
+    victim.write_bytes(docker_json({"credsStore": "pass"}))
+    before = victim.read_bytes()
+    link = sticky / "config.json"
+    link.symlink_to(victim)
+    os.lchown(link, OTHER_UID, OTHER_GID)
+    own = open_place / "ecrlogin.toml"
+    done = ecrlogin("login", "--helper", "--store", env=envs(aws_env, link, own))
+    assert (done.returncode, done.stdout) == (253, b"")
+    line = one_error_line(done.stderr)
+    assert line.startswith(f"Will not follow the symbolic link {link}: ")
+    assert f"belongs to uid {OTHER_UID}" in line
+    assert victim.read_bytes() == before
+    assert not own.exists()
+    assert link.is_symlink()
+
+
+@pytest.mark.needs_root("only root can run with another user's HOME")
+def test_root_with_a_users_home_leaves_the_user_owning_what_it_made(
+    moto_url: str, open_place: Path
+) -> None:
+    # sudo -E ecrlogin login --helper --store: HOME (and no XDG_*) is the user's.
+    home = open_place / "home"
+    env = {**isolated_env(home), "AWS_ENDPOINT_URL": moto_url}
+    for variable in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR"):
+        env.pop(variable, None)
+    path = home / ".docker" / "config.json"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(docker_json({"credsStore": "pass"}))
+    for users in (home, path.parent, path):
+        os.chown(users, OTHER_UID, OTHER_GID)
+    done = ecrlogin("login", "--helper", "--store", env=env)
+    assert done.returncode == 0, done.stderr
+    own = home / ".config" / "ecrlogin" / "config.toml"
+    assert own.read_text() == '[store]\nfallback = "pass"\n'
+    notes = list((home / ".local" / "state" / "ecrlogin" / "stores").iterdir())
+    assert len(notes) == 1
+    made: list[Path] = [own, *notes, path]
+    made += [item for item in home.rglob("*") if item.is_dir()]
+    made += list(home.rglob("*.lock"))
+    wrong = {
+        str(item.relative_to(home)): (item.stat().st_uid, item.stat().st_gid)
+        for item in made
+        if (item.stat().st_uid, item.stat().st_gid) != (OTHER_UID, OTHER_GID)
+    }
+    assert wrong == {}
+    assert stat.S_IMODE(own.stat().st_mode) == 0o600

@@ -231,3 +231,58 @@ def test_a_readable_mode_is_warned_about_only_where_modes_mean_something(
     warnings = authfile.store_passwords(path, {host: ("AWS", "pw")}, fmt="docker")
     readable = [w for w in warnings if "other users can read the password" in w]
     assert len(readable) == (0 if windows or files.WINDOWS else 1)
+
+
+# --- following symbolic links: as realpath, never through another user's link -----------
+
+
+@pytest.mark.posix
+def test_follow_resolves_the_users_own_links_as_realpath(tmp_path: Path) -> None:
+    (tmp_path / "real" / "deep").mkdir(parents=True)
+    (tmp_path / "real" / "deep" / "config.toml").write_text("")
+    (tmp_path / "absolute").symlink_to(tmp_path / "real")
+    (tmp_path / "real" / "relative").symlink_to("deep")
+    (tmp_path / "real" / "up").symlink_to("../real/relative")
+    (tmp_path / "chain").symlink_to("absolute/up")
+    for name in (
+        "chain/config.toml",
+        "absolute/relative/../deep/config.toml",
+        "chain/missing/tail",
+        "absolute/./up/config.toml",
+    ):
+        path = str(tmp_path / name)
+        assert files.follow(path) == os.path.realpath(path), name
+
+
+@pytest.mark.posix
+def test_follow_refuses_a_loop_of_links(tmp_path: Path) -> None:
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    with pytest.raises(files.UnsafeFile, match="too many symbolic links"):
+        files.follow(str(tmp_path / "a"))
+
+
+# --- root in another user's folder (sudo -E with that user's HOME) -----------------------
+
+
+@pytest.mark.needs_root("only root can make files for another user")
+def test_root_gives_what_it_makes_in_a_users_folder_to_that_user_but_not_the_cache(
+    tmp_path: Path,
+) -> None:
+    user = (4242, 4343)  # nobody on this machine: "another user"
+    home = tmp_path / "home"
+    home.mkdir()
+    os.chown(home, *user)
+    config = home / ".config" / "ecrlogin"
+    files.make_private_dirs(str(config), keep_owner=True)
+    files.write_private(str(config / "config.toml"), b"", keep_owner=True)
+    with files.locked(str(config / "other.toml")):  # a lock of a file not made yet
+        pass
+    for made in (home / ".config", config, config / "config.toml", config / "other.toml.lock"):
+        assert (made.stat().st_uid, made.stat().st_gid) == user, made
+    # Root's tokens never become the user's: the cache stays root's, even in that HOME.
+    cache = home / ".cache" / "ecrlogin"
+    files.make_private_dirs(str(cache))
+    files.write_private(str(cache / "entry.token"), b"root's token")
+    for made in (home / ".cache", cache, cache / "entry.token"):
+        assert (made.stat().st_uid, made.stat().st_gid) == (0, 0), made
