@@ -31,6 +31,7 @@ import time
 from ecrlogin import basicauth, files
 from ecrlogin.files import TEMP_SUFFIX
 from ecrlogin.record import Record
+from ecrlogin.switches import switch
 
 TYPE_CHECKING = False  # typing itself is too costly to import on the helper's path
 if TYPE_CHECKING:
@@ -72,9 +73,9 @@ def disabled() -> bool:
     """True when the cache is off: ECRLOGIN_NO_CACHE set to anything but 0, false, no or off;
     or, when ECRLOGIN_NO_CACHE is unset or empty, AWS_ECR_DISABLE_CACHE set to anything at
     all, as amazon-ecr-credential-helper reads it (ecr-login/cache/build.go)."""
-    value = os.environ.get("ECRLOGIN_NO_CACHE", "").strip().lower()
-    if value:  # ecrlogin's own setting, when given, decides
-        return value not in ("0", "false", "no", "off")
+    own = switch("ECRLOGIN_NO_CACHE")
+    if own is not None:  # ecrlogin's own setting, when given, decides
+        return own
     return os.environ.get("AWS_ECR_DISABLE_CACHE", "") != ""
 
 
