@@ -9,7 +9,7 @@ branch on `aws` exit codes keep working:
 253   configuration: no credentials, no region, unknown profile, bad file
 254   the service refused the request (after botocore's retries)
 255   anything else: endpoint unreachable, TLS failure, unusable response
-130   interrupted (SIGINT); 143 terminated (SIGTERM)
+130   interrupted (SIGINT); 143 terminated (SIGTERM); 129 hung up (SIGHUP)
 ====  =====================================================================
 
 `translate()` is the single place where botocore's exceptions become ours.
@@ -28,6 +28,7 @@ SERVICE = 254
 GENERAL = 255
 INTERRUPTED = 130
 TERMINATED = 143
+HUNG_UP = 129
 
 # A cause longer than this is cut: a server's HTML page or a megabyte of
 # input must not become a megabyte-long error line.
@@ -175,7 +176,7 @@ class SharedFailure(EcrloginError):
 
 
 class Interrupted(EcrloginError):
-    """The user interrupted the command (exit 130) or it was terminated (143)."""
+    """The user interrupted the command (exit 130), it was terminated (143) or hung up (129)."""
 
     exit_code = INTERRUPTED
 
@@ -185,7 +186,7 @@ class Interrupted(EcrloginError):
 
 
 class Signalled(BaseException):
-    """Raised by our SIGINT/SIGTERM handlers, carrying the exit code of the signal.
+    """Raised by our SIGINT/SIGTERM/SIGHUP handlers, carrying the exit code of the signal.
 
     A BaseException, so no library's `except Exception` (botocore's, logging's)
     swallows it mid-fetch, and not a KeyboardInterrupt, so Typer cannot turn a
@@ -197,15 +198,33 @@ class Signalled(BaseException):
         super().__init__(exit_code)
 
 
+# What each signal we handle exits with (128 + its number, as a shell reports it) and
+# says. SIGHUP: the terminal or the session that ran us went away.
+_SIGNALS = {"SIGINT": INTERRUPTED, "SIGTERM": TERMINATED, "SIGHUP": HUNG_UP}
+_SIGNAL_WORDS = {INTERRUPTED: "Interrupted", TERMINATED: "Terminated", HUNG_UP: "Hangup"}
+
+
 def handle_signals() -> None:
-    """Make SIGINT exit 130 and SIGTERM exit 143 through the normal error edge."""
-    import signal
+    """Make SIGINT exit 130, SIGTERM 143 and SIGHUP 129 through the normal error edge."""
+    # `_signal` (loaded with the interpreter), not `signal`: that one imports `enum`,
+    # milliseconds on every credential-helper cache hit; signal() and the numbers are
+    # the same.
+    import _signal  # type: ignore[import-not-found]  # typeshed has no stub for it
+
+    codes = {
+        getattr(_signal, name): code
+        for name, code in _SIGNALS.items()
+        if hasattr(_signal, name)  # Windows has no SIGHUP
+    }
 
     def interrupt(signum: int, frame: object) -> None:
-        raise Signalled(TERMINATED if signum == signal.SIGTERM else INTERRUPTED)
+        raise Signalled(codes.get(signum, INTERRUPTED))
 
-    signal.signal(signal.SIGINT, interrupt)
-    signal.signal(signal.SIGTERM, interrupt)
+    for signum in codes:
+        try:
+            _signal.signal(signum, interrupt)
+        except ValueError:  # not the main thread (a test calling a program's run()):
+            return  # that thread's caller keeps its own handlers
 
 
 _CONFIG_FIX = "Run `aws configure`, set AWS_PROFILE, or pass --profile."
@@ -257,7 +276,7 @@ def translate(exc: BaseException) -> EcrloginError:
         return exc
     if isinstance(exc, (KeyboardInterrupt, Signalled)):
         code = exc.exit_code if isinstance(exc, Signalled) else INTERRUPTED
-        return Interrupted("Terminated" if code == TERMINATED else "Interrupted", exit_code=code)
+        return Interrupted(_SIGNAL_WORDS.get(code, "Interrupted"), exit_code=code)
     try:
         translated = _translate_botocore(exc)
     except Exception:  # noqa: BLE001 - the error edge itself must never fail
