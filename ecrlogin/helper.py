@@ -206,13 +206,28 @@ def _get(source: BinaryIO | None, warnings: list[CacheWarning]) -> str | Delegat
         if fallback is not None:
             return _delegate(fallback, "get", data)
         raise Failure(NOT_FOUND, _not_found_detail(server_url))
-    use_cache = not cache.disabled()
-    if use_cache:
-        hit = cache.fresh_credentials(cache_key(target))
-        if hit is not None:
-            return _credentials_reply(server_url, *hit)
-    token = fetch_token(target, warnings, use_cache=use_cache)
-    return _credentials_reply(server_url, token.username, token.password)
+    found = credentials(target, warnings)
+    return _credentials_reply(server_url, found.username, found.password)
+
+
+def credentials(
+    target: Target, warnings: list[CacheWarning], role: Role | None = None
+) -> cache.Credentials:
+    """`target`'s credentials (as the workload's `role`, if given): from the token cache
+    while fresh, else from AWS. The one way both protocol programs get them."""
+    options, ids = _options(target, role), _registry_ids(target)
+    hit = cache.cached_credentials(options, ids, public=target.registry.public)
+    if hit is not None:
+        if "logging" in sys.modules:  # the debug log is on
+            import logging
+
+            logging.getLogger("ecrlogin.helper").debug(
+                "Answering %s from the token cache", target.host
+            )
+        return hit
+    token = fetch_token(target, warnings, use_cache=not cache.disabled(), role=role)
+    expires = token.expires_at.timestamp() if token.expires_at is not None else None
+    return cache.Credentials(token.username, token.password, expires)
 
 
 def fetch_token(

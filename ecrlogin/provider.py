@@ -23,7 +23,7 @@ import os
 import sys
 import time
 
-from ecrlogin import cache, config, files, helper, protocol
+from ecrlogin import config, files, helper, protocol
 from ecrlogin.protocol import Failure, quote
 from ecrlogin.record import Record
 
@@ -251,24 +251,10 @@ def respond(request: Request, warnings: list[CacheWarning]) -> str:
     """The CredentialProviderResponse for a validated request, as JSON text; what a person
     should read about the cache goes to `warnings`."""
     target = _resolve(request.image, warnings)
-    use_cache = not cache.disabled()
-    if use_cache:
-        key = helper.cache_key(target, request.role)
-        entry = cache.Store().read(key)
-        now = time.time()
-        if entry is not None and entry.fresh(now):
-            try:
-                username, password = entry.credentials()
-            except ValueError:
-                pass  # an unusable token: fetch a new one below, which replaces it
-            else:
-                _debug(f"Answering {target.host} from the token cache")
-                return _response(request, username, password, entry.expires, now)
     if request.role:
-        _debug(f"Fetching the token for {target.host} as {request.role[0]}")
-    token = helper.fetch_token(target, warnings, use_cache=use_cache, role=request.role)
-    expires = token.expires_at.timestamp() if token.expires_at is not None else None
-    return _response(request, token.username, token.password, expires, time.time())
+        _debug(f"Getting the token for {target.host} as {request.role[0]}")
+    found = helper.credentials(target, warnings, request.role)
+    return _response(request, found.username, found.password, found.expires, time.time())
 
 
 def _resolve(image: str, warnings: list[CacheWarning]) -> Target:
