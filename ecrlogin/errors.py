@@ -18,6 +18,15 @@ It imports botocore lazily so the cache-hit path never pays for it.
 
 from __future__ import annotations
 
+# The signals' codes, the exception their handlers raise and the handlers, kept apart so
+# the protocol programs install them on a cache hit without loading this module.
+from ecrlogin.signals import HUNG_UP as HUNG_UP
+from ecrlogin.signals import INTERRUPTED as INTERRUPTED
+from ecrlogin.signals import TERMINATED as TERMINATED
+from ecrlogin.signals import WORDS as _SIGNAL_WORDS
+from ecrlogin.signals import Signalled as Signalled
+from ecrlogin.signals import handle_signals as handle_signals
+
 TYPE_CHECKING = False  # the credential helper quotes with shorten(): keep this import cheap
 if TYPE_CHECKING:
     from typing import Any
@@ -26,9 +35,6 @@ PARAMETER = 252
 CONFIGURATION = 253
 SERVICE = 254
 GENERAL = 255
-INTERRUPTED = 130
-TERMINATED = 143
-HUNG_UP = 129
 
 # A cause longer than this is cut: a server's HTML page or a megabyte of
 # input must not become a megabyte-long error line.
@@ -183,48 +189,6 @@ class Interrupted(EcrloginError):
     def __init__(self, cause: str = "interrupted", *, exit_code: int = INTERRUPTED) -> None:
         self.exit_code = exit_code
         super().__init__(cause)
-
-
-class Signalled(BaseException):
-    """Raised by our SIGINT/SIGTERM/SIGHUP handlers, carrying the exit code of the signal.
-
-    A BaseException, so no library's `except Exception` (botocore's, logging's)
-    swallows it mid-fetch, and not a KeyboardInterrupt, so Typer cannot turn a
-    SIGTERM into its own silent exit 130.
-    """
-
-    def __init__(self, exit_code: int = INTERRUPTED) -> None:
-        self.exit_code = exit_code
-        super().__init__(exit_code)
-
-
-# What each signal we handle exits with (128 + its number, as a shell reports it) and
-# says. SIGHUP: the terminal or the session that ran us went away.
-_SIGNALS = {"SIGINT": INTERRUPTED, "SIGTERM": TERMINATED, "SIGHUP": HUNG_UP}
-_SIGNAL_WORDS = {INTERRUPTED: "Interrupted", TERMINATED: "Terminated", HUNG_UP: "Hangup"}
-
-
-def handle_signals() -> None:
-    """Make SIGINT exit 130, SIGTERM 143 and SIGHUP 129 through the normal error edge."""
-    # `_signal` (loaded with the interpreter), not `signal`: that one imports `enum`,
-    # milliseconds on every credential-helper cache hit; signal() and the numbers are
-    # the same.
-    import _signal  # type: ignore[import-not-found]  # typeshed has no stub for it
-
-    codes = {
-        getattr(_signal, name): code
-        for name, code in _SIGNALS.items()
-        if hasattr(_signal, name)  # Windows has no SIGHUP
-    }
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise Signalled(codes.get(signum, INTERRUPTED))
-
-    for signum in codes:
-        try:
-            _signal.signal(signum, interrupt)
-        except ValueError:  # not the main thread (a test calling a program's run()):
-            return  # that thread's caller keeps its own handlers
 
 
 _CONFIG_FIX = "Run `aws configure`, set AWS_PROFILE, or pass --profile."

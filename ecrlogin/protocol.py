@@ -82,7 +82,7 @@ def run(
     stdout: BinaryIO | None = None,
 ) -> int:
     """Perform one request of `program` with `actions`; returns the exit status."""
-    from ecrlogin.errors import handle_signals
+    from ecrlogin.signals import handle_signals
 
     # For every action: a signal then unwinds through the edge below (a fallback
     # store's process group killed, temporary files removed, 143) instead of
