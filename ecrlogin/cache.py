@@ -31,16 +31,18 @@ import time
 from ecrlogin import basicauth, files
 from ecrlogin.files import TEMP_SUFFIX
 from ecrlogin.record import Record
+from ecrlogin.switches import switch
 
 TYPE_CHECKING = False  # typing itself is too costly to import on the helper's path
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Sequence
     from types import TracebackType
     from typing import TypeAlias
 
     from filelock import BaseFileLock
 
     from ecrlogin.config import PublicMapping
+    from ecrlogin.options import ClientOptions
 
     # What the cache (or the config it memoizes) has to tell a person; the command
     # layer reports it (see render).
@@ -72,9 +74,9 @@ def disabled() -> bool:
     """True when the cache is off: ECRLOGIN_NO_CACHE set to anything but 0, false, no or off;
     or, when ECRLOGIN_NO_CACHE is unset or empty, AWS_ECR_DISABLE_CACHE set to anything at
     all, as amazon-ecr-credential-helper reads it (ecr-login/cache/build.go)."""
-    value = os.environ.get("ECRLOGIN_NO_CACHE", "").strip().lower()
-    if value:  # ecrlogin's own setting, when given, decides
-        return value not in ("0", "false", "no", "off")
+    own = switch("ECRLOGIN_NO_CACHE")
+    if own is not None:  # ecrlogin's own setting, when given, decides
+        return own
     return os.environ.get("AWS_ECR_DISABLE_CACHE", "") != ""
 
 
@@ -602,20 +604,48 @@ class Lock:
             self.held = False
 
 
-def fresh_credentials(key: str, *, store: Store | None = None) -> tuple[str, str] | None:
-    """The (username, password) of the fresh cached token for `key`; None when there is none
-    (absent, past its half-life, or not decodable: the caller fetches, which replaces it).
+class Credentials(Record):
+    """A registry's username and password, and when its token expires (epoch seconds;
+    None: unknown)."""
 
-    The cache-hit path of the credential helper and of `get-login-password --cache`:
-    no botocore, no JSON, nothing the token core would load.
+    __slots__ = ("username", "password", "expires")  # noqa: RUF023 - the repr's order
+    username: str
+    password: str
+    expires: float | None
+
+    def __init__(self, username: str, password: str, expires: float | None) -> None:
+        self._set(username=username, password=password, expires=expires)
+
+    def __repr__(self) -> str:  # never the password
+        return f"Credentials(username={self.username!r}, expires={self.expires!r})"
+
+
+def cached_credentials(
+    options: ClientOptions,
+    registry_ids: Sequence[str],
+    *,
+    public: bool,
+    store: Store | None = None,
+) -> Credentials | None:
+    """The credentials of the fresh cached token for this token call; None when the cache
+    is off or has none (absent, past its half-life, or not decodable: the caller fetches,
+    which replaces it).
+
+    The one cache hit of the credential helper, the kubelet provider and
+    `get-login-password --cache`: no botocore, no JSON, nothing the token core would load.
     """
-    entry = (store or Store()).read(key)
+    if disabled():
+        return None
+    from ecrlogin.identity import cache_key
+
+    entry = (store or Store()).read(cache_key(options, registry_ids, public=public))
     if entry is None or not entry.fresh(time.time()):
         return None
     try:
-        return entry.credentials()
+        username, password = entry.credentials()
     except ValueError:
         return None
+    return Credentials(username, password, entry.expires)
 
 
 def fetch_through(

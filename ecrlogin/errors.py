@@ -9,7 +9,7 @@ branch on `aws` exit codes keep working:
 253   configuration: no credentials, no region, unknown profile, bad file
 254   the service refused the request (after botocore's retries)
 255   anything else: endpoint unreachable, TLS failure, unusable response
-130   interrupted (SIGINT); 143 terminated (SIGTERM)
+130   interrupted (SIGINT); 143 terminated (SIGTERM); 129 hung up (SIGHUP)
 ====  =====================================================================
 
 `translate()` is the single place where botocore's exceptions become ours.
@@ -17,6 +17,15 @@ It imports botocore lazily so the cache-hit path never pays for it.
 """
 
 from __future__ import annotations
+
+# The signals' codes, the exception their handlers raise and the handlers, kept apart so
+# the protocol programs install them on a cache hit without loading this module.
+from ecrlogin.signals import HUNG_UP as HUNG_UP
+from ecrlogin.signals import INTERRUPTED as INTERRUPTED
+from ecrlogin.signals import TERMINATED as TERMINATED
+from ecrlogin.signals import WORDS as _SIGNAL_WORDS
+from ecrlogin.signals import Signalled as Signalled
+from ecrlogin.signals import handle_signals as handle_signals
 
 TYPE_CHECKING = False  # the credential helper quotes with shorten(): keep this import cheap
 if TYPE_CHECKING:
@@ -26,8 +35,6 @@ PARAMETER = 252
 CONFIGURATION = 253
 SERVICE = 254
 GENERAL = 255
-INTERRUPTED = 130
-TERMINATED = 143
 
 # A cause longer than this is cut: a server's HTML page or a megabyte of
 # input must not become a megabyte-long error line.
@@ -175,37 +182,13 @@ class SharedFailure(EcrloginError):
 
 
 class Interrupted(EcrloginError):
-    """The user interrupted the command (exit 130) or it was terminated (143)."""
+    """The user interrupted the command (exit 130), it was terminated (143) or hung up (129)."""
 
     exit_code = INTERRUPTED
 
     def __init__(self, cause: str = "interrupted", *, exit_code: int = INTERRUPTED) -> None:
         self.exit_code = exit_code
         super().__init__(cause)
-
-
-class Signalled(BaseException):
-    """Raised by our SIGINT/SIGTERM handlers, carrying the exit code of the signal.
-
-    A BaseException, so no library's `except Exception` (botocore's, logging's)
-    swallows it mid-fetch, and not a KeyboardInterrupt, so Typer cannot turn a
-    SIGTERM into its own silent exit 130.
-    """
-
-    def __init__(self, exit_code: int = INTERRUPTED) -> None:
-        self.exit_code = exit_code
-        super().__init__(exit_code)
-
-
-def handle_signals() -> None:
-    """Make SIGINT exit 130 and SIGTERM exit 143 through the normal error edge."""
-    import signal
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise Signalled(TERMINATED if signum == signal.SIGTERM else INTERRUPTED)
-
-    signal.signal(signal.SIGINT, interrupt)
-    signal.signal(signal.SIGTERM, interrupt)
 
 
 _CONFIG_FIX = "Run `aws configure`, set AWS_PROFILE, or pass --profile."
@@ -257,7 +240,7 @@ def translate(exc: BaseException) -> EcrloginError:
         return exc
     if isinstance(exc, (KeyboardInterrupt, Signalled)):
         code = exc.exit_code if isinstance(exc, Signalled) else INTERRUPTED
-        return Interrupted("Terminated" if code == TERMINATED else "Interrupted", exit_code=code)
+        return Interrupted(_SIGNAL_WORDS.get(code, "Interrupted"), exit_code=code)
     try:
         translated = _translate_botocore(exc)
     except Exception:  # noqa: BLE001 - the error edge itself must never fail

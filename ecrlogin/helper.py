@@ -17,8 +17,8 @@ and AWS_ECR_CACHE_DIR are read by the cache module, for every program).
 
 A cache hit imports only this module, `hosts`, `config`, `options`,
 `identity` and `cache`: not botocore, Typer, Rich, `json`, `re` or `typing`,
-so it answers in about the time the interpreter takes to start. `run()` is
-this program's one error edge.
+so it answers in about the time the interpreter takes to start. Its error edge
+is the one both protocol programs share (ecrlogin.protocol).
 """
 
 from __future__ import annotations
@@ -27,9 +27,12 @@ import os
 import sys
 import time
 
-from ecrlogin import cache, config, files, identity
+from ecrlogin import cache, config, files, identity, protocol
 from ecrlogin.hosts import SPACE
 from ecrlogin.options import ClientOptions
+from ecrlogin.protocol import Delegated, Failure
+from ecrlogin.protocol import quote as _quote
+from ecrlogin.protocol import say as _say
 
 TYPE_CHECKING = False  # typing itself is too costly to import on the cache-hit path
 if TYPE_CHECKING:
@@ -54,27 +57,8 @@ _EXAMPLE = "123456789012.dkr.ecr.us-west-2.amazonaws.com"
 TIMEOUTS = {"ECRLOGIN_CLI_CONNECT_TIMEOUT": 5.0, "ECRLOGIN_CLI_READ_TIMEOUT": 15.0}
 # The Go helper's setting: `store` / `erase` succeed without storing (see ignore_storage).
 IGNORE_STORAGE = "AWS_ECR_IGNORE_CREDS_STORAGE"
-
-
-class Delegated:
-    """The fallback store's answer, passed on unchanged: its stdout and its exit code."""
-
-    __slots__ = ("exit_code", "stdout")
-
-    def __init__(self, stdout: bytes, exit_code: int) -> None:
-        self.stdout = stdout
-        self.exit_code = exit_code
-
-
-class Failure(Exception):
-    """A protocol failure: `reply` goes to stdout (None: nothing), `detail` is the one line
-    on stderr."""
-
-    def __init__(self, reply: str | None, detail: str, exit_code: int = 1) -> None:
-        super().__init__(detail)
-        self.reply = reply
-        self.detail = detail
-        self.exit_code = exit_code
+# Every failure is also the protocol's message on stdout, which the client shows.
+_PROGRAM = protocol.Program(PROGRAM, "the client", replies=True)
 
 
 def main() -> None:
@@ -84,71 +68,8 @@ def main() -> None:
 
 
 def run(args: list[str], stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:
-    """Perform one protocol action; returns the exit status. The program's one error edge."""
-    if os.environ.get("ECRLOGIN_DEBUG", "") not in ("", "0"):
-        from ecrlogin import logs
-
-        logs.enable_debug()
-    source = stdin if stdin is not None else _std_stream(sys.stdin)
-    sink = stdout if stdout is not None else _std_stream(sys.stdout)
-    warnings: list[CacheWarning] = []
-    try:
-        reply = _dispatch(args, source, warnings)
-    except BaseException as exc:  # the edge: a reply and a line, never a traceback
-        _report(warnings)
-        failure = _failure(exc)
-        if failure is None:
-            raise
-        if failure.reply is not None:
-            write_answer(sink, failure.reply + "\n")
-        _say("error", failure.detail)
-        return failure.exit_code
-    _report(warnings)
-    if isinstance(reply, Delegated):
-        problem, status = _write_bytes(sink, reply.stdout), reply.exit_code
-    else:
-        problem, status = write_answer(sink, reply), 0
-    if problem:
-        # The client reads the answer from stdout: without it, the call failed.
-        _say("error", f"Could not write the answer to stdout ({problem}); the client got nothing.")
-        return 1
-    return status
-
-
-def _failure(exc: BaseException) -> Failure | None:
-    """How `exc` ends the protocol action: the one mapping (None: not ours to handle)."""
-    if isinstance(exc, Failure):
-        return exc
-    if isinstance(exc, KeyboardInterrupt):
-        return Failure(None, "Interrupted.", 130)
-    from ecrlogin import errors
-
-    if isinstance(exc, errors.Signalled):
-        # SIGINT/SIGTERM while fetching (see fetch_token): 130/143 and one line, like the CLI.
-        return Failure(None, errors.translate(exc).message, exc.exit_code)
-    if isinstance(exc, errors.EcrloginError):
-        exit_code = exc.exit_code if isinstance(exc, errors.Interrupted) else 1
-        return Failure(exc.message, exc.message, exit_code)
-    if not isinstance(exc, Exception):
-        return None
-    if "logging" in sys.modules:
-        import logging
-
-        logging.getLogger("ecrlogin").debug("Unexpected error", exc_info=exc)
-    detail = (
-        f"Unexpected {type(exc).__name__} in {PROGRAM}. "
-        "Re-run with ECRLOGIN_DEBUG=1 for details, and report it."
-    )
-    return Failure(detail, detail)
-
-
-def _report(warnings: list[CacheWarning]) -> None:
-    """Tell a person what the token cache met, each warning once."""
-    if warnings:
-        from ecrlogin import render
-
-        for warning in dict.fromkeys(warnings):
-            _say("warning", render.cache_warning(warning))
+    """Perform one protocol action; returns the exit status (the edge: ecrlogin.protocol)."""
+    return protocol.run(_PROGRAM, _dispatch, args, stdin, stdout)
 
 
 def _dispatch(
@@ -179,62 +100,13 @@ def _dispatch(
     raise Failure(f"{shown}. {usage}", f"{shown}. {usage}")
 
 
-def _std_stream(stream: object) -> BinaryIO | None:
-    return getattr(stream, "buffer", None)
-
-
-def write_answer(sink: BinaryIO | None, text: str) -> str:
-    """Write `text` to the client (the helper's, or kubelet's for the provider); "" when done,
-    else why it could not be."""
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "the answer is not valid UTF-8"
-    return _write_bytes(sink, data)
-
-
-def _write_bytes(sink: BinaryIO | None, data: bytes) -> str:
-    """Write `data` to the client; "" when done, else why it could not be."""
-    if not data:
-        return ""
-    if sink is None:
-        return "stdout is closed"
-    try:
-        sink.write(data)
-        sink.flush()
-    except BrokenPipeError:
-        files.silence(sink)
-        return "the client closed the pipe"
-    except (OSError, ValueError) as exc:
-        files.silence(sink)
-        return (exc.strerror if isinstance(exc, OSError) else None) or "stdout is closed"
-    return ""
-
-
-def _say(level: str, message: str) -> None:
-    """One line on stderr, in the CLI's own format (Rich only on a terminal)."""
-    from ecrlogin import ui  # only when there is something to say
-
-    ui.say(level, message)
-
-
-def _quote(text: str) -> str:
-    from ecrlogin.errors import shorten  # only when there is something to say
-
-    return shorten(text)
-
-
 def _read(source: BinaryIO | None) -> bytes:
-    if source is None:
-        return b""
-    data = source.read(MAX_INPUT + 1)
-    if len(data) > MAX_INPUT:
-        raise Failure(
-            NOT_FOUND,
-            f"The input on stdin is longer than {MAX_INPUT // 1024} KiB, so it is not a server "
-            f"URL; {PROGRAM} get reads one registry host, e.g. {_EXAMPLE}.",
-        )
-    return data
+    too_long = Failure(
+        NOT_FOUND,
+        f"The input on stdin is longer than {MAX_INPUT // 1024} KiB, so it is not a server "
+        f"URL; {PROGRAM} get reads one registry host, e.g. {_EXAMPLE}.",
+    )
+    return protocol.read(source, MAX_INPUT, too_long)
 
 
 def _read_server_url(source: BinaryIO | None) -> str:
@@ -333,20 +205,32 @@ def _get(source: BinaryIO | None, warnings: list[CacheWarning]) -> str | Delegat
         fallback = _fallback(warnings)
         if fallback is not None:
             return _delegate(fallback, "get", data)
-        detail = _not_found_detail(server_url)
-        if detail is not None:
-            raise Failure(NOT_FOUND, detail)
-        # A host that is simply not ours: what docker's own helpers answer (ErrCredentialsNotFound
-        # on stdout, exit 1, no stderr), so docker/cli goes on without credentials. docker asks
-        # its credsStore this before every Docker Hub pull: a line for it would be noise.
-        return Delegated(f"{NOT_FOUND}\n".encode(), 1)
-    use_cache = not cache.disabled()
-    if use_cache:
-        hit = cache.fresh_credentials(cache_key(target))
-        if hit is not None:
-            return _credentials_reply(server_url, *hit)
-    token = fetch_token(target, warnings, use_cache=use_cache)
-    return _credentials_reply(server_url, token.username, token.password)
+        # A host that is simply not ours gets what docker's own helpers answer
+        # (ErrCredentialsNotFound on stdout, exit 1) and no line: docker asks its credsStore
+        # this before every Docker Hub pull, and goes on without credentials.
+        raise Failure(NOT_FOUND, _not_found_detail(server_url))
+    found = credentials(target, warnings)
+    return _credentials_reply(server_url, found.username, found.password)
+
+
+def credentials(
+    target: Target, warnings: list[CacheWarning], role: Role | None = None
+) -> cache.Credentials:
+    """`target`'s credentials (as the workload's `role`, if given): from the token cache
+    while fresh, else from AWS. The one way both protocol programs get them."""
+    options, ids = _options(target, role), _registry_ids(target)
+    hit = cache.cached_credentials(options, ids, public=target.registry.public)
+    if hit is not None:
+        if "logging" in sys.modules:  # the debug log is on
+            import logging
+
+            logging.getLogger("ecrlogin.helper").debug(
+                "Answering %s from the token cache", target.host
+            )
+        return hit
+    token = fetch_token(target, warnings, use_cache=not cache.disabled(), role=role)
+    expires = token.expires_at.timestamp() if token.expires_at is not None else None
+    return cache.Credentials(token.username, token.password, expires)
 
 
 def fetch_token(
@@ -358,11 +242,7 @@ def fetch_token(
 ) -> AuthToken:
     """The cache-miss path: the token core, which takes the lock and calls the API once
     (as the workload's `role`, if given), under the helper's short timeouts."""
-    from ecrlogin import core, errors
-
-    # Only here, where the wait can be long: a SIGTERM then unwinds (temporary
-    # files removed, 143) instead of killing the process mid-write.
-    errors.handle_signals()
+    from ecrlogin import core
 
     connect_timeout, read_timeout = (_timeout(name) for name in TIMEOUTS)
     options = _options(target, role).replace(

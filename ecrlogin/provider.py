@@ -10,7 +10,8 @@ core. With a service-account token (KEP-4412) the token is fetched as the
 workload's role, assumed with STS AssumeRoleWithWebIdentity.
 
 A failure is exit 1, nothing on stdout, and one line on stderr (kubelet logs
-it) naming the cause and the fix; `run()` is this program's one error edge.
+it) naming the cause and the fix, through the error edge both protocol
+programs share (ecrlogin.protocol).
 A cache hit imports no botocore, Typer or Rich: it is the credential helper's
 lean path (`ecrlogin.helper`), plus `json` for the request.
 """
@@ -22,7 +23,8 @@ import os
 import sys
 import time
 
-from ecrlogin import cache, config, files, helper
+from ecrlogin import config, files, helper, protocol
+from ecrlogin.protocol import Failure, quote
 from ecrlogin.record import Record
 
 TYPE_CHECKING = False  # typing itself is too costly to import on the cache-hit path
@@ -46,19 +48,14 @@ _EXAMPLE = (
     f'{{"apiVersion": "{GROUP}/v1", "kind": "{REQUEST_KIND}", '
     '"image": "123456789012.dkr.ecr.us-west-2.amazonaws.com/app:1.0"}'
 )
+# A request's value (an image name is long) is quoted this far in a line, quotes included.
+QUOTED = 62
+# kubelet reads a response on stdout, never a failure's reply.
+_PROGRAM = protocol.Program(PROGRAM, "kubelet", replies=False)
 _USAGE = (
     f"Usage: {PROGRAM} [--version]. kubelet runs it with a {REQUEST_KIND} on stdin; "
     "see the Kubernetes guide (docs/kubernetes.md) for the CredentialProviderConfig."
 )
-
-
-class Failure(Exception):
-    """A request this provider cannot answer: `detail` is the one line on stderr."""
-
-    def __init__(self, detail: str, exit_code: int = 1) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.exit_code = exit_code
 
 
 class Request(Record):
@@ -78,10 +75,6 @@ class Request(Record):
         return f"Request(api_version={self.api_version!r}, image={self.image!r}, role={role!r})"
 
 
-# Secrets from the request, masked in every line this program writes on stderr.
-_secrets: list[str] = []
-
-
 def main() -> None:
     """Entry point of the `ecrlogin-credential-provider` console script."""
     files.reserve_standard_streams()
@@ -89,70 +82,8 @@ def main() -> None:
 
 
 def run(args: list[str], stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:
-    """Answer one request; returns the exit status. The program's one error edge."""
-    if os.environ.get("ECRLOGIN_DEBUG", "") not in ("", "0"):
-        from ecrlogin import logs
-
-        logs.enable_debug()
-    source = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
-    sink = stdout if stdout is not None else getattr(sys.stdout, "buffer", None)
-    warnings: list[CacheWarning] = []
-    try:
-        reply = _dispatch(args, source, warnings)
-    except KeyboardInterrupt:
-        _report(warnings)
-        _say("Interrupted.")
-        return 130
-    except Exception as exc:  # noqa: BLE001 - the edge: one line on stderr, never a traceback
-        _report(warnings)
-        detail, exit_code = _describe(exc)
-        _say(detail)
-        return exit_code
-    except BaseException as exc:
-        from ecrlogin import errors
-
-        if not isinstance(exc, errors.Signalled):
-            raise
-        # SIGINT/SIGTERM while fetching: 130/143 and one line, like the CLI and the helper.
-        _say(errors.translate(exc).message)
-        return exc.exit_code
-    _report(warnings)
-    problem = helper.write_answer(sink, reply)
-    if problem:
-        # kubelet reads the answer from stdout: without it, the pull has no credentials.
-        _say(f"Could not write the answer to stdout ({problem}); kubelet got nothing.")
-        return 1
-    return 0
-
-
-def _report(warnings: list[CacheWarning]) -> None:
-    """Tell a person (kubelet's log) what the token cache met, each warning once."""
-    if warnings:
-        from ecrlogin import render
-
-        for warning in dict.fromkeys(warnings):
-            _say(render.cache_warning(warning), "warning")
-
-
-def _describe(exc: Exception) -> tuple[str, int]:
-    """The stderr line and exit status for a failure."""
-    if isinstance(exc, Failure):
-        return exc.detail, exc.exit_code
-    if isinstance(exc, helper.Failure):  # the helper's timeout settings, shared with it
-        return exc.detail, 1
-    from ecrlogin import errors
-
-    if isinstance(exc, errors.EcrloginError):  # the core, the config: already translated
-        return exc.message, 1
-    if "logging" in sys.modules:
-        import logging
-
-        logging.getLogger("ecrlogin").debug("Unexpected error", exc_info=exc)
-    return (
-        f"Unexpected {type(exc).__name__} in {PROGRAM}. "
-        "Re-run with ECRLOGIN_DEBUG=1 for details, and report it.",
-        1,
-    )
+    """Answer one request; returns the exit status (the edge: ecrlogin.protocol)."""
+    return protocol.run(_PROGRAM, _dispatch, args, stdin, stdout)
 
 
 def _dispatch(args: list[str], source: BinaryIO | None, warnings: list[CacheWarning]) -> str:
@@ -163,24 +94,8 @@ def _dispatch(args: list[str], source: BinaryIO | None, warnings: list[CacheWarn
     if args in (["--help"], ["-h"]):
         return _USAGE + "\n"
     if args:
-        raise Failure(f"Unexpected arguments {_quote(' '.join(args))}. {_USAGE}")
+        raise Failure(None, f"Unexpected arguments {quote(' '.join(args), QUOTED)}. {_USAGE}")
     return respond(parse_request(_read(source)), warnings)
-
-
-def _mask(text: str) -> str:
-    if not _secrets:  # the usual request has none: the redactor's module stays unloaded
-        return text
-    from ecrlogin import logs
-
-    logs.register_secrets(_secrets)
-    return logs.redact(text)
-
-
-def _say(message: str, level: str = "error") -> None:
-    """One line on stderr, every secret of the request masked."""
-    from ecrlogin import ui
-
-    ui.say(level, _mask(message))
 
 
 def _debug(message: str) -> None:
@@ -190,22 +105,13 @@ def _debug(message: str) -> None:
         logging.getLogger("ecrlogin.provider").debug("%s", message)
 
 
-def _quote(text: str, limit: int = 60) -> str:
-    text = _mask(text)  # before cutting: a cut secret no longer matches its value
-    shown = text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
-    if len(shown) > limit:
-        shown = shown[: limit - 3] + "..."
-    return f"'{shown}'"
-
-
 def _read(source: BinaryIO | None) -> bytes:
-    data = source.read(MAX_INPUT + 1) if source is not None else b""
-    if len(data) > MAX_INPUT:
-        raise Failure(
-            f"The request on stdin is longer than {MAX_INPUT // 1024} KiB, so it is not a "
-            f"{REQUEST_KIND}; {PROGRAM} reads one from kubelet, e.g. {_EXAMPLE}."
-        )
-    return data
+    too_long = Failure(
+        None,
+        f"The request on stdin is longer than {MAX_INPUT // 1024} KiB, so it is not a "
+        f"{REQUEST_KIND}; {PROGRAM} reads one from kubelet, e.g. {_EXAMPLE}.",
+    )
+    return protocol.read(source, MAX_INPUT, too_long)
 
 
 def parse_request(data: bytes) -> Request:
@@ -218,34 +124,39 @@ def parse_request(data: bytes) -> Request:
         else:
             cause = "empty" if not data.strip() else f"not JSON ({str(exc).partition(':')[0]})"
         raise Failure(
+            None,
             f"The request on stdin is {cause}; {PROGRAM} reads a {REQUEST_KIND} from kubelet, "
-            f"e.g. {_EXAMPLE}."
+            f"e.g. {_EXAMPLE}.",
         ) from None
     if not isinstance(document, dict):
         raise Failure(
+            None,
             f"The request on stdin is JSON but not an object; {PROGRAM} reads a {REQUEST_KIND} "
-            f"object, e.g. {_EXAMPLE}."
+            f"object, e.g. {_EXAMPLE}.",
         )
     api_version = document.get("apiVersion")
     if api_version not in API_VERSIONS:
-        shown = "missing" if api_version is None else _quote(str(api_version))
+        shown = "missing" if api_version is None else quote(str(api_version), QUOTED)
         raise Failure(
+            None,
             f"The request's apiVersion is {shown}, not one this provider speaks; set the "
             f"provider's apiVersion in the CredentialProviderConfig to {API_VERSIONS[0]} "
-            f"(or {API_VERSIONS[1]}, {API_VERSIONS[2]})."
+            f"(or {API_VERSIONS[1]}, {API_VERSIONS[2]}).",
         )
     kind = document.get("kind")
     if kind != REQUEST_KIND:
-        shown = "missing" if kind is None else _quote(str(kind))
+        shown = "missing" if kind is None else quote(str(kind), QUOTED)
         raise Failure(
+            None,
             f"The request's kind is {shown}, not {REQUEST_KIND}; {PROGRAM} answers only "
-            f"kubelet's {REQUEST_KIND}, e.g. {_EXAMPLE}."
+            f"kubelet's {REQUEST_KIND}, e.g. {_EXAMPLE}.",
         )
     image = document.get("image")
     if not isinstance(image, str) or not image.strip():
         raise Failure(
+            None,
             f"The request's image is {'empty' if not image else 'not a string'}; kubelet "
-            "sends the image it pulls, e.g. 123456789012.dkr.ecr.us-west-2.amazonaws.com/app:1.0."
+            "sends the image it pulls, e.g. 123456789012.dkr.ecr.us-west-2.amazonaws.com/app:1.0.",
         )
     token = _service_account_token(document)
     arn = _role_arn(document, token)
@@ -258,14 +169,11 @@ def _service_account_token(document: dict[str, Any]) -> str | None:
         return None
     if not isinstance(token, str) or not token.isprintable() or token != token.strip():
         raise Failure(
+            None,
             "The request's serviceAccountToken is not a token; check the provider's "
-            "tokenAttributes in the CredentialProviderConfig."
+            "tokenAttributes in the CredentialProviderConfig.",
         )
-    _secrets.append(token)
-    if "ecrlogin.logs" in sys.modules:  # debug logging is on: mask it there too
-        from ecrlogin import logs
-
-        logs.register_secret(token)
+    protocol.keep_secret(token)
     return token
 
 
@@ -276,8 +184,9 @@ def _role_arn(document: dict[str, Any], token: str | None) -> str | None:
         isinstance(value, str) for value in annotations.values()
     ):
         raise Failure(
+            None,
             "The request's serviceAccountAnnotations is not a map of strings; check the "
-            "provider's tokenAttributes in the CredentialProviderConfig."
+            "provider's tokenAttributes in the CredentialProviderConfig.",
         )
     annotated = annotations.get(ROLE_ANNOTATION)
     arn = annotated if annotated is not None else os.environ.get(ROLE_VARIABLE)
@@ -286,22 +195,25 @@ def _role_arn(document: dict[str, Any], token: str | None) -> str | None:
     if token is None:
         if annotated:
             raise Failure(
+                None,
                 f"The request names a role in {where} but carries no service account token "
                 "to assume it with; add tokenAttributes with serviceAccountTokenAudience "
-                "to the provider in the CredentialProviderConfig."
+                "to the provider in the CredentialProviderConfig.",
             )
         return None  # no workload token: the node's own AWS identity, as the reference does
     if not arn:
         raise Failure(
+            None,
             "The request carries a service account token but names no role to assume: the "
             f"service account has no {ROLE_ANNOTATION} annotation and {ROLE_VARIABLE} is not "
             "set; annotate the service account with the role's ARN, or set "
-            f"{ROLE_VARIABLE} in the provider's env."
+            f"{ROLE_VARIABLE} in the provider's env.",
         )
     if not _is_role_arn(arn):
         raise Failure(
-            f"{_quote(arn)} in {where} is not an IAM role ARN; write it as "
-            "arn:aws:iam::123456789012:role/NAME."
+            None,
+            f"{quote(arn, QUOTED)} in {where} is not an IAM role ARN; write it as "
+            "arn:aws:iam::123456789012:role/NAME.",
         )
     return arn
 
@@ -339,24 +251,10 @@ def respond(request: Request, warnings: list[CacheWarning]) -> str:
     """The CredentialProviderResponse for a validated request, as JSON text; what a person
     should read about the cache goes to `warnings`."""
     target = _resolve(request.image, warnings)
-    use_cache = not cache.disabled()
-    if use_cache:
-        key = helper.cache_key(target, request.role)
-        entry = cache.Store().read(key)
-        now = time.time()
-        if entry is not None and entry.fresh(now):
-            try:
-                username, password = entry.credentials()
-            except ValueError:
-                pass  # an unusable token: fetch a new one below, which replaces it
-            else:
-                _debug(f"Answering {target.host} from the token cache")
-                return _response(request, username, password, entry.expires, now)
     if request.role:
-        _debug(f"Fetching the token for {target.host} as {request.role[0]}")
-    token = helper.fetch_token(target, warnings, use_cache=use_cache, role=request.role)
-    expires = token.expires_at.timestamp() if token.expires_at is not None else None
-    return _response(request, token.username, token.password, expires, time.time())
+        _debug(f"Getting the token for {target.host} as {request.role[0]}")
+    found = helper.credentials(target, warnings, request.role)
+    return _response(request, found.username, found.password, found.expires, time.time())
 
 
 def _resolve(image: str, warnings: list[CacheWarning]) -> Target:
@@ -368,13 +266,15 @@ def _resolve(image: str, warnings: list[CacheWarning]) -> Target:
     host = server_host(image)
     if host is None:
         raise Failure(
-            f"The image {_quote(image)} does not start with a registry host name; kubelet "
-            "sends images such as 123456789012.dkr.ecr.us-west-2.amazonaws.com/app:1.0."
+            None,
+            f"The image {quote(image, QUOTED)} does not start with a registry host name; kubelet "
+            "sends images such as 123456789012.dkr.ecr.us-west-2.amazonaws.com/app:1.0.",
         )
     raise Failure(
+        None,
         f"{host} is not an Amazon ECR registry, and {config.config_file()} maps no account and "
         f"region to it; remove it from the provider's matchImages, or add "
-        f'[registries."{host}"] with account and region there.'
+        f'[registries."{host}"] with account and region there.',
     )
 
 

@@ -1,14 +1,14 @@
 """`get-login-password` (ECR and ECR Public): the pipeline's command, kept lean.
 
 On a cache hit it answers as the credential helper does, from the cache
-alone (cache.fresh_credentials): the token core and botocore load only on a miss.
+alone (cache.cached_credentials): the token core and botocore load only on a miss.
 """
 
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ecrlogin import cache, identity, render, ui
+from ecrlogin import cache, render, ui
 from ecrlogin.commands.common import GlobalOptions, aws_command, emit, report
 from ecrlogin.hosts import is_account
 
@@ -67,10 +67,10 @@ def _password(
     # --debug takes the core's path, which registers the password with the redactor; so do
     # the runner's masks and outputs, which need the registry a cache hit here does not know.
     lean = not opts.debug and not github_output and not mask
-    if lean and opts.cache and all(map(is_account, ids)) and not cache.disabled():
-        hit = cache.fresh_credentials(identity.cache_key(opts.aws, ids, public=public))
+    if lean and opts.cache and all(map(is_account, ids)):
+        hit = cache.cached_credentials(opts.aws, ids, public=public)
         if hit is not None:
-            emit(render.password_line(hit[1]))
+            emit(render.password_line(hit.password))
             return
     from ecrlogin import core
 

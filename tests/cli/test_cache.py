@@ -16,7 +16,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from ecrlogin import helper, identity, render
-from ecrlogin.cache import Entry, ServedStale, Store, Unwritable, fetch_through
+from ecrlogin.cache import Credentials, Entry, ServedStale, Store, Unwritable, fetch_through
 from ecrlogin.config import Config, RegistryConfig, resolve
 from ecrlogin.errors import Interrupted, ServiceError
 from ecrlogin.options import ClientOptions
@@ -538,6 +538,12 @@ def test_the_helper_computes_the_cores_key_without_botocore(
     assert helper._options(target) == options
     # ...and derives the key the one way the core does.
     assert helper.cache_key(target) == identity.cache_key(options, ids, public=public)
+
+
+def test_cached_credentials_never_show_the_password_in_their_repr() -> None:
+    found = Credentials("AWS", "s3cret-password", 1.5)
+    assert (found.username, found.password, found.expires) == ("AWS", "s3cret-password", 1.5)
+    assert "s3cret-password" not in repr(found)
 
 
 # --- the CLI: --cache, ECRLOGIN_NO_CACHE, cache list / clear --------------------------------

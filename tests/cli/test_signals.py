@@ -148,7 +148,10 @@ def test_main_reports_a_signal_before_any_command_runs(
 
 
 def test_handle_signals_makes_sigterm_raise_signalled_with_143() -> None:
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    handled = [signal.SIGINT, signal.SIGTERM]
+    if hasattr(signal, "SIGHUP"):  # not on Windows
+        handled.append(signal.SIGHUP)
+    previous = {sig: signal.getsignal(sig) for sig in handled}
     try:
         errors.handle_signals()
         with pytest.raises(errors.Signalled) as raised:
@@ -157,6 +160,11 @@ def test_handle_signals_makes_sigterm_raise_signalled_with_143() -> None:
         with pytest.raises(errors.Signalled) as raised:
             signal.raise_signal(signal.SIGINT)
         assert raised.value.exit_code == 130
+        if hasattr(signal, "SIGHUP"):
+            with pytest.raises(errors.Signalled) as raised:
+                signal.raise_signal(signal.SIGHUP)
+            assert raised.value.exit_code == 129
+            assert errors.translate(raised.value).message == "Hangup"
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -18,6 +18,7 @@ OUTER = {
     "ecrlogin.cli",
     "ecrlogin.helper",
     "ecrlogin.provider",
+    "ecrlogin.protocol",  # the two protocol programs' one edge: it writes their lines
     "ecrlogin.ui",
 }
 PRESENTATION = ("ecrlogin.ui", "typer", "rich", "click")
