@@ -15,10 +15,12 @@ dropping the credentials (unless AWS_ECR_IGNORE_CREDS_STORAGE=true asks for
 amazon-ecr-credential-helper's "pretend it succeeded"; its AWS_ECR_DISABLE_CACHE
 and AWS_ECR_CACHE_DIR are read by the cache module, for every program).
 
-A cache hit imports only this module, `hosts`, `config`, `options`,
-`identity` and `cache`: not botocore, Typer, Rich, `json`, `re` or `typing`,
-so it answers in about the time the interpreter takes to start. Its error edge
-is the one both protocol programs share (ecrlogin.protocol).
+Its credentials come from ecrlogin.credentials, as the kubelet plugin's do. A
+cache hit imports only ecrlogin's own lean modules (this one, `protocol`,
+`credentials`, `hosts`, `config`, `options`, `identity`, `cache`): not
+botocore, Typer, Rich, `json`, `re` or `typing`, so it answers in about the
+time the interpreter takes to start. Its error edge is the one both protocol
+programs share (ecrlogin.protocol).
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ import os
 import sys
 import time
 
-from ecrlogin import cache, config, files, identity, protocol
+from ecrlogin import cache, config, files, protocol
+from ecrlogin.credentials import cache_key, credentials, settings
+from ecrlogin.credentials import timeout as _timeout
 from ecrlogin.hosts import SPACE
-from ecrlogin.options import ClientOptions
 from ecrlogin.protocol import Delegated, Failure
 from ecrlogin.protocol import quote as _quote
 from ecrlogin.protocol import say as _say
@@ -40,10 +43,6 @@ if TYPE_CHECKING:
 
     from ecrlogin.cache import CacheWarning
     from ecrlogin.config import Target
-    from ecrlogin.token import AuthToken
-
-    # A workload's role: (role ARN, the service-account token to assume it with).
-    Role = tuple[str, str]
 
 PROGRAM = "docker-credential-ecrlogin"
 NOT_FOUND = "credentials not found in native keychain"
@@ -51,10 +50,6 @@ ACTIONS = ("get", "list", "store", "erase", "version")
 # A server URL is at most a few hundred bytes; `store` gets a small JSON object.
 MAX_INPUT = 64 * 1024
 _EXAMPLE = "123456789012.dkr.ecr.us-west-2.amazonaws.com"
-# A client waits on the helper before every pull and push: a hung endpoint must
-# not hold it for botocore's 60 s per attempt. The CLI's environment variables
-# for --cli-connect-timeout / --cli-read-timeout override these.
-TIMEOUTS = {"ECRLOGIN_CLI_CONNECT_TIMEOUT": 5.0, "ECRLOGIN_CLI_READ_TIMEOUT": 15.0}
 # The Go helper's setting: `store` / `erase` succeed without storing (see ignore_storage).
 IGNORE_STORAGE = "AWS_ECR_IGNORE_CREDS_STORAGE"
 # Every failure is also the protocol's message on stdout, which the client shows.
@@ -142,61 +137,6 @@ def _fallback(warnings: list[CacheWarning]) -> tuple[str, str] | None:
     return config.fallback_store(settings(warnings))
 
 
-def settings(warnings: list[CacheWarning]) -> config.Config:
-    """The configuration, parsed once per content: later calls read the cache's memo of it,
-    because importing `tomllib` alone costs more than a whole cache-hit answer."""
-    name = config.config_file()
-    data = config.read_bytes(name)
-    if data is None:
-        return config.Config()
-    if cache.disabled():
-        settings = config.parse(data, name)
-        warnings.extend(config.public_mappings(settings))
-        return settings
-    from ecrlogin import __version__
-
-    store = cache.Store()
-    digest = identity.digest(b"config", __version__.encode(), name.encode(), data)
-    memo = store.read_memo(digest)
-    if memo is not None:
-        try:
-            settings = config.Config.loads(memo, name)
-        except ValueError:
-            pass  # not what dumps() wrote: parse the file again and replace it
-        else:
-            warnings.extend(config.public_mappings(settings))
-            return settings
-    settings = config.parse(data, name)  # a bad file raises and is never memoized
-    store.write_memo(digest, settings.dumps())
-    warnings.extend(store.warnings)
-    warnings.extend(config.public_mappings(settings))
-    return settings
-
-
-def _registry_ids(target: Target) -> tuple[str, ...]:
-    registry = target.registry
-    return () if registry.public or not registry.account else (registry.account,)
-
-
-def _options(target: Target, role: Role | None = None) -> ClientOptions:
-    """The options of the token call that serves `target` (timeouts aside: see fetch_token),
-    as the workload's role if one is given."""
-    registry = target.registry
-    options = ClientOptions().aimed_at(
-        registry.region, target.profile, fips=registry.fips, dualstack=registry.dualstack
-    )
-    if role is None:
-        return options
-    return options.replace(role_arn=role[0], web_identity_token=role[1])
-
-
-def cache_key(target: Target, role: Role | None = None) -> str:
-    """The key the token core uses for the same call, computed without botocore."""
-    return identity.cache_key(
-        _options(target, role), _registry_ids(target), public=target.registry.public
-    )
-
-
 def _get(source: BinaryIO | None, warnings: list[CacheWarning]) -> str | Delegated:
     data = _read(source)
     server_url = _server_url(data)
@@ -211,68 +151,6 @@ def _get(source: BinaryIO | None, warnings: list[CacheWarning]) -> str | Delegat
         raise Failure(NOT_FOUND, _not_found_detail(server_url))
     found = credentials(target, warnings)
     return _credentials_reply(server_url, found.username, found.password)
-
-
-def credentials(
-    target: Target, warnings: list[CacheWarning], role: Role | None = None
-) -> cache.Credentials:
-    """`target`'s credentials (as the workload's `role`, if given): from the token cache
-    while fresh, else from AWS. The one way both protocol programs get them."""
-    options, ids = _options(target, role), _registry_ids(target)
-    hit = cache.cached_credentials(options, ids, public=target.registry.public)
-    if hit is not None:
-        if "logging" in sys.modules:  # the debug log is on
-            import logging
-
-            logging.getLogger("ecrlogin.helper").debug(
-                "Answering %s from the token cache", target.host
-            )
-        return hit
-    token = fetch_token(target, warnings, use_cache=not cache.disabled(), role=role)
-    expires = token.expires_at.timestamp() if token.expires_at is not None else None
-    return cache.Credentials(token.username, token.password, expires)
-
-
-def fetch_token(
-    target: Target,
-    warnings: list[CacheWarning],
-    *,
-    use_cache: bool,
-    role: Role | None = None,
-) -> AuthToken:
-    """The cache-miss path: the token core, which takes the lock and calls the API once
-    (as the workload's `role`, if given), under the helper's short timeouts."""
-    from ecrlogin import core
-
-    connect_timeout, read_timeout = (_timeout(name) for name in TIMEOUTS)
-    options = _options(target, role).replace(
-        connect_timeout=connect_timeout, read_timeout=read_timeout
-    )
-    answer = core.fetch(
-        options, _registry_ids(target), public=target.registry.public, use_cache=use_cache
-    )
-    warnings.extend(answer.warnings)
-    return answer.tokens[0]
-
-
-def _timeout(name: str) -> float:
-    """Seconds from the environment variable `name`, else the helper's default."""
-    from ecrlogin.options import valid_timeout
-
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return TIMEOUTS[name]
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if not valid_timeout(seconds):
-        detail = (
-            f"{name}={_quote(text)} is not a number of seconds from 0 (no limit) to 1e9; "
-            "set e.g. 10, or unset it."
-        )
-        raise Failure(detail, detail)
-    return seconds
 
 
 def _not_found_detail(server_url: str) -> str | None:

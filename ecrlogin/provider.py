@@ -23,7 +23,7 @@ import os
 import sys
 import time
 
-from ecrlogin import config, files, helper, protocol
+from ecrlogin import config, credentials, files, protocol
 from ecrlogin.protocol import Failure, quote
 from ecrlogin.record import Record
 
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from ecrlogin.cache import CacheWarning
     from ecrlogin.config import Target
-    from ecrlogin.helper import Role
+    from ecrlogin.credentials import Role
 
 PROGRAM = "ecrlogin-credential-provider"
 GROUP = "credentialprovider.kubelet.k8s.io"
@@ -253,12 +253,12 @@ def respond(request: Request, warnings: list[CacheWarning]) -> str:
     target = _resolve(request.image, warnings)
     if request.role:
         _debug(f"Getting the token for {target.host} as {request.role[0]}")
-    found = helper.credentials(target, warnings, request.role)
+    found = credentials.credentials(target, warnings, request.role)
     return _response(request, found.username, found.password, found.expires, time.time())
 
 
 def _resolve(image: str, warnings: list[CacheWarning]) -> Target:
-    target = config.resolve(image, helper.settings(warnings))
+    target = config.resolve(image, credentials.settings(warnings))
     if target is not None:
         return target
     from ecrlogin.hosts import server_host

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from ecrlogin import helper, identity, render
+from ecrlogin import credentials, identity, render
 from ecrlogin.cache import Credentials, Entry, ServedStale, Store, Unwritable, fetch_through
 from ecrlogin.config import Config, RegistryConfig, resolve
 from ecrlogin.errors import Interrupted, ServiceError
@@ -535,9 +535,9 @@ def test_the_helper_computes_the_cores_key_without_botocore(
     target = resolve(host, SETTINGS)
     assert target is not None
     # The helper aims the same options at the host as a cache miss would call with...
-    assert helper._options(target) == options
+    assert credentials.options_for(target) == options
     # ...and derives the key the one way the core does.
-    assert helper.cache_key(target) == identity.cache_key(options, ids, public=public)
+    assert credentials.cache_key(target) == identity.cache_key(options, ids, public=public)
 
 
 def test_cached_credentials_never_show_the_password_in_their_repr() -> None:

@@ -19,8 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecrlogin import helper as helper_module
-from ecrlogin import identity
+from ecrlogin import credentials, identity
 from ecrlogin.config import Config, resolve
 from ecrlogin.options import ClientOptions
 from ecrlogin.provider import cache_seconds, go_duration
@@ -381,7 +380,7 @@ def test_the_cache_key_holds_the_role_and_the_service_account() -> None:
     assert target is not None
 
     def key(role: str | None, token: str | None) -> str:
-        return helper_module.cache_key(target, None if role is None else (role, token or ""))
+        return credentials.cache_key(target, None if role is None else (role, token or ""))
 
     node = key(None, None)
     a = key(ROLE_A, sa_token("app"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecrlogin import helper as helper_module
+from ecrlogin import credentials
 from tests.support import faultserver as fs
 from tests.support.env import ACCOUNT
 from tests.support.faultserver import FAULT_PASSWORD, FaultServer
@@ -21,7 +21,7 @@ HOST = f"{ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com"
 
 def test_the_helper_defaults_bound_a_hung_endpoint() -> None:
     # Docker waits on the helper before every pull: well under botocore's 60 s per attempt.
-    assert helper_module.TIMEOUTS == {
+    assert credentials.TIMEOUTS == {
         "ECRLOGIN_CLI_CONNECT_TIMEOUT": 5.0,
         "ECRLOGIN_CLI_READ_TIMEOUT": 15.0,
     }
