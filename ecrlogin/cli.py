@@ -133,14 +133,16 @@ class ApiOperation(AwsCommand):
 
 
 def _unabbreviated(arg: str, names: list[str]) -> str:
-    """`arg` with its option name written out when it abbreviates exactly one of `names`."""
-    if arg == "--" or not arg.startswith("--"):
-        return arg
+    """`arg` with its option name written out when it abbreviates exactly one of `names`.
+
+    An ambiguous one is left as it is, for click to refuse (252, "No such option").
+    """
     name, equals, value = arg.partition("=")
-    if name in names:
+    try:
+        full = awsargs.unique_prefix(name, names)
+    except awsargs.AmbiguousPrefix:
         return arg
-    matches = [full for full in names if full.startswith(name)]
-    return f"{matches[0]}{equals}{value}" if len(matches) == 1 else arg
+    return arg if full is None else f"{full}{equals}{value}"
 
 
 class _Commands(MutableMapping[str, Any]):
