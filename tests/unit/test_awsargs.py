@@ -211,10 +211,10 @@ def test_one_rule_expands_an_abbreviation_for_global_and_command_options() -> No
 @pytest.mark.parametrize("command", ["login", "logout"])
 def test_help_is_never_read_as_an_abbreviation(command: str) -> None:
     # `--help` abbreviates login's `--helper`: it must stay the help.
-    from ecrlogin import cli
+    from ecrlogin.__main__ import main as ecrlogin_main
 
     with pytest.raises(SystemExit) as exited:
-        cli.main([command, "--help"])
+        ecrlogin_main([command, "--help"])
     assert exited.value.code == 0
 
 
