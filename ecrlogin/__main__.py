@@ -1,47 +1,54 @@
-"""`python -m ecrlogin` and the `ecrlogin` console script."""
+"""`python -m ecrlogin` and the `ecrlogin` console script: the program's one error edge.
+
+The global options are read here, once (awsargs.split), so `--version` is
+answered without loading the command-line framework; everything else goes to
+ecrlogin.cli with the options already parsed.
+"""
 
 from __future__ import annotations
 
-
-def main() -> None:
-    """Run the command line (imported lazily so `--help` pays only for what it uses)."""
-    try:
-        if _version_asked():
-            return
-        from ecrlogin.cli import main as cli_main
-    except KeyboardInterrupt:
-        # Ctrl-C while the program is still loading: the line and code it gives later.
-        import sys
-
-        sys.stderr.write("ecrlogin: error: Interrupted\n")
-        raise SystemExit(130) from None
-    cli_main()
+import sys
 
 
-def _version_asked() -> bool:
-    """Answer `--version` (wherever it stands, read by the one table of global options)
-    without loading the command-line framework; False for anything else, including a
-    command line the table refuses. Every failure goes to the program's one error edge."""
-    import sys
+def main(argv: list[str] | None = None) -> None:
+    """Run `ecrlogin ARGV` (default: this process's arguments) and exit with its code.
 
-    from ecrlogin import __version__
+    Every failure, wherever it happens, becomes one stderr line and its exit code
+    here, through ecrlogin.cli.fail.
+    """
+    from ecrlogin import errors, files
     from ecrlogin.commands import awsargs
-    from ecrlogin.errors import EcrloginError
 
+    # SIGINT (130) and SIGTERM (143) raise errors.Signalled wherever we are.
+    errors.handle_signals()
+    files.reserve_standard_streams()
+    status = 0
     try:
-        asked = awsargs.split(sys.argv[1:])[0].version
-    except EcrloginError:
-        return False
-    if asked:
-        from ecrlogin.commands.stdout import emit
+        opts, rest = awsargs.split(list(sys.argv[1:] if argv is None else argv))
+        if opts.version:
+            from ecrlogin import __version__
+            from ecrlogin.commands.stdout import emit
 
-        try:
             emit(f"ecrlogin {__version__}\n")
-        except EcrloginError as exc:
-            from ecrlogin.cli import fail  # the program's one error edge
+        else:
+            from ecrlogin import cli
 
-            raise SystemExit(fail(exc)) from None
-    return asked
+            status = cli.main(opts, rest)
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the edge: every failure, one line
+        status = _fail(exc)
+    sys.exit(status)
+
+
+def _fail(exc: BaseException) -> int:
+    """cli.fail's line and code for `exc`; Ctrl-C while that module loads is the same line."""
+    try:
+        from ecrlogin.cli import fail
+    except KeyboardInterrupt:
+        sys.stderr.write("ecrlogin: error: Interrupted\n")
+        return 130
+    return fail(exc)
 
 
 if __name__ == "__main__":

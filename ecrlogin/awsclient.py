@@ -51,10 +51,11 @@ def timestamp_format(scoped: Mapping[str, Any]) -> TimestampFormat:
     return _TIMESTAMP_FORMATS[value]
 
 
-def _timeout(value: float | None) -> float | None:
-    # As in the AWS CLI, 0 means "wait forever".
+def timeout(value: float | None, default: float | None = None) -> float | None:
+    """A timeout in seconds as a connection takes it: 0 means "wait forever" (None), as in
+    the AWS CLI; None (not given) is `default`."""
     if value is None:
-        return None
+        return default
     return None if value == 0 else value
 
 
@@ -88,9 +89,9 @@ def create_client(
     if not os.environ.get("AWS_RETRY_MODE") and "retry_mode" not in scoped:
         config_kwargs["retries"] = {"mode": "standard"}
     if options.read_timeout is not None:
-        config_kwargs["read_timeout"] = _timeout(options.read_timeout)
+        config_kwargs["read_timeout"] = timeout(options.read_timeout)
     if options.connect_timeout is not None:
-        config_kwargs["connect_timeout"] = _timeout(options.connect_timeout)
+        config_kwargs["connect_timeout"] = timeout(options.connect_timeout)
     if options.use_fips is not None:
         config_kwargs["use_fips_endpoint"] = options.use_fips
     if options.use_dualstack is not None:

@@ -1,11 +1,11 @@
-"""The `ecrlogin` program: builds the command tree, runs it, and is its one error edge.
+"""The `ecrlogin` program: builds the command tree, runs it, and maps its failures.
 
 Every command is registered here, explicitly, by name (the tables below); the
 command modules know nothing of this module. A command's module is imported and
 its parameters converted only when that command runs, or when a `--help` lists
 it, so `ecrlogin get-login-password` pays for one command's options and nothing
-else. `main()` is the one place where an exception becomes a stderr line and an
-exit code.
+else. `fail()` is the one mapping from an exception to a stderr line and an exit
+code; ecrlogin.__main__, the program's one error edge, calls it.
 """
 
 import contextlib
@@ -17,9 +17,8 @@ from typing import Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from ecrlogin import __version__, errors, files, ui
+from ecrlogin import errors, ui
 from ecrlogin.commands import awsargs
-from ecrlogin.commands.common import emit
 
 _TOKENS = "ecrlogin.commands.tokens"
 _LOGIN = "ecrlogin.commands.login"
@@ -133,14 +132,16 @@ class ApiOperation(AwsCommand):
 
 
 def _unabbreviated(arg: str, names: list[str]) -> str:
-    """`arg` with its option name written out when it abbreviates exactly one of `names`."""
-    if arg == "--" or not arg.startswith("--"):
-        return arg
+    """`arg` with its option name written out when it abbreviates exactly one of `names`.
+
+    An ambiguous one is left as it is, for click to refuse (252, "No such option").
+    """
     name, equals, value = arg.partition("=")
-    if name in names:
+    try:
+        full = awsargs.unique_prefix(name, names)
+    except awsargs.AmbiguousPrefix:
         return arg
-    matches = [full for full in names if full.startswith(name)]
-    return f"{matches[0]}{equals}{value}" if len(matches) == 1 else arg
+    return arg if full is None else f"{full}{equals}{value}"
 
 
 class _Commands(MutableMapping[str, Any]):
@@ -271,36 +272,21 @@ def expand_multi_value(argv: list[str]) -> list[str]:
     return out
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point of the `ecrlogin` console script, and its one error edge."""
-    # SIGINT (130) and SIGTERM (143) raise errors.Signalled wherever we are; the
-    # edge below turns it into one line and the code.
-    errors.handle_signals()
-    files.reserve_standard_streams()
-    given = list(sys.argv[1:] if argv is None else argv)
-    try:
-        opts, rest = awsargs.split(given)
-        if opts.version:
-            emit(f"ecrlogin {__version__}\n")
-            status: Any = 0
-        else:
-            if opts.debug:
-                from ecrlogin import logs
+def main(opts: awsargs.GlobalOptions, args: list[str]) -> int:
+    """Run the command `args` names with the run's global options; its exit status.
 
-                logs.enable_debug()
-            # Not standalone: usage errors and everything a command raises come back
-            # here, so Typer's multi-line panels and "Aborted!" never win.
-            status = build_app().main(
-                args=rest,
-                prog_name="ecrlogin",
-                standalone_mode=False,
-                obj=opts,
-            )
-    except SystemExit:
-        raise
-    except BaseException as exc:  # noqa: BLE001 - the edge: every failure, one line
-        status = fail(exc)
-    sys.exit(status if isinstance(status, int) else 0)
+    `opts` and `args` are awsargs.split's answer (ecrlogin.__main__ reads the
+    global options once per run); what the command raises goes back there, to
+    the program's one error edge.
+    """
+    if opts.debug:
+        from ecrlogin import logs
+
+        logs.enable_debug()
+    # Not standalone: usage errors and everything a command raises come back to the
+    # edge, so Typer's multi-line panels and "Aborted!" never win.
+    status = build_app().main(args=args, prog_name="ecrlogin", standalone_mode=False, obj=opts)
+    return status if isinstance(status, int) else 0
 
 
 def fail(exc: BaseException) -> int:

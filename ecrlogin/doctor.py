@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ecrlogin import authfile, basicauth, core
-from ecrlogin.awsclient import CallerIdentity, caller_identity, profile_settings
+from ecrlogin.awsclient import CallerIdentity, caller_identity, profile_settings, timeout
 from ecrlogin.config import Config, Target, config_file, resolve, store_program
 from ecrlogin.errors import EcrloginError, ServiceError, one_line, shorten, translate
 from ecrlogin.hosts import Registry, parse_registry, server_host
@@ -110,6 +110,16 @@ class Problem:
     facts: Mapping[str, str]
     # The exact command (or, where no command exists, the one step) that fixes it.
     fix: str
+
+
+def _error(cause: Cause, facts: Mapping[str, str], fix: str) -> Problem:
+    """A problem that makes a client fail."""
+    return Problem(cause, Severity.ERROR, facts, fix)
+
+
+def _warning(cause: Cause, facts: Mapping[str, str], fix: str) -> Problem:
+    """A problem a client works despite, but that should change."""
+    return Problem(cause, Severity.WARNING, facts, fix)
 
 
 @dataclass(frozen=True)
@@ -692,12 +702,6 @@ def _tls_context(host: str) -> ssl.SSLContext:
     return context
 
 
-def _seconds(value: float | None) -> float | None:
-    if value is None:
-        return PROBE_TIMEOUT
-    return None if value == 0 else value
-
-
 def probe(
     host: str,
     options: ClientOptions,
@@ -711,8 +715,8 @@ def probe(
     """
     tls = _tls_context(host)
     timeouts: dict[str, Any] = {
-        "connect_timeout": _seconds(options.connect_timeout),
-        "read_timeout": _seconds(options.read_timeout),
+        "connect_timeout": timeout(options.connect_timeout, PROBE_TIMEOUT),
+        "read_timeout": timeout(options.read_timeout, PROBE_TIMEOUT),
     }
     scheme = "https"
     try:
@@ -873,15 +877,14 @@ def _client_problems(res: Resolution, host: str, now: datetime) -> Iterable[Prob
     """What is wrong with how one client would get credentials for `host`."""
     facts = {"client": res.client, "config": res.config, "host": host}
     if res.error is not None:
-        yield Problem(
+        yield _error(
             Cause.CONFIG_UNREADABLE,
-            Severity.ERROR,
             {**facts, "reason": res.error},
             f"fix or remove {res.config}",
         )
         return
     if res.source is None:
-        yield Problem(Cause.NO_ENTRY, Severity.ERROR, facts, _helper_fix(host, res.client))
+        yield _error(Cause.NO_ENTRY, facts, _helper_fix(host, res.client))
         return
     if res.helper is not None:
         helper = res.helper
@@ -892,17 +895,14 @@ def _client_problems(res: Resolution, host: str, now: datetime) -> Iterable[Prob
             "source": res.source.value,
         }
         if helper.path is None:
-            yield Problem(
-                Cause.HELPER_MISSING, Severity.ERROR, facts, _path_fix(helper, host, res.client)
-            )
+            yield _error(Cause.HELPER_MISSING, facts, _path_fix(helper, host, res.client))
             return
         if helper.kind is HelperKind.OTHER:
             cause = Cause.STORE_SHADOWS if res.shadows else Cause.STORE_UNCHECKED
             if res.source is Source.CRED_HELPERS:
                 cause = Cause.FOREIGN_HELPER
-            yield Problem(
+            yield _error(
                 cause,
-                Severity.ERROR,
                 {**facts, "shadows": "; ".join(res.shadows)},
                 _helper_fix(host, res.client),
             )
@@ -912,19 +912,27 @@ def _client_problems(res: Resolution, host: str, now: datetime) -> Iterable[Prob
         return
     facts = {**facts, "source": res.source.value, "key": res.key or host}
     if stored.expired(now) and stored.expires_at is not None:
-        yield Problem(
+        yield _error(
             Cause.STORED_EXPIRED,
-            Severity.ERROR,
             {**facts, "expired": stored.expires_at.isoformat()},
             _stored_fix(res, host),
         )
     if res.mode is not None and res.mode & 0o077:
-        yield Problem(
+        yield _warning(
             Cause.LOOSE_MODE,
-            Severity.WARNING,
             {**facts, "mode": f"{res.mode:04o}"},
             f"chmod 600 {res.config}",
         )
+
+
+_RETRY = "retry later; the registry or a proxy in front of it is failing"
+
+
+def _registry_error(
+    facts: Mapping[str, str], status: int, code: str | None, fix: str = _RETRY
+) -> Problem:
+    """The registry answered `status` (and its error `code`) where it should not have."""
+    return _error(Cause.REGISTRY_ERROR, {**facts, "status": str(status), "code": code or ""}, fix)
 
 
 def _probe_problems(
@@ -938,9 +946,8 @@ def _probe_problems(
             Cause.TLS: f"give docker the registry's CA in /etc/docker/certs.d/{host}/ca.crt",
             Cause.TIMEOUT: "check the network, or raise --cli-connect-timeout / --cli-read-timeout",
         }
-        yield Problem(
+        yield _error(
             result.failure,
-            Severity.ERROR,
             {**facts, "reason": result.reason or ""},
             fixes.get(result.failure, "check the network"),
         )
@@ -949,16 +956,10 @@ def _probe_problems(
     # A registry's /v2/ answers 401 (or 200, when open) before any credentials.
     if anonymous is not None and anonymous not in (200, 401, 403):
         if anonymous >= 500 and anonymous != 501:
-            yield Problem(
-                Cause.REGISTRY_ERROR,
-                Severity.ERROR,
-                {**facts, "status": str(anonymous), "code": result.error_code or ""},
-                "retry later; the registry or a proxy in front of it is failing",
-            )
+            yield _registry_error(facts, anonymous, result.error_code)
         else:
-            yield Problem(
+            yield _error(
                 Cause.NOT_A_REGISTRY,
-                Severity.ERROR,
                 {**facts, "status": str(anonymous)},
                 f"check that {host} is a registry (it answered /v2/ with {anonymous})",
             )
@@ -968,29 +969,21 @@ def _probe_problems(
         return
     who = (identity.arn if identity else None) or "the identity"
     if status == 401:
-        yield Problem(
+        yield _error(
             Cause.TOKEN_REFUSED,
-            Severity.ERROR,
             {**facts, "status": "401", "arn": who},
             "pick the profile of the registry's account: add "
             f'[registries."{host}"] profile = "PROFILE" to {config_file()}',
         )
     elif status == 403:
-        yield Problem(
+        yield _error(
             Cause.DENIED,
-            Severity.ERROR,
             {**facts, "status": "403", "arn": who, "code": result.error_code or ""},
             f"allow {who} in the repository policy (ecr:BatchGetImage, ecr:GetDownloadUrlForLayer)",
         )
     else:
-        yield Problem(
-            Cause.REGISTRY_ERROR,
-            Severity.ERROR,
-            {**facts, "status": str(status), "code": result.error_code or ""},
-            "retry later; the registry or a proxy in front of it is failing"
-            if status >= 500
-            else f"check that {host} is the registry's address",
-        )
+        fix = _RETRY if status >= 500 else f"check that {host} is the registry's address"
+        yield _registry_error(facts, status, result.error_code, fix)
 
 
 def diagnose_one(
@@ -1014,9 +1007,8 @@ def diagnose_one(
             requested=requested,
             host=None,
             problems=(
-                Problem(
+                _error(
                     Cause.NOT_ECR,
-                    Severity.ERROR,
                     {"requested": shorten(requested, 120)},
                     f'add [registries."HOST"] account = "123456789012" and region = "REGION" '
                     f"to {config_file()}",
@@ -1080,9 +1072,8 @@ def diagnose_one(
         status = result.with_stored[index] if result and result.with_stored else None
         if status == 401:
             problems.append(
-                Problem(
+                _error(
                     Cause.STORED_REFUSED,
-                    Severity.ERROR,
                     {"host": host, "client": res.client, "config": res.config},
                     _stored_fix(res, host),
                 )
@@ -1104,9 +1095,8 @@ def diagnose_one(
         and identity.account != registry.account
     ):
         problems.append(
-            Problem(
+            _warning(
                 Cause.ACCOUNT_MISMATCH,
-                Severity.WARNING,
                 {"host": host, "account": identity.account, "registry_account": registry.account},
                 f'add [registries."{host}"] profile = "PROFILE" (a profile of account '
                 f"{registry.account}) to {config_file()}, unless its repository policy allows "
@@ -1132,9 +1122,8 @@ def diagnose_one(
 
 
 def _identity_problem(identity: Identity, error: EcrloginError) -> Problem:
-    return Problem(
+    return _error(
         Cause.IDENTITY_FAILED,
-        Severity.ERROR,
         {"profile": identity.profile or "default", "reason": error.cause},
         _identity_fix(identity),
     )
@@ -1147,15 +1136,13 @@ def _token_problem(
     # A bare 403 is a refusal whose body botocore could not read as ECR's JSON (an IAM
     # layer answering in XML, as moto's does).
     if code in ("AccessDeniedException", "AccessDenied", "403"):
-        return Problem(
+        return _error(
             Cause.TOKEN_DENIED,
-            Severity.ERROR,
             {"arn": identity.arn or "the identity", "reason": error.cause},
             _grant_fix(identity, partition, public),
         )
-    return Problem(
+    return _error(
         Cause.TOKEN_FAILED,
-        Severity.ERROR,
         {"reason": error.message},
         error.fix or "re-run with --debug",
     )

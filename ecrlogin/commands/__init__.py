@@ -1,1 +1,2 @@
-"""One module per command group; each registers its commands on `ecrlogin.cli.app`."""
+"""The command layer: one module per command group, each parsing its arguments and calling
+the core; `ecrlogin.cli` registers every command by name."""

@@ -14,6 +14,7 @@ ignores them.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -161,18 +162,44 @@ def split(argv: list[str]) -> tuple[GlobalOptions, list[str]]:
 
 
 def _lookup(name: str) -> Spec | None:
-    """The option `name` names: exactly, or as the one global option it abbreviates."""
-    if name in _BY_NAME:
-        return _BY_NAME[name]
-    if len(name) < 3:
+    """The global option `name` names: exactly, or as the one it abbreviates.
+
+    Ambiguous is a usage error (252), unless exactly one of the candidates is the
+    AWS CLI's: ecrlogin's own options never make an AWS CLI abbreviation ambiguous.
+    """
+    try:
+        full = unique_prefix(name, _BY_NAME)
+    except AmbiguousPrefix as exc:
+        theirs = [match for match in exc.matches if _BY_NAME[match].aws]
+        if len(theirs) != 1:
+            raise _usage(f"ambiguous option: {name} could match {', '.join(exc.matches)}") from None
+        full = theirs[0]
+    return None if full is None else _BY_NAME[full]
+
+
+class AmbiguousPrefix(ValueError):
+    """A long option name that abbreviates several names; `matches` are those, in order."""
+
+    def __init__(self, name: str, matches: list[str]) -> None:
+        super().__init__(name, matches)
+        self.matches = matches
+
+
+def unique_prefix(name: str, names: Iterable[str]) -> str | None:
+    """The one of `names` (long options) that `name` is or abbreviates, or None.
+
+    argparse's rule, which the AWS CLI's parsers follow: an exact name wins, any
+    other prefix must match exactly one name. Raises AmbiguousPrefix when it
+    matches several; what that means is the caller's (a global option: 252).
+    """
+    known = list(names)
+    if name in known:
+        return name
+    if len(name) < 3 or not name.startswith("--"):
         return None
-    matches = [spec for spec in GLOBAL_OPTIONS if spec.name.startswith(name)]
-    theirs = [spec for spec in matches if spec.aws]
-    if len(matches) > 1 and len(theirs) == 1:
-        return theirs[0]
+    matches = [full for full in known if full.startswith(name)]
     if len(matches) > 1:
-        names = ", ".join(spec.name for spec in matches)
-        raise _usage(f"ambiguous option: {name} could match {names}")
+        raise AmbiguousPrefix(name, matches)
     return matches[0] if matches else None
 
 

@@ -40,7 +40,7 @@ def aws_command(func: F) -> F:
     The wrapped function receives `ctx` and `opts: GlobalOptions`; the options
     were taken out of the command line before the command parser ran, so they
     are accepted in every position. Errors it raises go to the program's one
-    error edge (`ecrlogin.cli.main`).
+    error edge (`ecrlogin.__main__.main`).
     """
     signature = inspect.signature(func)
     own = signature.replace(
@@ -58,7 +58,7 @@ def aws_command(func: F) -> F:
 
 
 def global_options(ctx: typer.Context) -> GlobalOptions:
-    """The global options `ecrlogin.cli.main` parsed for this run (defaults if none were)."""
+    """The global options `ecrlogin.__main__.main` parsed for this run (defaults if none were)."""
     found = ctx.find_root().obj
     return found if isinstance(found, GlobalOptions) else GlobalOptions(aws=ClientOptions())
 

@@ -9,7 +9,7 @@ import typer
 from ecrlogin import config, ui
 from ecrlogin import doctor as core_doctor
 from ecrlogin.commands.common import GlobalOptions, Targets, aws_command, emit
-from ecrlogin.doctor import Cause, Diagnosis, Problem, Resolution, Severity
+from ecrlogin.doctor import Cause, Diagnosis, Problem, Resolution
 from ecrlogin.errors import one_line
 
 # The JSON document's version: field names only ever get added under one version.
@@ -105,11 +105,11 @@ def sentence(problem: Problem) -> str:
 def verdict(result: Diagnosis) -> str:
     """The one line per registry: it works (and how), or the first problem and its fix."""
     first = result.first
-    if first is None or (result.ok and first.severity is not Severity.ERROR and first is None):
-        return f"{result.name}: works ({_how(result)})"
-    if result.ok:
-        return f"{result.name}: works ({_how(result)}), but {sentence(first)}. Fix: {first.fix}"
-    return f"{result.name}: {sentence(first)}. Fix: {first.fix}"
+    works = f"works ({_how(result)})"
+    if first is None:
+        return f"{result.name}: {works}"
+    problem = f"{sentence(first)}. Fix: {first.fix}"
+    return f"{result.name}: {works}, but {problem}" if result.ok else f"{result.name}: {problem}"
 
 
 def _how(result: Diagnosis) -> str:
@@ -154,14 +154,19 @@ def _print_table(results: list[Diagnosis]) -> None:
         )
         table.add_column(style="bold", no_wrap=True)
         table.add_column(overflow="fold")
+        rows = []
         for res in result.resolutions:
-            table.add_row(escape(res.client), escape(_entry(res, full=True)))
+            rows.append((res.client, _entry(res, full=True)))
             if res.shadows:
-                table.add_row("  shadows", escape("; ".join(res.shadows)))
-        table.add_row("registry", escape(_registry_text(result)))
-        table.add_row("AWS identity", escape(_identity_text(result)))
-        table.add_row("token", escape(_token_text(result)))
-        table.add_row("GET /v2/", escape(_probe_text(result)))
+                rows.append(("  shadows", "; ".join(res.shadows)))
+        rows += [
+            ("registry", _registry_text(result)),
+            ("AWS identity", _identity_text(result)),
+            ("token", _token_text(result)),
+            ("GET /v2/", _probe_text(result)),
+        ]
+        for label, text in rows:  # config paths and hosts are data, never Rich markup
+            table.add_row(escape(label), escape(text))
         ui.console().print(table)
 
 

@@ -1,4 +1,5 @@
-"""The token commands: get-login-password, get-login, get-authorization-token.
+"""The token commands but get-login-password (commands/password.py): get-login,
+get-login-command and get-authorization-token (ECR and ECR Public).
 
 Plain functions; `ecrlogin.cli` registers each under its name(s).
 """

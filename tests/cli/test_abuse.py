@@ -24,7 +24,8 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from ecrlogin import cache, cli, config, core, errors, helper, hosts, logs
+from ecrlogin import cache, config, core, errors, helper, hosts, logs
+from ecrlogin.__main__ import main as ecrlogin_main
 from ecrlogin.errors import EcrloginError
 from ecrlogin.token import AuthToken, parse_expiry
 from tests.support.env import fault_env_for
@@ -484,7 +485,7 @@ def test_any_command_line_ends_in_one_line_or_an_answer(
         contextlib.redirect_stderr(stderr),
         pytest.raises(SystemExit) as exited,
     ):
-        cli.main([*command, *args])
+        ecrlogin_main([*command, *args])
     code = exited.value.code
     err = stderr.getvalue()
     assert "Traceback" not in err

@@ -8,14 +8,13 @@ AWS_ENDPOINT_URL, so both are given `--endpoint-url` (itself a global option).
 from __future__ import annotations
 
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from tests.support import faultserver as fs
 from tests.support.env import ACCESS_KEY_ID, ACCOUNT, SECRET_ACCESS_KEY
-from tests.support.tools import ecrlogin
+from tests.support.tools import assert_both_print, aws_v2_and_ecrlogin, ecrlogin
 
 pytestmark = pytest.mark.compat
 
@@ -88,37 +87,22 @@ BAD_VALUES: list[list[str]] = [
 ]
 
 
-def _both(
-    v2: Path, argv: list[str], env: dict[str, str], moto_url: str
-) -> tuple[subprocess.CompletedProcess[bytes], subprocess.CompletedProcess[bytes]]:
-    """(AWS CLI v2, ecrlogin) for `argv`, both aimed at moto, run side by side."""
-    given = any(arg.startswith("--endpoint-url") for arg in argv)
-    full = argv if given else [*argv, "--endpoint-url", moto_url]
-    # For --profile default: a named profile reads its keys from the files, not the environment.
-    Path(env["AWS_CONFIG_FILE"]).write_text("[default]\n")
-    Path(env["AWS_SHARED_CREDENTIALS_FILE"]).write_text(
+@pytest.fixture
+def default_profile(aws_env: dict[str, str]) -> None:
+    """The environment's keys as profile `default` (a named profile reads its keys from the
+    files, not the environment), for the cases that say --profile default."""
+    Path(aws_env["AWS_CONFIG_FILE"]).write_text("[default]\n")
+    Path(aws_env["AWS_SHARED_CREDENTIALS_FILE"]).write_text(
         f"[default]\naws_access_key_id = {ACCESS_KEY_ID}\n"
         f"aws_secret_access_key = {SECRET_ACCESS_KEY}\n"
     )
 
-    def theirs() -> subprocess.CompletedProcess[bytes]:
-        return subprocess.run(
-            [str(v2), *full], env=env, capture_output=True, timeout=120, check=False
-        )
-
-    with ThreadPoolExecutor(2) as pool:
-        reference = pool.submit(theirs)
-        ours = pool.submit(ecrlogin, *full, env=env)
-        return reference.result(), ours.result()
-
 
 @pytest.mark.parametrize("argv", CASES, ids=[" ".join(argv) for argv in CASES])
 def test_every_global_option_anywhere_prints_the_password(
-    aws_env: dict[str, str], moto_url: str, v2: Path, argv: list[str]
+    aws_env: dict[str, str], moto_url: str, v2: Path, argv: list[str], default_profile: None
 ) -> None:
-    theirs, ours = _both(v2, argv, aws_env, moto_url)
-    assert (theirs.returncode, theirs.stdout) == (0, PASSWORD), theirs.stderr.decode()
-    assert (ours.returncode, ours.stdout) == (0, PASSWORD), ours.stderr.decode()
+    assert_both_print(v2, argv, aws_env, moto_url, PASSWORD)
     # The spelling without `ecr` is the same command.
     short = [arg for arg in argv if arg != "ecr"]
     plain = ecrlogin(*short, "--endpoint-url", moto_url, env=aws_env)
@@ -131,9 +115,14 @@ def test_every_global_option_anywhere_prints_the_password(
     ids=[" ".join(argv) or "(none)" for argv in MISTAKES + BAD_VALUES],
 )
 def test_a_mistake_exits_as_aws_cli_v2_with_one_line(
-    aws_env: dict[str, str], moto_url: str, v2: Path, argv: list[str], code: int
+    aws_env: dict[str, str],
+    moto_url: str,
+    v2: Path,
+    argv: list[str],
+    code: int,
+    default_profile: None,
 ) -> None:
-    theirs, ours = _both(v2, argv, aws_env, moto_url)
+    theirs, ours = aws_v2_and_ecrlogin(v2, argv, aws_env, moto_url)
     assert (theirs.returncode, theirs.stdout) == (code, b""), theirs.stderr.decode()
     assert (ours.returncode, ours.stdout) == (code, b"")
     err = ours.stderr.decode()
@@ -174,14 +163,8 @@ def test_a_region_anywhere_reaches_the_call(
     # moto's password is the same in every region; the fault server's `regional` answer
     # names the region the request was signed for, so an ignored --region would show.
     scenario = fault_server.scenario(fs.regional())
-    full = [*argv, "--endpoint-url", scenario.url]
-    theirs = subprocess.run(
-        [str(v2), *full], env=fault_env, capture_output=True, timeout=120, check=False
-    )
-    ours = ecrlogin(*full, env=fault_env)
     expected = f"{fs.region_password('eu-west-1')}\n".encode()
-    assert (theirs.returncode, theirs.stdout) == (0, expected), theirs.stderr.decode()
-    assert (ours.returncode, ours.stdout) == (0, expected), ours.stderr.decode()
+    assert_both_print(v2, argv, fault_env, scenario.url, expected)
 
 
 def test_the_help_names_every_option_and_cuts_nothing_at_80_columns(

@@ -6,15 +6,15 @@ Both programs run for real against the suite's moto server, each given `--endpoi
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.support.env import ACCOUNT
-from tests.support.tools import ecrlogin
+from tests.support.tools import assert_both_print
 
 pytestmark = pytest.mark.compat
+PASSWORD = f"{ACCOUNT}-auth-token\n".encode()
 
 
 # `--profile "$PROFILE"` with PROFILE empty: both AWS CLIs take an empty --profile as no
@@ -32,26 +32,12 @@ pytestmark = pytest.mark.compat
 def test_an_empty_profile_option_is_no_profile(
     aws_env: dict[str, str], moto_url: str, v2: Path, argv: list[str]
 ) -> None:
-    full = [*argv, "--endpoint-url", moto_url]
-    theirs = subprocess.run(
-        [str(v2), *full], env=aws_env, capture_output=True, timeout=120, check=False
-    )
-    ours = ecrlogin(*full, env=aws_env)
-    password = f"{ACCOUNT}-auth-token\n".encode()
-    assert (theirs.returncode, theirs.stdout) == (0, password), theirs.stderr.decode()
-    assert (ours.returncode, ours.stdout) == (0, password), ours.stderr.decode()
+    assert_both_print(v2, argv, aws_env, moto_url, PASSWORD)
 
 
 def test_an_abbreviated_ca_bundle_works_as_in_aws_cli_v2(
     aws_env: dict[str, str], moto_url: str, v2: Path
 ) -> None:
     # argparse resolves `--ca` to --ca-bundle, the only AWS CLI option it abbreviates.
-    full = ["ecr", "get-login-password", "--ca", "/etc/ssl/certs/ca-certificates.crt"]
-    full += ["--endpoint-url", moto_url]
-    theirs = subprocess.run(
-        [str(v2), *full], env=aws_env, capture_output=True, timeout=120, check=False
-    )
-    ours = ecrlogin(*full, env=aws_env)
-    password = f"{ACCOUNT}-auth-token\n".encode()
-    assert (theirs.returncode, theirs.stdout) == (0, password), theirs.stderr.decode()
-    assert (ours.returncode, ours.stdout) == (0, password), ours.stderr.decode()
+    argv = ["ecr", "get-login-password", "--ca", "/etc/ssl/certs/ca-certificates.crt"]
+    assert_both_print(v2, argv, aws_env, moto_url, PASSWORD)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from ecrlogin import cli, errors
+from ecrlogin.__main__ import main as ecrlogin_main
 from tests.support import faultserver as fs
 from tests.support.faults import FETCHERS, Fetcher, assert_failed, fetcher_id
 from tests.support.faultserver import FaultServer, Scenario
@@ -141,7 +142,7 @@ def test_main_reports_a_signal_before_any_command_runs(
     monkeypatch.setattr(errors, "handle_signals", lambda: None)
     monkeypatch.setattr(cli, "build_app", interrupted)
     with pytest.raises(SystemExit) as exited:
-        cli.main(["get-login-password"])
+        ecrlogin_main(["get-login-password"])
     assert exited.value.code == exit_code
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == ("", line)
@@ -175,8 +176,6 @@ def test_ctrl_c_while_the_program_loads_is_the_same_line_and_code(
 ) -> None:
     import builtins
 
-    from ecrlogin import __main__
-
     real_import = builtins.__import__
 
     def interrupted_import(name: str, *args: object, **kwargs: object) -> object:
@@ -184,8 +183,9 @@ def test_ctrl_c_while_the_program_loads_is_the_same_line_and_code(
             raise KeyboardInterrupt
         return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
 
+    monkeypatch.setattr(errors, "handle_signals", lambda: None)  # keep pytest's own
     monkeypatch.setattr(builtins, "__import__", interrupted_import)
     with pytest.raises(SystemExit) as exited:
-        __main__.main()
+        ecrlogin_main(["get-login-password"])
     assert exited.value.code == 130
     assert capsys.readouterr() == ("", "ecrlogin: error: Interrupted\n")

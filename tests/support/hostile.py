@@ -2,7 +2,7 @@
 
 A property test runs a command for each of many generated values: a new
 interpreter each time (about a second) would allow a handful, so these run the
-real entry point, `cli.main`, in-process, with this process's environment,
+real entry point, `ecrlogin.__main__.main`, in-process, with this process's environment,
 stdout and stderr replaced for the run and restored after. The subprocess
 tests in tests/cli/test_hostile.py check the same contracts through the installed
 programs for the named cases.
@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ecrlogin import cli
+from ecrlogin.__main__ import main as ecrlogin_main
 from tests.support.faults import ERROR_PREFIX, leaked
 
 
@@ -51,7 +51,7 @@ def _environment(env: Mapping[str, str]) -> Iterator[None]:
 
 
 def ecrlogin_in_process(*args: str, env: Mapping[str, str]) -> Ran:
-    """Run `ecrlogin ARGS` through cli.main; its exit code, stdout and stderr."""
+    """Run `ecrlogin ARGS` through its entry point; its exit code, stdout and stderr."""
     out, err = io.StringIO(), io.StringIO()
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     loggers = [logging.getLogger(name) for name in ("botocore", "ecrlogin", "urllib3", "filelock")]
@@ -60,7 +60,7 @@ def ecrlogin_in_process(*args: str, env: Mapping[str, str]) -> Ran:
     try:
         with _environment(env), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
-                cli.main(list(args))
+                ecrlogin_main(list(args))
             except SystemExit as exit_:
                 code = exit_.code if isinstance(exit_.code, int) else 1
     finally:

@@ -8,7 +8,8 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,34 @@ def ecrlogin(
 ) -> subprocess.CompletedProcess[bytes]:
     """Run the installed `ecrlogin` console script."""
     return run("ecrlogin", *args, env=env, input=input, timeout=timeout)
+
+
+def aws_v2_and_ecrlogin(
+    v2: Path, argv: Sequence[str], env: Mapping[str, str], endpoint: str
+) -> tuple[subprocess.CompletedProcess[bytes], subprocess.CompletedProcess[bytes]]:
+    """(AWS CLI v2, ecrlogin) on one argv, side by side, each aimed at `endpoint` unless
+    argv names one (AWS CLI v2 ignores AWS_ENDPOINT_URL)."""
+    given = any(arg.startswith("--endpoint-url") for arg in argv)
+    full = [*argv] if given else [*argv, "--endpoint-url", endpoint]
+
+    def theirs() -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [str(v2), *full], env=env, capture_output=True, timeout=120, check=False
+        )
+
+    with ThreadPoolExecutor(2) as pool:
+        reference = pool.submit(theirs)
+        ours = pool.submit(ecrlogin, *full, env=env)
+        return reference.result(), ours.result()
+
+
+def assert_both_print(
+    v2: Path, argv: Sequence[str], env: Mapping[str, str], endpoint: str, expected: bytes
+) -> None:
+    """AWS CLI v2 and ecrlogin both exit 0 on `argv` with exactly `expected` on stdout."""
+    theirs, ours = aws_v2_and_ecrlogin(v2, argv, env, endpoint)
+    assert (theirs.returncode, theirs.stdout) == (0, expected), theirs.stderr.decode()
+    assert (ours.returncode, ours.stdout) == (0, expected), ours.stderr.decode()
 
 
 def http_status(url: str, headers: Mapping[str, str] | None = None) -> int:

@@ -192,15 +192,29 @@ def test_a_commands_own_option_may_be_abbreviated_as_in_argparse() -> None:
     assert cli._unabbreviated("--in", names) == "--include-email"
     assert cli._unabbreviated("--bogus", names) == "--bogus"  # left for the parser to refuse
     assert cli._unabbreviated("--include-email", names) == "--include-email"
+    # Ambiguous: left as it is, for the command's parser to refuse (a global option's is 252).
+    assert cli._unabbreviated("--no", ["--no-a", "--no-b"]) == "--no"
+
+
+def test_one_rule_expands_an_abbreviation_for_global_and_command_options() -> None:
+    # argparse's rule: the exact name wins, any other prefix must name exactly one option.
+    names = ["--include-email", "--no-include-email", "--in"]
+    assert awsargs.unique_prefix("--in", names) == "--in"
+    assert awsargs.unique_prefix("--no", names) == "--no-include-email"
+    assert awsargs.unique_prefix("--bogus", names) is None
+    assert awsargs.unique_prefix("--", names) is None  # the end of the options
+    with pytest.raises(awsargs.AmbiguousPrefix) as ambiguous:
+        awsargs.unique_prefix("--i", names)
+    assert ambiguous.value.matches == ["--include-email", "--in"]
 
 
 @pytest.mark.parametrize("command", ["login", "logout"])
 def test_help_is_never_read_as_an_abbreviation(command: str) -> None:
     # `--help` abbreviates login's `--helper`: it must stay the help.
-    from ecrlogin import cli
+    from ecrlogin.__main__ import main as ecrlogin_main
 
     with pytest.raises(SystemExit) as exited:
-        cli.main([command, "--help"])
+        ecrlogin_main([command, "--help"])
     assert exited.value.code == 0
 
 

@@ -93,7 +93,7 @@ def cycle() -> list[str] | None:
 
 
 def test_the_graph_sees_imports_at_the_top_and_inside_functions() -> None:
-    assert "ecrlogin.commands.common" in GRAPH["ecrlogin.cli"]  # at the top
+    assert "ecrlogin.commands.awsargs" in GRAPH["ecrlogin.cli"]  # at the top
     assert "ecrlogin.core" in GRAPH["ecrlogin.credentials"]  # inside fetch_token
     assert "ecrlogin.core" not in GRAPH["ecrlogin.login"]  # only under TYPE_CHECKING
 
