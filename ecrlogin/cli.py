@@ -330,6 +330,6 @@ def _usage_error(exc: Any) -> int:
         return errors.PARAMETER
     ctx = getattr(exc, "ctx", None)
     where = ctx.command_path if ctx is not None else "ecrlogin"
-    message = errors.one_line(exc.format_message()).rstrip(".")
+    message = errors.redacted_line(exc.format_message()).rstrip(".")
     ui.error(f"{message}. Run `{where} --help` for usage.")
     return errors.PARAMETER

@@ -15,7 +15,7 @@ from enum import Enum
 from pathlib import Path
 
 from ecrlogin import authfile, process
-from ecrlogin.errors import GENERAL, MAX_QUOTED, ClientLoginError, one_line
+from ecrlogin.errors import GENERAL, MAX_QUOTED, ClientLoginError, redacted_line
 from ecrlogin.logs import register_secret
 from ecrlogin.programs import RelativePathEntry, look_path
 
@@ -178,7 +178,7 @@ def _run(
 def _message(output: bytes) -> str:
     """A client's output as one line to quote: redacted before it is cut (so no cut
     leaves part of a secret), escaped, and short."""
-    return one_line(output.decode("utf-8", errors="replace"), MAX_QUOTED)
+    return redacted_line(output.decode("utf-8", errors="replace"), MAX_QUOTED)
 
 
 def _signal_name(number: int) -> str:

@@ -1,4 +1,5 @@
-"""The token core: every command gets its tokens from here.
+"""The token core: every token that comes from AWS is fetched here, through the cache
+and its lock (a fresh cached token is served by cache.py without this module).
 
 It never prints and never imports Typer or Rich; it returns an `Answer` (the
 response, its tokens and the warnings a person should read) or raises an

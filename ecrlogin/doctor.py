@@ -35,7 +35,7 @@ from typing import Any
 from ecrlogin import authfile, basicauth, core
 from ecrlogin.awsclient import CallerIdentity, caller_identity, profile_settings, timeout
 from ecrlogin.config import Config, Target, config_file, resolve, store_program
-from ecrlogin.errors import EcrloginError, ServiceError, one_line, shorten, translate
+from ecrlogin.errors import EcrloginError, ServiceError, redacted_line, shorten, translate
 from ecrlogin.hosts import Registry, parse_registry, server_host
 from ecrlogin.login import HELPER_NAME
 from ecrlogin.options import ClientOptions
@@ -243,7 +243,7 @@ class Diagnosis:
     @property
     def name(self) -> str:
         """The host when known, else what was asked for."""
-        return self.host or one_line(self.requested, 120)
+        return self.host or redacted_line(self.requested, 120)
 
 
 # The client configs, read as each client finds them.
@@ -683,7 +683,7 @@ def _error_code(body: bytes) -> str | None:
         first = data["errors"][0]["code"]
     except (ValueError, KeyError, IndexError, TypeError, RecursionError):
         return None
-    return one_line(str(first), 40) if first else None
+    return redacted_line(str(first), 40) if first else None
 
 
 # Where docker (the daemon, which does the pull) looks for a registry's own CA.

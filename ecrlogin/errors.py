@@ -45,7 +45,7 @@ MAX_LINE = 2000
 MAX_QUOTED = 300
 
 
-def one_line(text: str, limit: int | None = MAX_CAUSE) -> str:
+def redacted_line(text: str, limit: int | None = MAX_CAUSE) -> str:
     """`text` as one printable line: secrets redacted, white space collapsed, control
     characters escaped, cut. Redaction comes first, so a cut never leaves half a
     secret and an escaped secret is still recognised."""
@@ -82,9 +82,9 @@ class EcrloginError(Exception):
     @property
     def message(self) -> str:
         """The single line a person reads: cause, then fix (control characters escaped)."""
-        cause = one_line(self.cause, MAX_CAUSE) or "Unknown error"
+        cause = redacted_line(self.cause, MAX_CAUSE) or "Unknown error"
         if self.fix:
-            return f"{cause.rstrip('.')}. {one_line(self.fix, MAX_CAUSE)}"
+            return f"{cause.rstrip('.')}. {redacted_line(self.fix, MAX_CAUSE)}"
         return cause
 
 
@@ -178,7 +178,7 @@ class SharedFailure(EcrloginError):
     @property
     def message(self) -> str:
         """The other process's line (escaped and redacted again, as every line is)."""
-        return one_line(self.line, MAX_LINE)
+        return redacted_line(self.line, MAX_LINE)
 
 
 class Interrupted(EcrloginError):
@@ -326,7 +326,7 @@ def _translate_botocore(exc: BaseException) -> EcrloginError | None:
     ):
         # The process's own stderr, which may hold the very keys it failed to hand
         # over: quoted only redacted, escaped and short.
-        output = one_line(str(_kwarg(exc, "error_msg") or ""), MAX_QUOTED) or "no message"
+        output = redacted_line(str(_kwarg(exc, "error_msg") or ""), MAX_QUOTED) or "no message"
         return ConfigurationError(
             f"The profile's credential_process failed: {output}",
             "Run the credential_process command by hand to see why, or fix the profile.",

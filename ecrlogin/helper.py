@@ -405,7 +405,7 @@ def _delegate(
         said = _first_line(done.stderr)
         if said == "":
             said = _first_line(done.stdout)
-        from ecrlogin.errors import one_line
+        from ecrlogin.errors import redacted_line
 
         if said is None:
             quoted = (
@@ -413,7 +413,7 @@ def _delegate(
                 f"(run {program} yourself to read it)."
             )
         else:
-            quoted = f": {one_line(said)}" if said else "."
+            quoted = f": {redacted_line(said)}" if said else "."
         _say(
             "error",
             f"The fallback credential store {program} failed {action} (exit {done.returncode})"

@@ -37,7 +37,7 @@ from ecrlogin.errors import (
     ConfigurationError,
     EcrloginError,
     ParameterError,
-    one_line,
+    redacted_line,
     shorten,
     translate,
 )
@@ -108,7 +108,7 @@ class RegistryResult:
     @property
     def name(self) -> str:
         """The host when known, else what the user asked for."""
-        return self.host or one_line(self.requested, 120)
+        return self.host or redacted_line(self.requested, 120)
 
     @property
     def expires_at(self) -> datetime | None:

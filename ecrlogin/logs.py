@@ -1,7 +1,7 @@
 """The one redactor, and --debug logging on stderr through it.
 
 Every channel a person or a log reads goes through `redact()`: error lines and
-notes (`ui.say`, via `errors.one_line`), the credential helper's protocol
+notes (`ui.say`, via `errors.redacted_line`), the credential helper's protocol
 message, the relayed output of a container client or a `credential_process`,
 the debug log and the tracebacks it carries. Secrets are masked by value
 (each one ecrlogin learns is registered before anything can print it) and, for

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ecrlogin import basicauth
-from ecrlogin.errors import one_line
+from ecrlogin.errors import redacted_line
 
 if TYPE_CHECKING:
     from ecrlogin.cache import CacheWarning, Entry
@@ -253,7 +253,9 @@ def summary(results: Sequence[RegistryResult]) -> str:
     if not failed:
         return ""
     noun = "registry" if len(results) == 1 else "registries"
-    reasons = "; ".join(f"{r.name} ({one_line(r.error.cause, 120)})" for r in failed if r.error)
+    reasons = "; ".join(
+        f"{r.name} ({redacted_line(r.error.cause, 120)})" for r in failed if r.error
+    )
     return f"{len(failed)} of {len(results)} {noun} failed: {reasons}"
 
 
@@ -346,7 +348,7 @@ def cache_rows(entries: Iterable[Entry], now: float) -> list[tuple[str, str, str
 
 
 def _cell(text: str) -> str:
-    return one_line(text, 256)
+    return redacted_line(text, 256)
 
 
 def cache_list(rows: Iterable[Sequence[str]]) -> str:

@@ -42,11 +42,11 @@ def console() -> Console:
 
 def say(level: str, message: str) -> None:
     """Write one line at `level` ("error", "warning" or "note") to stderr."""
-    from ecrlogin.errors import MAX_LINE, one_line
+    from ecrlogin.errors import MAX_LINE, redacted_line
 
     # Every line, however built: secrets redacted, a user's or a server's control
     # characters escaped (never raw on a terminal), and cut to a bounded length.
-    message = one_line(message, limit=MAX_LINE)
+    message = redacted_line(message, limit=MAX_LINE)
     if stderr_is_terminal():
         from rich.markup import escape
 

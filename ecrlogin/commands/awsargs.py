@@ -272,7 +272,7 @@ def _seconds(values: dict[str, Any], dest: str) -> float | None:
         seconds = float("nan")
     if not valid_timeout(seconds):
         raise errors.EcrloginError(
-            f"{where} is {errors.one_line(str(text), 40)}, not a number of seconds",
+            f"{where} is {errors.redacted_line(str(text), 40)}, not a number of seconds",
             f"Give a number from 0 (no limit) to {MAX_TIMEOUT:.0e}.",
         )
     return seconds
@@ -287,6 +287,7 @@ def _check_query(query: str) -> None:
         jmespath.compile(query)
     except JMESPathError as exc:
         raise errors.ParameterError(
-            f"Bad value for --query {errors.one_line(query, 80)}: {' '.join(str(exc).split())}",
+            f"Bad value for --query {errors.redacted_line(query, 80)}: "
+            f"{' '.join(str(exc).split())}",
             "Check the JMESPath expression (see https://jmespath.org).",
         ) from None

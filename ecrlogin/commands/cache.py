@@ -17,20 +17,24 @@ def list_entries() -> None:
     if not table:
         ui.note(f"The token cache in {store.directory} is empty.")
         return
-    if sys.stdout.isatty():
-        _print_table(table)
-        return
-    emit(render.cache_list(table))
+    emit(_terminal_table(table) if sys.stdout.isatty() else render.cache_list(table))
 
 
-def _print_table(table: list[tuple[str, str, str, str]]) -> None:
+def _terminal_table(table: list[tuple[str, str, str, str]]) -> str:
+    """The rows as a Rich table for a person at a terminal (emit writes it, as every payload)."""
+    import io
+    import shutil
+
     from rich.console import Console
     from rich.table import Table
 
     rendered = Table(*_COLUMNS, box=None, header_style="bold")
     for row in table:
         rendered.add_row(*row)
-    Console(highlight=False).print(rendered)
+    text = io.StringIO()
+    width = shutil.get_terminal_size().columns
+    Console(file=text, highlight=False, force_terminal=True, width=width).print(rendered)
+    return text.getvalue()
 
 
 def clear() -> None:

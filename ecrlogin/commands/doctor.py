@@ -10,7 +10,7 @@ from ecrlogin import config, ui
 from ecrlogin import doctor as core_doctor
 from ecrlogin.commands.common import GlobalOptions, Targets, aws_command, emit
 from ecrlogin.doctor import Cause, Diagnosis, Problem, Resolution
-from ecrlogin.errors import one_line
+from ecrlogin.errors import redacted_line
 
 # The JSON document's version: field names only ever get added under one version.
 JSON_VERSION = 1
@@ -92,7 +92,7 @@ _SENTENCES = {
 
 def sentence(problem: Problem) -> str:
     """The sentence a person reads for `problem`."""
-    facts = {key: one_line(value, 300) for key, value in problem.facts.items()}
+    facts = {key: redacted_line(value, 300) for key, value in problem.facts.items()}
     if facts.get("code"):
         facts["code"] = f" {facts['code']}"
     try:

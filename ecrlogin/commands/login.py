@@ -219,7 +219,7 @@ def login(
         if any(r.ok for r in results):
             _check_helper_on_path()
     _write_outputs(results)
-    _report(results, warnings, mode)
+    _report_or_raise(results, warnings, mode)
     if opts.output == "json":
         # The global --output: json prints [{registry, region, method, expiresAt}].
         emit(render.login_json(results))
@@ -278,7 +278,7 @@ def logout(
         results, warnings = flow.remove_config(results, mode.path)
     elif mode.path is not None:
         results, warnings = flow.remove_helper(results, mode.path)
-    _report(results, warnings, mode, logout=True)
+    _report_or_raise(results, warnings, mode, logout=True)
 
 
 def _logged_in_file(mode: Mode) -> Path:
@@ -294,7 +294,7 @@ def _logged_in_file(mode: Mode) -> Path:
     return path
 
 
-def _report(
+def _report_or_raise(
     results: list[flow.RegistryResult], warnings: list[str], mode: Mode, *, logout: bool = False
 ) -> None:
     """The file's warnings and one stderr line per registry; on failure, raise the error whose

@@ -30,7 +30,7 @@ def emit(text: str) -> None:
         data = text.encode(encoding)
     except (UnicodeEncodeError, LookupError):
         raise errors.OutputError(
-            f"stdout's encoding ({errors.one_line(encoding, 40)}) cannot hold the output",
+            f"stdout's encoding ({errors.redacted_line(encoding, 40)}) cannot hold the output",
             "Set PYTHONIOENCODING=utf-8 or use a UTF-8 locale (e.g. LC_ALL=C.UTF-8).",
         ) from None
     buffer = getattr(stream, "buffer", None)

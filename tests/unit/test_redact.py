@@ -16,7 +16,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from ecrlogin import logs
-from ecrlogin.errors import one_line
+from ecrlogin.errors import redacted_line
 from ecrlogin.logs import REDACTED, WHOLE_WORD_BELOW
 
 
@@ -95,7 +95,7 @@ def test_a_short_secret_is_masked_as_a_word_and_never_inside_one(
 def test_a_one_character_password_leaves_an_error_line_readable() -> None:
     logs.register_secret("e")
     line = "The registry answered: denied, e"
-    assert one_line(line) == f"The registry answered: denied, {REDACTED}"
+    assert redacted_line(line) == f"The registry answered: denied, {REDACTED}"
 
 
 def test_botocore_debug_of_a_quoted_password_is_masked(caplog: pytest.LogCaptureFixture) -> None:
