@@ -31,8 +31,8 @@ _ECR_COMMANDS = {
 }
 ROOT_COMMANDS = {
     **_ECR_COMMANDS,
-    "login": f"{_LOGIN}:login",
-    "logout": f"{_LOGIN}:logout",
+    "login": f"{_LOGIN}:login_command",
+    "logout": f"{_LOGIN}:logout_command",
     "get-login-command": f"{_TOKENS}:get_login_command",
     "pull-secret": "ecrlogin.commands.pullsecret:pull_secret",
     "credential-helper": "ecrlogin.commands.helper:credential_helper",

@@ -349,6 +349,10 @@ def fallback_store(settings: Config) -> tuple[str, str] | None:
     return None
 
 
+# The name ecrlogin goes by in credHelpers and credsStore (docker-credential-ecrlogin).
+HELPER_NAME = "ecrlogin"
+
+
 def store_program(name: str) -> str:
     """The program that serves the credential store `name`."""
     return _STORE_PREFIX + name

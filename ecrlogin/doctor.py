@@ -34,10 +34,9 @@ from typing import Any
 
 from ecrlogin import authfile, basicauth, core
 from ecrlogin.awsclient import CallerIdentity, caller_identity, profile_settings, timeout
-from ecrlogin.config import Config, Target, config_file, resolve, store_program
+from ecrlogin.config import HELPER_NAME, Config, Target, config_file, resolve, store_program
 from ecrlogin.errors import EcrloginError, ServiceError, redacted_line, shorten, translate
 from ecrlogin.hosts import Registry, parse_registry, server_host
-from ecrlogin.login import HELPER_NAME
 from ecrlogin.options import ClientOptions
 
 DEFAULT_TARGET = "default registry"

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ecrlogin import login as flow
+from ecrlogin import targets
 from ecrlogin.config import Config
 from ecrlogin.errors import ParameterError, shorten
 from ecrlogin.options import ClientOptions
@@ -37,7 +37,7 @@ class PullSecret:
 
     name: str
     namespaces: tuple[str, ...]
-    results: tuple[flow.RegistryResult, ...]
+    results: tuple[targets.RegistryResult, ...]
     # What the token calls met that a person should be told (the token cache's warnings).
     warnings: tuple[CacheWarning, ...] = ()
 
@@ -49,11 +49,11 @@ class PullSecret:
     @property
     def exit_code(self) -> int:
         """0, or the first failure's code (as `login`)."""
-        return flow.exit_code(self.results)
+        return targets.exit_code(self.results)
 
     def credentials(self) -> dict[str, tuple[str, str]]:
         """(username, password) per registry host, in the order the targets were given."""
-        return flow.credentials(self.results)
+        return targets.credentials(self.results)
 
 
 def check_name(name: str) -> str:
@@ -84,18 +84,18 @@ def check_namespaces(namespaces: Sequence[str]) -> tuple[str, ...]:
 def fetch(
     name: str,
     namespaces: Sequence[str],
-    targets: Sequence[str],
+    requested: Sequence[str],
     config: Config,
     options: ClientOptions,
-    fetcher: flow.Fetcher,
+    fetcher: targets.Fetcher,
     *,
     use_cache: bool = False,
 ) -> PullSecret:
     """Check the names first (a bad one costs no call), then fetch as `login` does."""
     secret_name = check_name(name)
     secret_namespaces = check_namespaces(namespaces)
-    results, warnings = flow.fetch(
-        flow.resolve_targets(targets, config),
+    results, warnings = targets.fetch(
+        targets.resolve_targets(requested, config),
         options,
         fetcher,
         use_cache=use_cache,
@@ -109,7 +109,7 @@ def fetch(
         name=secret_name,
         namespaces=secret_namespaces,
         results=tuple(
-            dataclasses.replace(result, method=flow.Method.SECRET, where=where)
+            dataclasses.replace(result, method=targets.Method.SECRET, where=where)
             if result.ok
             else result
             for result in results

@@ -19,7 +19,8 @@ from ecrlogin.errors import redacted_line
 if TYPE_CHECKING:
     from ecrlogin.cache import CacheWarning, Entry
     from ecrlogin.github_actions import OutputFile
-    from ecrlogin.login import RegistryResult, StoreChange
+    from ecrlogin.login import StoreChange
+    from ecrlogin.targets import RegistryResult
     from ecrlogin.token import AuthToken
 
 
@@ -114,7 +115,7 @@ def github_outputs_skipped(state: OutputFile) -> str:
 def method_name(result: RegistryResult) -> str | None:
     """How a registry was logged in, as `login --output json` names it: the client's name,
     "config" or "helper"."""
-    from ecrlogin.login import Method  # login's modules load only for login's lines
+    from ecrlogin.targets import Method  # login's modules load only for login's lines
 
     if result.method is Method.CLIENT:
         return result.client
@@ -218,7 +219,8 @@ def registry_line(
     result: RegistryResult, *, logout: bool = False, now: datetime | None = None
 ) -> str:
     """The stderr line for one registry that did not fail."""
-    from ecrlogin.login import HELPER_NAME, Method
+    from ecrlogin.config import HELPER_NAME
+    from ecrlogin.targets import Method
 
     host = result.name
     if logout:
@@ -261,8 +263,7 @@ def summary(results: Sequence[RegistryResult]) -> str:
 
 def store_line(change: StoreChange, *, logout: bool = False) -> str:
     """The stderr line for `login --helper --store` or its logout."""
-    from ecrlogin.config import store_program
-    from ecrlogin.login import HELPER_NAME
+    from ecrlogin.config import HELPER_NAME, store_program
 
     if logout:
         if not change.changed:

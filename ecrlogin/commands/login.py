@@ -7,13 +7,12 @@ from typing import Annotated
 
 import typer
 
-from ecrlogin import authfile, clients, config, core, github_actions, render, ui
-from ecrlogin import login as flow
+from ecrlogin import authfile, clients, config, core, github_actions, login, render, ui
 from ecrlogin.clients import ClientName
 from ecrlogin.commands.common import GlobalOptions, Targets, aws_command, emit, report
 from ecrlogin.errors import ParameterError, RegistriesFailed
-from ecrlogin.login import Method
 from ecrlogin.programs import RelativePathEntry, look_path
+from ecrlogin.targets import Method, RegistryResult, exit_code, fetch, passwords, resolve_targets
 
 
 class FileFormat(str, Enum):
@@ -162,7 +161,7 @@ def _mode(
 
 
 @aws_command
-def login(
+def login_command(
     ctx: typer.Context,
     opts: GlobalOptions,
     targets: Targets = None,
@@ -189,12 +188,12 @@ def login(
     mode = _mode(client, client_arg, write_config, helper, file_format, config_file, store, targets)
     settings = config.load()
     if mode.store and mode.path is not None:
-        _report_store(flow.set_store(mode.path))
+        _report_store(login.set_store(mode.path))
         _check_helper_on_path()
         return
-    results = flow.resolve_targets(targets or [], settings)
+    results = resolve_targets(targets or [], settings)
     with ui.status("Fetching ECR authorization tokens"):
-        results, fetch_warnings = flow.fetch(
+        results, fetch_warnings = fetch(
             results,
             opts.aws,
             core.fetch,
@@ -205,17 +204,17 @@ def login(
     report(fetch_warnings)
     if mask if mask is not None else github_actions.active():
         # Before anything else reaches a log, so the runner hides every later copy.
-        github_actions.add_masks(flow.passwords(results))
+        github_actions.add_masks(passwords(results))
     warnings: list[str] = []
     if mode.kind is Method.CLIENT:
         with ui.status(f"Running {mode.client} login"):
-            results = flow.client_login(
+            results = login.client_login(
                 results, mode.client, mode.client_args, timeout=opts.aws.read_wait()
             )
     elif mode.kind is Method.CONFIG and mode.path is not None:
-        results, warnings = flow.write_config(results, mode.path, fmt=mode.fmt)
+        results, warnings = login.write_config(results, mode.path, fmt=mode.fmt)
     elif mode.path is not None:
-        results, warnings = flow.set_helper(results, mode.path, fmt=mode.fmt)
+        results, warnings = login.set_helper(results, mode.path, fmt=mode.fmt)
         if any(r.ok for r in results):
             _check_helper_on_path()
     _write_outputs(results)
@@ -226,7 +225,7 @@ def login(
 
 
 @aws_command
-def logout(
+def logout_command(
     ctx: typer.Context,
     opts: GlobalOptions,
     targets: LogoutTargets = None,
@@ -256,28 +255,28 @@ def logout(
     mode = _mode(client, client_arg, write_config, helper, file_format, config_file, store, targets)
     settings = config.load()
     if mode.store and mode.path is not None:
-        change = flow.remove_store(mode.path, settings)
+        change = login.remove_store(mode.path, settings)
         (ui.ok if change.changed else ui.note)(render.store_line(change, logout=True))
         return
     if targets:
-        results = flow.resolve_targets(targets, settings)
+        results = resolve_targets(targets, settings)
     else:
         # No AWS call: what ecrlogin's logins left in the file (the default registry alone
         # would need the account, which only a call can tell, and logout must work offline).
         path = _logged_in_file(mode)
-        results = flow.logged_in(path, settings, mode.kind)
+        results = login.logged_in(path, settings, mode.kind)
         if not results:
             ui.note(f"no ECR registry logged in by ecrlogin in {path}; nothing to log out of")
             return
     warnings: list[str] = []
     if mode.kind is Method.CLIENT:
-        results = flow.client_logout(
+        results = login.client_logout(
             results, mode.client, mode.client_args, timeout=opts.aws.read_wait()
         )
     elif mode.kind is Method.CONFIG and mode.path is not None:
-        results, warnings = flow.remove_config(results, mode.path)
+        results, warnings = login.remove_config(results, mode.path)
     elif mode.path is not None:
-        results, warnings = flow.remove_helper(results, mode.path)
+        results, warnings = login.remove_helper(results, mode.path)
     _report_or_raise(results, warnings, mode, logout=True)
 
 
@@ -295,7 +294,7 @@ def _logged_in_file(mode: Mode) -> Path:
 
 
 def _report_or_raise(
-    results: list[flow.RegistryResult], warnings: list[str], mode: Mode, *, logout: bool = False
+    results: list[RegistryResult], warnings: list[str], mode: Mode, *, logout: bool = False
 ) -> None:
     """The file's warnings and one stderr line per registry; on failure, raise the error whose
     line the program's error edge prints (the summary, or the one registry's failure)."""
@@ -310,13 +309,13 @@ def _report_or_raise(
             ui.note(render.registry_line(result, logout=True))
         else:
             ui.ok(render.registry_line(result, logout=logout))
-    code = flow.exit_code(results)
+    code = exit_code(results)
     if code:
         failed = render.summary(results) if several else render.failed_line(results[0])
         raise RegistriesFailed(failed, exit_code=code)
 
 
-def _write_outputs(results: list[flow.RegistryResult]) -> None:
+def _write_outputs(results: list[RegistryResult]) -> None:
     """In GitHub Actions, the step outputs aws-actions/amazon-ecr-login sets, for every
     registry logged in (also when another one failed)."""
     logged_in = [(r.host, r.token) for r in results if r.ok and r.host is not None]
@@ -326,7 +325,7 @@ def _write_outputs(results: list[flow.RegistryResult]) -> None:
         ui.warn(render.github_outputs_skipped(state))
 
 
-def _report_store(change: flow.StoreChange) -> None:
+def _report_store(change: login.StoreChange) -> None:
     """The line for `login --helper --store`, and what the user must know about it."""
     ui.ok(render.store_line(change))
     for warning in render.store_warnings(change, config.config_file()):

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from ecrlogin import login as flow
 from ecrlogin import render
 from ecrlogin.config import Config, RegistryConfig
 from ecrlogin.errors import ConfigurationError
+from ecrlogin.login import write_config
 from ecrlogin.options import ClientOptions
+from ecrlogin.targets import Method, RegistryResult, exit_code, fetch, passwords, resolve_targets
 from tests.support.env import ACCOUNT
 from tests.support.login import NOW, CountingFetcher, token
 
@@ -27,7 +28,7 @@ US = "111122223333.dkr.ecr.us-west-2.amazonaws.com"
 
 
 def test_targets_are_hosts_or_image_references_and_duplicates_collapse() -> None:
-    results = flow.resolve_targets(
+    results = resolve_targets(
         [f"{EU}/app:1.2", EU, f"https://{US}/", f"{US}/x@sha256:{'a' * 64}", "public.ecr.aws/a/b"],
         Config(),
     )
@@ -47,14 +48,14 @@ def test_a_custom_host_mapped_in_the_config_resolves_with_its_profile() -> None:
             )
         }
     )
-    [result] = flow.resolve_targets(["registry.example:5000/app"], config)
+    [result] = resolve_targets(["registry.example:5000/app"], config)
     assert (result.host, result.region) == ("registry.example:5000", "ap-south-1")
     assert result.target is not None
     assert result.target.profile == "prod"
 
 
 def test_an_unknown_target_fails_alone_with_the_fix() -> None:
-    results = flow.resolve_targets(["docker.io/library/alpine", EU], Config())
+    results = resolve_targets(["docker.io/library/alpine", EU], Config())
     assert results[0].error is not None
     assert results[0].error.exit_code == 252
     assert results[0].error.message == (
@@ -67,8 +68,8 @@ def test_an_unknown_target_fails_alone_with_the_fix() -> None:
 
 def test_no_target_is_the_default_registry_named_by_the_token() -> None:
     fetcher = CountingFetcher()
-    results = flow.resolve_targets([], Config())
-    results, _ = flow.fetch(results, ClientOptions(region="eu-central-1"), fetcher)
+    results = resolve_targets([], Config())
+    results, _ = fetch(results, ClientOptions(region="eu-central-1"), fetcher)
     assert [(r.host, r.region) for r in results] == [
         (f"{ACCOUNT}.dkr.ecr.eu-central-1.amazonaws.com", "eu-central-1")
     ]
@@ -80,8 +81,8 @@ def test_no_target_is_the_default_registry_named_by_the_token() -> None:
 
 def test_one_token_call_per_region_serves_every_account_there() -> None:
     fetcher = CountingFetcher()
-    results = flow.resolve_targets([EU, US, EU2], Config())
-    results, _ = flow.fetch(results, ClientOptions(region="us-east-1", profile="dev"), fetcher)
+    results = resolve_targets([EU, US, EU2], Config())
+    results, _ = fetch(results, ClientOptions(region="us-east-1", profile="dev"), fetcher)
     assert sorted(options.region or "" for options, _, _ in fetcher.calls) == [
         "eu-west-1",
         "us-west-2",
@@ -110,7 +111,7 @@ def test_fips_dualstack_public_and_profiles_split_groups() -> None:
         "public.ecr.aws",
     ]
     fetcher = CountingFetcher()
-    flow.fetch(flow.resolve_targets(targets, config), ClientOptions(), fetcher, use_cache=True)
+    fetch(resolve_targets(targets, config), ClientOptions(), fetcher, use_cache=True)
     seen = {
         (o.region, o.profile, o.use_fips, o.use_dualstack, public, cache)
         for o, public, cache in fetcher.calls
@@ -128,9 +129,9 @@ def test_fips_dualstack_public_and_profiles_split_groups() -> None:
 
 def test_a_refused_group_fails_only_its_registries() -> None:
     fetcher = CountingFetcher(refuse={"us-west-2"})
-    results, _ = flow.fetch(flow.resolve_targets([EU, US], Config()), ClientOptions(), fetcher)
+    results, _ = fetch(resolve_targets([EU, US], Config()), ClientOptions(), fetcher)
     assert [r.ok for r in results] == [True, False]
-    assert flow.exit_code(results) == 254
+    assert exit_code(results) == 254
     assert render.summary(results) == (
         f"1 of 2 registries failed: {US} (GetAuthorizationToken was refused with AccessDenied)"
     )
@@ -138,19 +139,17 @@ def test_a_refused_group_fails_only_its_registries() -> None:
 
 def test_helper_setup_needs_no_token_for_named_targets() -> None:
     fetcher = CountingFetcher()
-    results, _ = flow.fetch(
-        flow.resolve_targets([EU, US], Config()), ClientOptions(), fetcher, tokens_needed=False
+    results, _ = fetch(
+        resolve_targets([EU, US], Config()), ClientOptions(), fetcher, tokens_needed=False
     )
     assert fetcher.calls == []
     assert all(r.ok and r.token is None for r in results)
 
 
 def test_passwords_lists_each_secret_once() -> None:
-    results, _ = flow.fetch(
-        flow.resolve_targets([EU, EU2, US], Config()), ClientOptions(), CountingFetcher()
-    )
+    results, _ = fetch(resolve_targets([EU, EU2, US], Config()), ClientOptions(), CountingFetcher())
     eu, us = token("eu-west-1"), token("us-west-2")
-    assert flow.passwords(results) == [eu.password, eu.token, us.password, us.token]
+    assert passwords(results) == [eu.password, eu.token, us.password, us.token]
 
 
 # What a person reads.
@@ -195,17 +194,17 @@ def test_expiry_text_in_local_time(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_describe_each_method() -> None:
-    base = flow.RegistryResult(requested=EU, host=EU, region="eu-west-1", token=token("eu-west-1"))
+    base = RegistryResult(requested=EU, host=EU, region="eu-west-1", token=token("eu-west-1"))
     expiry = "expires 2026-11-28 00:00 UTC (in 12h 00m)"
     lines = [
         render.registry_line(
-            dataclasses.replace(base, method=flow.Method.CLIENT, client="podman"), now=NOW
+            dataclasses.replace(base, method=Method.CLIENT, client="podman"), now=NOW
         ),
         render.registry_line(
-            dataclasses.replace(base, method=flow.Method.CONFIG, where="/c.json"), now=NOW
+            dataclasses.replace(base, method=Method.CONFIG, where="/c.json"), now=NOW
         ),
         render.registry_line(
-            dataclasses.replace(base, method=flow.Method.HELPER, where="/c.json"), now=NOW
+            dataclasses.replace(base, method=Method.HELPER, where="/c.json"), now=NOW
         ),
     ]
     assert lines == [
@@ -217,10 +216,8 @@ def test_describe_each_method() -> None:
 
 def test_file_errors_fail_every_registry_of_that_file(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text("[]")
-    results, _ = flow.fetch(
-        flow.resolve_targets([EU, US], Config()), ClientOptions(), CountingFetcher()
-    )
-    results, warnings = flow.write_config(results, tmp_path / "config.json", fmt="docker")
+    results, _ = fetch(resolve_targets([EU, US], Config()), ClientOptions(), CountingFetcher())
+    results, warnings = write_config(results, tmp_path / "config.json", fmt="docker")
     assert warnings == []
     assert all(isinstance(r.error, ConfigurationError) for r in results)
-    assert flow.exit_code(results) == 253
+    assert exit_code(results) == 253

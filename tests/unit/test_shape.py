@@ -127,6 +127,25 @@ def test_the_core_does_not_import_the_command_layer() -> None:
             assert not uses & outer, (name, uses & outer)
 
 
+def reachable(name: str) -> set[str]:
+    """Every module of ours that importing `name` can load, itself included."""
+    seen, pending = set(), [name]
+    while pending:
+        current = pending.pop()
+        if current not in seen:
+            seen.add(current)
+            pending.extend(GRAPH.get(current, set()))
+    return seen
+
+
+def test_targets_and_pull_secret_touch_no_file_of_a_client() -> None:
+    # Grouping targets is shared by login, logout and pull-secret; editing client files,
+    # running clients and locking them belong to login alone.
+    for name in ("ecrlogin.targets", "ecrlogin.pullsecret", "ecrlogin.commands.pullsecret"):
+        assert not reachable(name) & {"ecrlogin.login", "ecrlogin.authfile", "ecrlogin.clients"}
+        assert "filelock" not in reachable(name)
+
+
 def _strings(name: str) -> set[str]:
     return {
         node.value
