@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ecrlogin import __version__, identity
 from ecrlogin.errors import ConfigurationError, FormatError, shorten
 from ecrlogin.hosts import PUBLIC_REGION
-from ecrlogin.options import ClientOptions
+from ecrlogin.options import ClientOptions, connection_timeout
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
@@ -51,14 +51,6 @@ def timestamp_format(scoped: Mapping[str, Any]) -> TimestampFormat:
     return _TIMESTAMP_FORMATS[value]
 
 
-def timeout(value: float | None, default: float | None = None) -> float | None:
-    """A timeout in seconds as a connection takes it: 0 means "wait forever" (None), as in
-    the AWS CLI; None (not given) is `default`."""
-    if value is None:
-        return default
-    return None if value == 0 else value
-
-
 def create_client(
     service: str,
     options: ClientOptions,
@@ -89,9 +81,9 @@ def create_client(
     if not os.environ.get("AWS_RETRY_MODE") and "retry_mode" not in scoped:
         config_kwargs["retries"] = {"mode": "standard"}
     if options.read_timeout is not None:
-        config_kwargs["read_timeout"] = timeout(options.read_timeout)
+        config_kwargs["read_timeout"] = connection_timeout(options.read_timeout)
     if options.connect_timeout is not None:
-        config_kwargs["connect_timeout"] = timeout(options.connect_timeout)
+        config_kwargs["connect_timeout"] = connection_timeout(options.connect_timeout)
     if options.use_fips is not None:
         config_kwargs["use_fips_endpoint"] = options.use_fips
     if options.use_dualstack is not None:

@@ -14,8 +14,6 @@ import sys
 
 from ecrlogin import cache, config, identity
 from ecrlogin.options import ClientOptions
-from ecrlogin.protocol import Failure
-from ecrlogin.protocol import quote as _quote
 
 TYPE_CHECKING = False  # typing itself is too costly to import on the cache-hit path
 if TYPE_CHECKING:
@@ -130,20 +128,9 @@ def fetch_token(
 
 
 def timeout(name: str) -> float:
-    """Seconds from the environment variable `name`, else the protocol programs' default."""
-    from ecrlogin.options import valid_timeout
+    """Seconds from the environment variable `name` (read as the CLI reads it), else the
+    protocol programs' default."""
+    from ecrlogin.options import parse_seconds
 
     text = os.environ.get(name, "").strip()
-    if not text:
-        return TIMEOUTS[name]
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if not valid_timeout(seconds):
-        detail = (
-            f"{name}={_quote(text)} is not a number of seconds from 0 (no limit) to 1e9; "
-            "set e.g. 10, or unset it."
-        )
-        raise Failure(detail, detail)
-    return seconds
+    return parse_seconds(text, name) if text else TIMEOUTS[name]

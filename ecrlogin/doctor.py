@@ -33,11 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from ecrlogin import authfile, basicauth, core
-from ecrlogin.awsclient import CallerIdentity, caller_identity, profile_settings, timeout
+from ecrlogin.awsclient import CallerIdentity, caller_identity, profile_settings
 from ecrlogin.config import HELPER_NAME, Config, Target, config_file, resolve, store_program
 from ecrlogin.errors import EcrloginError, ServiceError, redacted_line, shorten, translate
 from ecrlogin.hosts import Registry, parse_registry, server_host
-from ecrlogin.options import ClientOptions
+from ecrlogin.options import ClientOptions, connection_timeout
 
 DEFAULT_TARGET = "default registry"
 ENV_AUTH_CONFIG = "DOCKER_AUTH_CONFIG"
@@ -714,8 +714,8 @@ def probe(
     """
     tls = _tls_context(host)
     timeouts: dict[str, Any] = {
-        "connect_timeout": timeout(options.connect_timeout, PROBE_TIMEOUT),
-        "read_timeout": timeout(options.read_timeout, PROBE_TIMEOUT),
+        "connect_timeout": connection_timeout(options.connect_timeout, PROBE_TIMEOUT),
+        "read_timeout": connection_timeout(options.read_timeout, PROBE_TIMEOUT),
     }
     scheme = "https"
     try:

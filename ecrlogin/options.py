@@ -23,6 +23,31 @@ def valid_timeout(seconds: float) -> bool:
     return 0 <= seconds <= MAX_TIMEOUT  # False for NaN, too
 
 
+def parse_seconds(text: str, where: str) -> float:
+    """A timeout given as `text` by `where` (an option or an environment variable), checked:
+    the one reading of --cli-connect-timeout / --cli-read-timeout and their variables."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not valid_timeout(seconds):
+        from ecrlogin import errors
+
+        raise errors.EcrloginError(
+            f"{where} is {errors.redacted_line(str(text), 40)}, not a number of seconds",
+            f"Give a number from 0 (no limit) to {MAX_TIMEOUT:.0e}.",
+        )
+    return seconds
+
+
+def connection_timeout(value: float | None, default: float | None = None) -> float | None:
+    """A timeout in seconds as a connection takes it: 0 means "wait forever" (None), as in
+    the AWS CLI; None (not given) is `default`."""
+    if value is None:
+        return default
+    return None if value == 0 else value
+
+
 class ClientOptions(Record):
     """Region, profile, endpoint, TLS, timeouts and FIPS/dual-stack of one token call."""
 
@@ -103,8 +128,7 @@ class ClientOptions(Record):
     def read_wait(self) -> float | None:
         """How long to wait for one answer: the read timeout (botocore's 60 s when unset);
         None when it is 0 (no limit). A container client's login waits this long too."""
-        value = BOTOCORE_TIMEOUT if self.read_timeout is None else self.read_timeout
-        return value or None
+        return connection_timeout(self.read_timeout, BOTOCORE_TIMEOUT)
 
     def budget(self, attempts: str | None = None) -> float | None:
         """The longest this call could take by itself: its attempts (`attempts`, the value

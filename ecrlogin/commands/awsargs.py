@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from ecrlogin import errors
 from ecrlogin.awsformat import OUTPUTS
-from ecrlogin.options import MAX_TIMEOUT, ClientOptions, valid_timeout
+from ecrlogin.options import ClientOptions, parse_seconds
 
 Kind = Literal["value", "flag", "version"]
 
@@ -265,17 +265,7 @@ def _seconds(values: dict[str, Any], dest: str) -> float | None:
         text = os.environ.get(spec.envvar) or None
     if text is None:
         return None
-    where = spec.name if dest in values else spec.envvar
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = float("nan")
-    if not valid_timeout(seconds):
-        raise errors.EcrloginError(
-            f"{where} is {errors.redacted_line(str(text), 40)}, not a number of seconds",
-            f"Give a number from 0 (no limit) to {MAX_TIMEOUT:.0e}.",
-        )
-    return seconds
+    return parse_seconds(str(text), spec.name if dest in values else spec.envvar or spec.name)
 
 
 def _check_query(query: str) -> None:

@@ -54,9 +54,10 @@ def test_helper_rejects_a_timeout_that_is_not_seconds(
     scenario = fault_server.scenario(fs.token())
     env = {**fault_env, "AWS_ENDPOINT_URL": scenario.url, "ECRLOGIN_CLI_CONNECT_TIMEOUT": value}
     result = helper("get", HOST, env=env)
+    # The CLI's own line for the same variable (one reading of a timeout), as a protocol reply.
     expected = (
-        f"ECRLOGIN_CLI_CONNECT_TIMEOUT='{value}' is not a number of seconds from 0 (no limit) "
-        "to 1e9; set e.g. 10, or unset it.\n"
+        f"ECRLOGIN_CLI_CONNECT_TIMEOUT is {value}, not a number of seconds. "
+        "Give a number from 0 (no limit) to 1e+09.\n"
     )
     assert (result.returncode, result.stdout.decode()) == (1, expected)
     assert result.stderr.decode() == "ecrlogin: error: " + expected
