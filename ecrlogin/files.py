@@ -49,6 +49,20 @@ class Untrusted(UnsafeFile):
     """A file that steers tokens may be changed by someone but this user (or root)."""
 
 
+def trusted_owners() -> tuple[int, ...]:
+    """Who may own a file that steers tokens: this user and root, and for root also the
+    owner of $HOME: root running with a user's home (`sudo -E`) already acts on that user's
+    AWS files, docker config and PATH, as the AWS CLI and docker do."""
+    uid = os.geteuid()
+    if uid != 0:
+        return (uid, 0)
+    try:
+        home = os.stat(os.environ["HOME"]).st_uid
+    except (KeyError, OSError, ValueError):
+        return (0,)
+    return (0, home) if home != 0 else (0,)
+
+
 def others_may_write(
     info: os.stat_result,
     *,
@@ -56,8 +70,8 @@ def others_may_write(
     where: str | int | None = None,
 ) -> str | None:
     """Why someone but this user may change the file or directory `info` describes, in
-    words; None when nobody else may. `owners` are the trusted owners (default: this
-    user and root); `where` (its path or an open descriptor) lets its POSIX ACL be read.
+    words; None when nobody else may. `owners` are the trusted owners (default:
+    `trusted_owners()`); `where` (its path or an open descriptor) lets its POSIX ACL be read.
 
     A group-writable one is fine only when the group is this user's own and everyone
     in it is a trusted owner (the private per-user group of umask-002 systems, not a
@@ -66,7 +80,7 @@ def others_may_write(
     """
     if not hasattr(os, "geteuid"):  # pragma: no cover - not POSIX: ACLs, not modes
         return None
-    trusted = owners if owners is not None else (os.geteuid(), 0)
+    trusted = owners if owners is not None else trusted_owners()
     if info.st_uid not in trusted:
         return f"it belongs to uid {info.st_uid}"
     mode = stat.S_IMODE(info.st_mode)
@@ -74,7 +88,7 @@ def others_may_write(
         return f"anyone may write it (mode {mode:04o})"
     if not mode & stat.S_IWGRP:
         return None
-    if info.st_gid != os.getegid():
+    if info.st_gid != os.getegid() and info.st_gid != _main_group(info.st_uid):
         return f"group {info.st_gid} may write it (mode {mode:04o})"
     acl = _acl_writer(where) if where is not None else None
     if acl is not None:
@@ -130,10 +144,13 @@ def _other_member(gid: int, trusted: tuple[int, ...]) -> str | None:
     except ImportError:  # pragma: no cover - no user database (Windows): the mode rule only
         return None
 
-    try:
-        names = set(grp.getgrgid(gid).gr_mem)
-    except KeyError:  # a group with no entry has no listed members
-        names = set()
+    # Every entry for the gid (a second name may list other members), and what the shadow
+    # group file adds: members, administrators, or a password with which anyone may join.
+    groups = [entry for entry in grp.getgrall() if entry.gr_gid == gid]
+    names = {name for entry in groups for name in entry.gr_mem}
+    joinable = _shadow_members({entry.gr_name for entry in groups}, names)
+    if joinable is not None:
+        return joinable
     users = {entry.pw_name: entry for entry in pwd.getpwall()}
     names.update(name for name, entry in users.items() if entry.pw_gid == gid)
     for name in sorted(names):
@@ -141,6 +158,39 @@ def _other_member(gid: int, trusted: tuple[int, ...]) -> str | None:
         if uid not in trusted:
             return f"{name}" if uid is None else f"uid {uid} ({name})"
     return None
+
+
+def _main_group(uid: int) -> int | None:
+    """The main group of user `uid` (None when unknown or there is no user database)."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(uid).pw_gid
+    except (ImportError, KeyError):
+        return None
+
+
+def _shadow_members(groups: set[str], names: set[str]) -> str | None:
+    """Add to `names` the members and administrators /etc/gshadow gives `groups`; a reason
+    when one of them has a password (anyone who knows it joins with `sg`/`newgrp`). Only
+    root can read the file; elsewhere there is nothing more to learn, and nothing to add."""
+    try:
+        with open("/etc/gshadow", encoding="utf-8", errors="replace") as shadow:
+            lines = shadow.read(MAX_SHADOW).splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        fields = line.split(":")
+        if len(fields) < 4 or fields[0] not in groups:
+            continue
+        password, admins, members = fields[1], fields[2], fields[3]
+        if password not in ("", "!", "*", "!!") and not password.startswith("!"):
+            return f"group {fields[0]} has a password, so anyone who knows it may join it"
+        names.update(name for name in (*admins.split(","), *members.split(",")) if name)
+    return None
+
+
+MAX_SHADOW = 4 * 1024 * 1024
 
 
 class UntrustedLink(Untrusted):
@@ -157,7 +207,7 @@ def follow(path: str) -> str:
     machines where that switch is off), because realpath would follow such a link."""
     if not hasattr(os, "geteuid"):  # not POSIX: links have no owner to judge
         return os.path.realpath(path)
-    trusted = (os.geteuid(), 0)
+    trusted = trusted_owners()
     pending = list(reversed(os.path.join(os.getcwd(), path).split(os.sep)))
     resolved = os.sep
     hops = 0
