@@ -376,9 +376,22 @@ def _dumps(data: dict[str, Any], path: Path, ending: str | None = "\n") -> str:
     return text
 
 
+# What Go's encoding/json (docker's and podman's writer) escapes that Python's does not:
+# HTML's <, > and & and the two JavaScript line separators. Written as Go writes them,
+# a file docker wrote comes back byte for byte, as docker's own next write would leave it.
+_GO_ESCAPES = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def _string(text: str) -> str:
+    """`text` as a JSON string, as Go's encoding/json writes it."""
+    return json.dumps(text, ensure_ascii=False).translate(_GO_ESCAPES)
+
+
 def _encode(value: object, newline: str) -> Iterator[str]:
-    """`value` as `json.dumps(value, indent="\\t", ensure_ascii=False)` writes it, except that
-    a number read from the file is written as the very text it was read as."""
+    """`value` as Go's `json.MarshalIndent(value, "", "\\t")` writes it (docker's own form),
+    except that a number read from the file is written as the very text it was read as."""
     if isinstance(value, _Number):
         yield value.text
     elif isinstance(value, dict):
@@ -388,7 +401,7 @@ def _encode(value: object, newline: str) -> Iterator[str]:
         inner = newline + "\t"
         yield "{"
         for index, (key, item) in enumerate(value.items()):
-            yield ("," if index else "") + inner + json.dumps(key, ensure_ascii=False) + ": "
+            yield ("," if index else "") + inner + _string(key) + ": "
             yield from _encode(item, inner)
         yield newline + "}"
     elif isinstance(value, list):
@@ -401,5 +414,7 @@ def _encode(value: object, newline: str) -> Iterator[str]:
             yield ("," if index else "") + inner
             yield from _encode(item, inner)
         yield newline + "]"
+    elif isinstance(value, str):
+        yield _string(value)
     else:
         yield json.dumps(value, ensure_ascii=False)

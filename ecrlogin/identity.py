@@ -62,26 +62,54 @@ def aws_files(environ: Mapping[str, str]) -> tuple[str, str]:
     credentials = environ.get("AWS_SHARED_CREDENTIALS_FILE") or os.path.join(
         home, ".aws", "credentials"
     )
-    return os.path.expanduser(config), os.path.expanduser(credentials)
+    return _expand(config, environ), _expand(credentials, environ)
 
 
-AWS_FILE_VARIABLES = ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
+def _expand(path: str, environ: Mapping[str, str]) -> str:
+    """`path` as botocore opens it: `$VARIABLES` (from `environ`), then `~`."""
+    if "$" in path:
+        import re
+
+        def value(match: re.Match[str]) -> str:
+            name = match.group(1) or match.group(2)
+            return environ.get(name, match.group(0))
+
+        path = re.sub(r"\$(?:(\w+)|\{([^}]*)\})", value, path)
+    return os.path.expanduser(path)
+
+
+def credential_files(environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(setting, path) of every file botocore may take credentials or a credential_process
+    from: the AWS config and shared credentials files, the EC2 tools' AWS_CREDENTIAL_FILE,
+    and the boto config (BOTO_CONFIG, else /etc/boto.cfg and ~/.boto), as its default
+    credential chain reads them."""
+    config, credentials = aws_files(environ)
+    found = [("AWS_CONFIG_FILE", config), ("AWS_SHARED_CREDENTIALS_FILE", credentials)]
+    if environ.get("AWS_CREDENTIAL_FILE"):
+        found.append(("AWS_CREDENTIAL_FILE", _expand(environ["AWS_CREDENTIAL_FILE"], environ)))
+    boto = [environ["BOTO_CONFIG"]] if "BOTO_CONFIG" in environ else ["/etc/boto.cfg", "~/.boto"]
+    found += [("BOTO_CONFIG", _expand(path, environ)) for path in boto]
+    return found
+
+
 # botocore reads the AWS config and credentials files whole, with no limit of its own;
 # real ones are a few KiB.
 MAX_AWS_FILE_BYTES = 16 << 20
 
 
-def check_aws_files(environ: Mapping[str, str] | None = None) -> tuple[str, str]:
-    """The AWS files (`aws_files`), each checked by a stat or two before anything reads it:
-    a regular file (or the null device, read as empty), at most MAX_AWS_FILE_BYTES, that
-    no one but this user or root may change (its `credential_process` runs as this user,
-    root under the kubelet), reached through no other user's symbolic link.
+def check_aws_files(environ: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """The files botocore takes credentials from (`credential_files`), each checked by a
+    stat or two before anything reads it: a regular file (or the null device, read as
+    empty), at most MAX_AWS_FILE_BYTES, that no one but this user or root may change (its
+    `credential_process` runs as this user, root under the kubelet), reached through no
+    other user's symbolic link.
 
     EcrloginError (exit 255, as the AWS CLI's config errors) names the file and the
     fix; a missing or unreadable file is left to botocore, which reports or ignores it.
     """
-    paths = aws_files(os.environ if environ is None else environ)
-    for variable, path in zip(AWS_FILE_VARIABLES, paths, strict=True):
+    env = os.environ if environ is None else environ
+    found = credential_files(env)
+    for variable, path in found:
         try:
             info = os.stat(files.follow(path))  # stat never waits on a FIFO, open would
         except files.UntrustedLink as exc:
@@ -104,7 +132,7 @@ def check_aws_files(environ: Mapping[str, str] | None = None) -> tuple[str, str]
         reason = files.others_may_write(info, where=path)
         if reason is not None:
             raise _aws_file_error(path, variable, reason)
-    return paths
+    return found
 
 
 def _aws_file_error(
@@ -127,6 +155,10 @@ def _aws_file_error(
         "credentials and the credential_process ecrlogin runs",
         f"Make it yours and run chmod go-w on it, or point {variable} at such a file.",
     )
+
+
+# The AWS files' labels in the key, as they always were (existing cache entries still hit).
+_LABELS = {"AWS_CONFIG_FILE": "aws-config", "AWS_SHARED_CREDENTIALS_FILE": "aws-credentials"}
 
 
 def identity_variables(environ: Mapping[str, str], *, explicit_region: bool) -> list[str]:
@@ -197,7 +229,8 @@ def cache_key(
         parts += [b"unsigned", b"1"]
     for name in identity_variables(env, explicit_region=bool(region)):
         parts += [b"env:" + name.encode(), text(env[name])]
-    for label, path in zip(("aws-config", "aws-credentials"), check_aws_files(env), strict=True):
+    for variable, path in check_aws_files(env):
+        label = _LABELS.get(variable, variable)
         parts += [label.encode() + b"-path", text(path)]
         try:
             data = files.read_bounded(path, MAX_AWS_FILE_BYTES)  # never waits on a FIFO

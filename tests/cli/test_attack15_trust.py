@@ -125,3 +125,80 @@ def test_root_with_a_users_home_uses_that_users_aws_files_as_the_aws_cli_does(
     refused = ecrlogin("get-login-password", "--endpoint-url", moto_url, env=env)
     assert (refused.returncode, refused.stdout) == (255, b"")
     assert b"anyone may write it" in refused.stderr
+
+
+def _steering_file(folder: Path, name: str, text: str) -> Path:
+    """A file anyone may write (mode 0666): what the trust check must refuse."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o666)
+    return path
+
+
+def _without_keys(env: dict[str, str]) -> dict[str, str]:
+    return {
+        key: value
+        for key, value in env.items()
+        if key not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+    }
+
+
+def test_aws_config_named_through_a_variable_is_checked_before_its_credential_process_runs(
+    aws_env: dict[str, str], tmp_path: Path
+) -> None:
+    """botocore expands `$VAR` in AWS_CONFIG_FILE (configloader.raw_config_parse); the trust
+    check must look at the file botocore reads, not at the literal `$VAR/config`."""
+    marker = tmp_path / "credential_process-ran"
+    open_folder = tmp_path / "open"
+    _steering_file(
+        open_folder, "config", f"[default]\ncredential_process = /usr/bin/touch {marker}\n"
+    )
+    env = {
+        **_without_keys(aws_env),
+        "OPEN_FOLDER": str(open_folder),
+        "AWS_CONFIG_FILE": "$OPEN_FOLDER/config",
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "ECRLOGIN_NO_CACHE": "1",
+    }
+    result = ecrlogin("get-login-password", env=env)
+    assert not marker.exists(), "a credential_process from a file anyone may write ran"
+    assert result.returncode == 255
+    assert b"Refusing the AWS file" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "name", "text"),
+    [
+        (
+            "BOTO_CONFIG",
+            "boto",
+            "[Credentials]\naws_access_key_id = AKIAOTHERUSER0000001\n"
+            "aws_secret_access_key = chosen-by-another-user\n",
+        ),
+        (
+            "AWS_CREDENTIAL_FILE",
+            "ec2-credentials",
+            "AWSAccessKeyId=AKIAOTHERUSER0000001\nAWSSecretKey=chosen-by-another-user\n",
+        ),
+    ],
+    ids=["BOTO_CONFIG", "AWS_CREDENTIAL_FILE"],
+)
+def test_every_credentials_file_botocore_reads_passes_the_trust_check(
+    aws_env: dict[str, str], tmp_path: Path, variable: str, name: str, text: str
+) -> None:
+    """botocore's chain also reads the boto config (BOTO_CONFIG, ~/.boto, /etc/boto.cfg) and
+    the EC2 tools' AWS_CREDENTIAL_FILE: a file anyone may write chooses whose token is used."""
+    path = _steering_file(tmp_path / "open", name, text)
+    env = {
+        **_without_keys(aws_env),
+        variable: str(path),
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "ECRLOGIN_NO_CACHE": "1",
+    }
+    result = ecrlogin("--debug", "get-login-password", env=env)
+    assert b"Credential=AKIAOTHERUSER0000001/" not in result.stderr, (
+        "a request was signed with keys from a file anyone may write"
+    )
+    assert result.returncode == 255

@@ -378,6 +378,14 @@ def _texted(value: Any, numbers: list[str]) -> Any:
     return value
 
 
+def _as_go_writes(text: str) -> str:
+    """JSON text from json.dumps as Go's encoding/json (docker) writes it: <, >, & and the
+    JavaScript line separators escaped (they occur only inside strings)."""
+    for char in "<>&\u2028\u2029":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text
+
+
 def _with_literals(text: str, numbers: list[str]) -> str:
     for index, literal in enumerate(numbers):
         text = text.replace(f'"\ue000{index}\ue001"', literal, 1)
@@ -405,7 +413,7 @@ def test_property_every_untouched_byte_survives_a_login(
     # A file as ecrlogin itself writes them (tab-indented), with numbers of any spelling:
     # after a login, it is the same text with our entry added at the end, byte for byte.
     numbers: list[str] = []
-    marked = json.dumps(_texted(document, numbers), indent="\t", ensure_ascii=False)
+    marked = _as_go_writes(json.dumps(_texted(document, numbers), indent="\t", ensure_ascii=False))
     before = _with_literals(marked, numbers) + "\n"
     path = tmp_path_factory.mktemp("numbers") / "config.json"
     path.write_text(before, encoding="utf-8")
