@@ -487,19 +487,51 @@ def make_private_dirs(directory: str, *, keep_owner: bool = False) -> list[str]:
         if parent == directory:
             break
         directory = parent
-    created = []
+    if os.name == "posix":  # descriptors for folders (mkdir and open at a folder)
+        return _make_dirs_at(list(reversed(missing)), keep_owner=keep_owner)
+    created = []  # pragma: no cover - Windows: no descriptors for folders, no owners
     for item in reversed(missing):
         try:
             os.mkdir(item, 0o700)
         except FileExistsError:  # another process made it first: not ours to chmod
             continue
         created.append(item)
-        info = os.lstat(item)
-        if stat.S_IMODE(info.st_mode) != 0o700:
-            # A umask can only take bits away, and an owner who cannot enter is no use.
+        if stat.S_IMODE(os.lstat(item).st_mode) != 0o700:
             os.chmod(item, 0o700)
-        if keep_owner:
-            give_away(item, info, _lstat(os.path.dirname(item) or "."))
+    return created
+
+
+def _make_dirs_at(missing: list[str], *, keep_owner: bool) -> list[str]:
+    """Make each of `missing` (outermost first) inside the one made before it, through
+    descriptors: a folder swapped for a link after mkdir is never followed, chmodded or
+    given away (O_NOFOLLOW refuses it), nor is anything made inside its target."""
+    created: list[str] = []
+    if not missing:
+        return created
+    parent = os.open(os.path.dirname(missing[0]) or ".", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for item in missing:
+            name = os.path.basename(item)
+            try:
+                os.mkdir(name, 0o700, dir_fd=parent)
+            except FileExistsError:  # another process made it first: not ours to chmod
+                pass
+            else:
+                created.append(item)
+            flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+            made = os.open(name, flags, dir_fd=parent)  # ELOOP/ENOTDIR: swapped, refused
+            model = os.fstat(parent) if keep_owner else None
+            os.close(parent)
+            parent = made
+            if item in created:
+                info = os.fstat(made)
+                if stat.S_IMODE(info.st_mode) != 0o700:
+                    # A umask can only take bits away, and an owner who cannot enter is no use.
+                    os.fchmod(made, 0o700)
+                if keep_owner:
+                    give_away(made, info, model)
+    finally:
+        os.close(parent)
     return created
 
 
