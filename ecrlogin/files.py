@@ -99,6 +99,27 @@ def others_may_write(
     return None
 
 
+def folder_problem(path: str) -> str | None:
+    """Why someone but this user (or root) could put another file at `path`, a resolved
+    path: a folder on the way that another user may write, unless it is sticky (as /tmp),
+    where no one may rename what is not theirs. None when no such folder is on the way.
+    For files another program opens again after ecrlogin's check (botocore's)."""
+    folder = os.path.dirname(path)
+    while True:
+        try:
+            info = os.stat(folder)
+        except OSError:
+            return None  # whoever opens the file reports what is missing
+        if not info.st_mode & stat.S_ISVTX:
+            reason = others_may_write(info, where=folder)
+            if reason is not None:
+                return f"its folder {folder}: {reason}"
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
 # POSIX ACL as Linux stores it (the `system.posix_acl_access` attribute): a 4-byte
 # version, then 8-byte entries (tag u16, perm u16, id u32, little-endian).
 _ACL_USER, _ACL_GROUP, _ACL_MASK = 0x02, 0x08, 0x10

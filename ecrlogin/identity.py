@@ -111,7 +111,8 @@ def check_aws_files(environ: Mapping[str, str] | None = None) -> list[tuple[str,
     found = credential_files(env)
     for variable, path in found:
         try:
-            info = os.stat(files.follow(path))  # stat never waits on a FIFO, open would
+            real = files.follow(path)
+            info = os.stat(real)  # stat never waits on a FIFO, open would
         except files.UntrustedLink as exc:
             raise _aws_file_error(path, variable, exc.strerror, exc.filename) from None
         except OSError:
@@ -130,6 +131,8 @@ def check_aws_files(environ: Mapping[str, str] | None = None) -> list[tuple[str,
                 f"Point {variable} at the right file.",
             )
         reason = files.others_may_write(info, where=path)
+        if reason is None:  # botocore opens it again: no one else may swap it in between
+            reason = files.folder_problem(real)
         if reason is not None:
             raise _aws_file_error(path, variable, reason)
     return found

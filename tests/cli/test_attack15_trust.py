@@ -12,6 +12,7 @@ import grp
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -202,3 +203,50 @@ def test_every_credentials_file_botocore_reads_passes_the_trust_check(
         "a request was signed with keys from a file anyone may write"
     )
     assert result.returncode == 255
+
+
+SWAPPER = """
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+a, b = (os.fsencode(name) for name in sys.argv[1:3])
+end = time.monotonic() + float(sys.argv[3])
+while time.monotonic() < end:
+    libc.renameat2(-100, a, -100, b, 2)  # RENAME_EXCHANGE: swap the two names atomically
+"""
+
+
+def test_an_aws_config_in_a_folder_others_may_write_cannot_be_swapped_after_the_check(
+    aws_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The AWS files are checked by path, then botocore opens the path again: in a folder
+    anyone may write, another user swaps in a file of theirs between the two (here a
+    loop of atomic renames), and its credential_process runs."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    folder.chmod(0o777)
+    mine = folder / "config"
+    mine.write_text("[default]\nregion = us-east-1\n")
+    mine.chmod(0o600)
+    marker = tmp_path / "credential_process-ran"
+    _steering_file(folder, "theirs", f"[default]\ncredential_process = /usr/bin/touch {marker}\n")
+    env = {
+        **_without_keys(aws_env),
+        "AWS_CONFIG_FILE": str(mine),
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "ECRLOGIN_NO_CACHE": "1",
+    }
+    swapper = subprocess.Popen(
+        [sys.executable, "-c", SWAPPER, str(mine), str(folder / "theirs"), "60"]
+    )
+    try:
+        for _ in range(30):
+            result = ecrlogin("get-login-password", env=env)
+            if marker.exists():
+                break
+            # Refused before botocore reads it, whichever file the name holds just then.
+            assert result.returncode == 255
+            assert b"Refusing the AWS file" in result.stderr
+    finally:
+        swapper.kill()
+        swapper.wait()
+    assert not marker.exists(), "a credential_process from a file anyone may write ran"
