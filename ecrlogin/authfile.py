@@ -269,6 +269,47 @@ class _NotExact(ValueError):
     """JSON that Python reads but cannot write back as it was."""
 
 
+class _Text(str):
+    """A JSON string kept with the text it was read as (its quotes and escapes), so a value
+    ecrlogin leaves alone is written back byte for byte: a typed `&` stays `&`, docker's
+    `\\u0026` stays that."""
+
+    __slots__ = ("text",)
+    text: str
+
+
+def _string_literals(text: str) -> Iterator[str]:
+    """Every string literal of the JSON document `text`, as written, in document order
+    (outside a string, a quote can only open one)."""
+    at = 0
+    while (start := text.find('"', at)) != -1:
+        end = text.index('"', start + 1)
+        while (end - len(text[start + 1 : end].rstrip("\\")) - start - 1) % 2:
+            end = text.index('"', end + 1)  # an escaped quote: the string goes on
+        yield text[start : end + 1]
+        at = end + 1
+
+
+def _with_sources(value: Any, literals: Iterator[str]) -> Any:
+    """`value` (as json.loads read it) with each string and key a _Text holding its literal;
+    objects and arrays are walked in document order, as the literals come."""
+    if isinstance(value, str):
+        kept = _Text(value)
+        kept.text = next(literals)
+        if json.loads(kept.text) != value:  # never: the walk and the literals agree
+            raise _NotExact("a string could not be matched to its text")
+        return kept
+    if isinstance(value, dict):
+        sourced = {}
+        for key, item in value.items():
+            name = _with_sources(key, literals)
+            sourced[name] = _with_sources(item, literals)
+        return sourced
+    if isinstance(value, list):
+        return [_with_sources(item, literals) for item in value]
+    return value
+
+
 class _Number:
     """A JSON number kept as the text it was read as, so it is written back byte for byte:
     `0.30000000000000000001` stays that, where a float would become `0.3`."""
@@ -325,13 +366,15 @@ def _read(path: Path) -> tuple[dict[str, Any], str | None]:
         # Decoded as UTF-8 first: json.loads(bytes) would also take a byte order mark or
         # UTF-16/32, which docker's reader (Go's encoding/json) refuses, and rewriting such
         # a file would re-encode every byte of it.
+        text = raw.decode("utf-8")
         data = json.loads(
-            raw.decode("utf-8"),
+            text,
             parse_float=_number,
             parse_int=_Number,
             parse_constant=_constant,
             object_pairs_hook=_unique,
         )
+        data = _with_sources(data, _string_literals(text))
     except _NotExact as exc:
         raise ConfigurationError(
             f"{path} cannot be rewritten exactly: {exc}",
@@ -385,7 +428,9 @@ _GO_ESCAPES = str.maketrans(
 
 
 def _string(text: str) -> str:
-    """`text` as a JSON string, as Go's encoding/json writes it."""
+    """`text` as a JSON string: as it was read, else as Go's encoding/json writes it."""
+    if isinstance(text, _Text):
+        return text.text
     return json.dumps(text, ensure_ascii=False).translate(_GO_ESCAPES)
 
 

@@ -86,7 +86,8 @@ def credential_files(environ: Mapping[str, str]) -> list[tuple[str, str]]:
     config, credentials = aws_files(environ)
     found = [("AWS_CONFIG_FILE", config), ("AWS_SHARED_CREDENTIALS_FILE", credentials)]
     if environ.get("AWS_CREDENTIAL_FILE"):
-        found.append(("AWS_CREDENTIAL_FILE", _expand(environ["AWS_CREDENTIAL_FILE"], environ)))
+        # botocore expands only ~ here (credentials.OriginalEC2Provider), not $VARIABLES.
+        found.append(("AWS_CREDENTIAL_FILE", os.path.expanduser(environ["AWS_CREDENTIAL_FILE"])))
     boto = [environ["BOTO_CONFIG"]] if "BOTO_CONFIG" in environ else ["/etc/boto.cfg", "~/.boto"]
     found += [("BOTO_CONFIG", _expand(path, environ)) for path in boto]
     return found

@@ -250,3 +250,40 @@ def test_an_aws_config_in_a_folder_others_may_write_cannot_be_swapped_after_the_
         swapper.kill()
         swapper.wait()
     assert not marker.exists(), "a credential_process from a file anyone may write ran"
+
+
+def test_aws_credential_file_is_checked_where_botocore_reads_it(
+    aws_env: dict[str, str], tmp_path: Path
+) -> None:
+    """botocore expands only `~` in AWS_CREDENTIAL_FILE (credentials.OriginalEC2Provider),
+    not `$VARIABLES` as in the AWS config files: ecrlogin checks the expanded path while
+    botocore reads the literal one, relative to the current folder (a checkout)."""
+    safe = tmp_path / "safe"
+    safe.mkdir()
+    (safe / "creds").write_text("AWSAccessKeyId=AKIASAFE000000000001\nAWSSecretKey=a\n")
+    (safe / "creds").chmod(0o600)
+    checkout = tmp_path / "checkout"
+    _steering_file(
+        checkout / "$A15SAFE",
+        "creds",
+        "AWSAccessKeyId=AKIAOTHERUSER0000001\nAWSSecretKey=chosen-by-another-user\n",
+    )
+    env = {
+        **_without_keys(aws_env),
+        "A15SAFE": str(safe),
+        "AWS_CREDENTIAL_FILE": "$A15SAFE/creds",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "ECRLOGIN_NO_CACHE": "1",
+    }
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "ecrlogin"), "--debug", "get-login-password"],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert b"Credential=AKIAOTHERUSER0000001/" not in done.stderr, (
+        "a request was signed with keys from a file anyone may write"
+    )
