@@ -50,15 +50,10 @@ def redacted_line(text: str, limit: int | None = MAX_CAUSE) -> str:
     """`text` as one printable line: secrets redacted, white space collapsed, control
     characters escaped, cut. Redaction comes first, so a cut never leaves half a
     secret and an escaped secret is still recognised."""
-    from ecrlogin.logs import redact
+    from ecrlogin.logs import escape_unprintable, redact
 
-    flat = " ".join(redact(str(text)).split())
-    if not flat.isprintable():
-        # An escape sequence from a server or from input must not reach a terminal.
-        flat = "".join(
-            ch if ch.isprintable() else ch.encode("unicode_escape", "backslashreplace").decode()
-            for ch in flat
-        )
+    # An escape sequence from a server or from input must not reach a terminal.
+    flat = escape_unprintable(" ".join(redact(str(text)).split()))
     if limit is not None and len(flat) > limit:
         flat = flat[: limit - 3].rstrip() + "..."
     return flat
