@@ -72,6 +72,7 @@ def create_client(
 
     check_aws_files()
     session = botocore.session.Session(profile=options.profile)
+    session.lazy_register_component("data_loader", _builtin_data_loader)
     session.user_agent_extra = f"ecrlogin/{__version__}"
     scoped = session.get_scoped_config()  # raises ProfileNotFound for an unknown profile
     timestamp_format(scoped)  # an unknown value fails every command, as in the AWS CLI v2
@@ -128,6 +129,17 @@ def create_client(
     # a `credtool` in the current folder (a checkout) would get to mint the credentials.
     with _absolute_path():
         return _client(session, service, options, region, verify, config, on_secret, on_source)
+
+
+def _builtin_data_loader() -> Any:
+    """A loader of botocore's own service models and endpoint rules only.
+
+    botocore would look in ~/.aws/models and AWS_DATA_PATH first: an endpoint rule set
+    there, in a folder others may write, sends the signed GetAuthorizationToken call to
+    a host of its writer's choice and makes its answer the password handed out."""
+    from botocore.loaders import Loader
+
+    return Loader(extra_search_paths=[Loader.BUILTIN_DATA_PATH], include_default_search_paths=False)
 
 
 @contextlib.contextmanager
