@@ -19,7 +19,8 @@ def main(argv: list[str] | None = None) -> None:
     from ecrlogin import errors, files
     from ecrlogin.commands import awsargs
 
-    # SIGINT (130) and SIGTERM (143) raise errors.Signalled wherever we are.
+    # SIGINT (130), SIGTERM (143), SIGHUP (129) and SIGQUIT (131) raise errors.Signalled
+    # wherever we are.
     errors.handle_signals()
     files.reserve_standard_streams()
     status = 0

@@ -6,8 +6,9 @@ this module only turns the command-line options into botocore's arguments.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ecrlogin import __version__, identity
@@ -17,6 +18,8 @@ from ecrlogin.options import ClientOptions, connection_timeout
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
+    from botocore.config import Config
+    from botocore.session import Session
 
     from ecrlogin.awsformat import TimestampFormat
 
@@ -69,6 +72,7 @@ def create_client(
 
     check_aws_files()
     session = botocore.session.Session(profile=options.profile)
+    session.lazy_register_component("data_loader", _builtin_data_loader)
     session.user_agent_extra = f"ecrlogin/{__version__}"
     scoped = session.get_scoped_config()  # raises ProfileNotFound for an unknown profile
     timestamp_format(scoped)  # an unknown value fails every command, as in the AWS CLI v2
@@ -121,6 +125,51 @@ def create_client(
         verify = options.ca_bundle
 
     config = Config(**config_kwargs)
+    # botocore runs a profile's credential_process itself, through PATH: with PATH=":$PATH"
+    # a `credtool` in the current folder (a checkout) would get to mint the credentials.
+    with _absolute_path():
+        return _client(session, service, options, region, verify, config, on_secret, on_source)
+
+
+def _builtin_data_loader() -> Any:
+    """A loader of botocore's own service models and endpoint rules only.
+
+    botocore would look in ~/.aws/models and AWS_DATA_PATH first: an endpoint rule set
+    there, in a folder others may write, sends the signed GetAuthorizationToken call to
+    a host of its writer's choice and makes its answer the password handed out."""
+    from botocore.loaders import Loader
+
+    return Loader(extra_search_paths=[Loader.BUILTIN_DATA_PATH], include_default_search_paths=False)
+
+
+@contextlib.contextmanager
+def _absolute_path() -> Iterator[None]:
+    """PATH without its empty and relative entries while botocore may run a program."""
+    from ecrlogin.programs import without_relative_entries
+
+    saved = os.environ.get("PATH")
+    if saved is None or without_relative_entries(saved) == saved:
+        yield
+        return
+    os.environ["PATH"] = without_relative_entries(saved)
+    try:
+        yield
+    finally:
+        os.environ["PATH"] = saved
+
+
+def _client(
+    session: Session,
+    service: str,
+    options: ClientOptions,
+    region: str | None,
+    verify: bool | str | None,
+    config: Config,
+    on_secret: Callable[[str], None] | None,
+    on_source: Callable[[str], None] | None,
+) -> BaseClient:
+    """The client, its credentials resolved once (frozen: never refreshed, so never run
+    again outside _absolute_path) and their secrets registered."""
     credentials: dict[str, str] = {}
     if options.role_arn is not None:
         role = _assume_role(session, options, region, verify, config)
@@ -148,6 +197,12 @@ def create_client(
                 'Make the credential source give strings: "AccessKeyId", "SecretAccessKey" '
                 'and "SessionToken" in quotes.',
             )
+        credentials = {
+            "aws_access_key_id": frozen.access_key,
+            "aws_secret_access_key": frozen.secret_key,
+        }
+        if frozen.token:
+            credentials["aws_session_token"] = frozen.token
         if on_secret is not None:
             for secret in (frozen.secret_key, frozen.token):
                 if secret:

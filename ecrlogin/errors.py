@@ -9,7 +9,7 @@ branch on `aws` exit codes keep working:
 253   configuration: no credentials, no region, unknown profile, bad file
 254   the service refused the request (after botocore's retries)
 255   anything else: endpoint unreachable, TLS failure, unusable response
-130   interrupted (SIGINT); 143 terminated (SIGTERM); 129 hung up (SIGHUP)
+130   interrupted (SIGINT); 143 terminated (SIGTERM); 129 hung up (SIGHUP); 131 quit (SIGQUIT)
 ====  =====================================================================
 
 `translate()` is the single place where botocore's exceptions become ours.
@@ -22,6 +22,7 @@ from __future__ import annotations
 # the protocol programs install them on a cache hit without loading this module.
 from ecrlogin.signals import HUNG_UP as HUNG_UP
 from ecrlogin.signals import INTERRUPTED as INTERRUPTED
+from ecrlogin.signals import QUIT as QUIT
 from ecrlogin.signals import TERMINATED as TERMINATED
 from ecrlogin.signals import WORDS as _SIGNAL_WORDS
 from ecrlogin.signals import Signalled as Signalled
@@ -49,15 +50,10 @@ def redacted_line(text: str, limit: int | None = MAX_CAUSE) -> str:
     """`text` as one printable line: secrets redacted, white space collapsed, control
     characters escaped, cut. Redaction comes first, so a cut never leaves half a
     secret and an escaped secret is still recognised."""
-    from ecrlogin.logs import redact
+    from ecrlogin.logs import escape_unprintable, redact
 
-    flat = " ".join(redact(str(text)).split())
-    if not flat.isprintable():
-        # An escape sequence from a server or from input must not reach a terminal.
-        flat = "".join(
-            ch if ch.isprintable() else ch.encode("unicode_escape", "backslashreplace").decode()
-            for ch in flat
-        )
+    # An escape sequence from a server or from input must not reach a terminal.
+    flat = escape_unprintable(" ".join(redact(str(text)).split()))
     if limit is not None and len(flat) > limit:
         flat = flat[: limit - 3].rstrip() + "..."
     return flat
@@ -182,7 +178,7 @@ class SharedFailure(EcrloginError):
 
 
 class Interrupted(EcrloginError):
-    """The user interrupted the command (exit 130), it was terminated (143) or hung up (129)."""
+    """The command was interrupted (exit 130), terminated (143), hung up (129) or quit (131)."""
 
     exit_code = INTERRUPTED
 

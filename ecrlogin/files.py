@@ -279,7 +279,8 @@ def describe_kind(mode: int) -> str:
     return "not a regular file"
 
 
-def _not_regular(path: str, mode: int) -> UnsafeFile:
+def not_regular(path: str, mode: int) -> UnsafeFile:
+    """UnsafeFile for `path`, which is not a regular file but what `mode` says."""
     return UnsafeFile(22, f"it is {describe_kind(mode)}, not a regular file", path)
 
 
@@ -374,7 +375,7 @@ def check_replaceable(path: str) -> None:
     """Raise UnsafeFile unless `path` is absent or a regular file (not even a symlink)."""
     info = _lstat(path)
     if info is not None and not stat.S_ISREG(info.st_mode):
-        raise _not_regular(path, info.st_mode)
+        raise not_regular(path, info.st_mode)
 
 
 def read_bounded(path: str, limit: int, *, trusted: bool = False) -> bytes | None:
@@ -396,7 +397,7 @@ def read_bounded(path: str, limit: int, *, trusted: bool = False) -> bytes | Non
         if not stat.S_ISREG(info.st_mode):
             if stat.S_ISCHR(info.st_mode) and is_null_device(info):
                 return b""
-            raise _not_regular(path, info.st_mode)
+            raise not_regular(path, info.st_mode)
         reason = others_may_write(info, where=fd) if trusted else None
         if reason is not None:
             raise Untrusted(1, reason, path)
@@ -468,7 +469,7 @@ def locked(path: str) -> BaseFileLock:
 def _check_lock(fd: int, path: str, like: str | None) -> None:
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
-        raise _not_regular(path, info.st_mode)
+        raise not_regular(path, info.st_mode)
     if like is not None:  # the lock of a user's file (locked()), not of a cache entry
         give_away(fd, info, _lstat(like) or _lstat(os.path.dirname(path) or "."))
 

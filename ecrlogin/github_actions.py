@@ -30,8 +30,10 @@ one value, as the runner reads it (`EnvFileKeyValuePairs` in
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum
@@ -159,8 +161,7 @@ def write_outputs(outputs: Sequence[tuple[str, str]]) -> OutputFile:
     delimiter = _delimiter([text for pair in outputs for text in pair])
     data = "".join(output_block(name, value, delimiter) for name, value in outputs)
     try:
-        # 0600 only if it must be created: the runner's own file keeps its mode.
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = _open_output(path)
         try:
             remaining = data.encode("utf-8")
             while remaining:
@@ -174,3 +175,26 @@ def write_outputs(outputs: Sequence[tuple[str, str]]) -> OutputFile:
             "Leave GITHUB_OUTPUT as the runner set it (a file the step may append to).",
         ) from None
     return state
+
+
+def _open_output(path: str) -> int:
+    """$GITHUB_OUTPUT opened to append, as every file that decides where a secret goes:
+    never through a symbolic link another user owns (files.follow), never waiting on a
+    FIFO (opened non-blocking, then refused unless a regular file)."""
+    from ecrlogin import files
+
+    real = files.follow(path)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+    flags |= getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        # 0600 only if it must be created: the runner's own file keeps its mode.
+        fd = os.open(real, flags, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a FIFO no one reads: what it is says more
+            raise files.not_regular(path, os.stat(real).st_mode) from None
+        raise
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise files.not_regular(path, mode)
+    return fd

@@ -89,7 +89,7 @@ def register_secret(value: str | None) -> None:
     _secrets.add(value)
     _pieces = None
     if len(value) >= WHOLE_WORD_BELOW:
-        _known_secrets.update(_spellings(value), _encodings(value))
+        _known_secrets.update(_spellings(value), _encodings(value), _byte_forms(value))
         _ordered[:] = sorted(_known_secrets, key=len, reverse=True)
         return
     _short.update(_spellings(value), _encodings(value, embedded=False))
@@ -151,6 +151,35 @@ def _encodings(secret: str, embedded: bool = True) -> set[str]:
                 if len(part) >= WHOLE_WORD_BELOW:
                     forms.add(part)
     return {form for form in forms if form}
+
+
+def _byte_forms(secret: str) -> set[str]:
+    """`secret`'s bytes (as given and as they stand in JSON, a store echoing its input) as
+    a failing program may print them: hex (lower and upper case, a debug dump), UTF-16 LE
+    and BE (a Windows console program) as they read once decoded leniently as UTF-8 and
+    once more escaped as a line (escape_unprintable), and the decimal list Go's fmt prints
+    for a []byte (`[112 119 ...]`, every docker store is Go). Long secrets only: a short
+    one's hex or byte list ("61", "[97]") is an ordinary number."""
+    forms: set[str] = set()
+    for text in _json_spellings(secret):
+        data = text.encode("utf-8", "surrogatepass")
+        forms.update((data.hex(), data.hex().upper(), " ".join(str(byte) for byte in data)))
+        for codec in ("utf-16-le", "utf-16-be"):
+            wide = text.encode(codec, "surrogatepass").decode("utf-8", "replace")
+            # Also without the NUL at its edge: LE's last and BE's first byte of a character.
+            for form in (wide, wide.strip("\x00")):
+                forms.update((form, escape_unprintable(form)))
+    return {form for form in forms if form}
+
+
+def escape_unprintable(text: str) -> str:
+    """`text` with each character a terminal could act on written as its Python escape."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape", "backslashreplace").decode()
+        for ch in text
+    )
 
 
 def _json_spellings(secret: str) -> set[str]:
@@ -258,7 +287,7 @@ def _all_pieces() -> set[str]:
         for secret in _secrets:
             forms = _encodings(secret, embedded=len(secret) >= WHOLE_WORD_BELOW)
             if len(secret) >= WHOLE_WORD_BELOW:
-                forms |= _spellings(secret)
+                forms |= _spellings(secret) | _byte_forms(secret)
             for form in forms:
                 for breaks in _BREAKS:
                     flat = breaks.sub("", form)

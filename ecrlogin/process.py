@@ -120,15 +120,17 @@ def run(
         creationflags=_NEW_GROUP,
     )
     deadline = None if timeout is None else time.monotonic() + timeout
-    drains = [_Drain(child.stdout, limit), _Drain(child.stderr, limit)]
-    feeder = threading.Thread(target=_feed, args=(child.stdin, input), daemon=True)
-    for thread in (*drains, feeder):
-        thread.start()
 
     def left() -> float | None:
         return None if deadline is None else max(deadline - time.monotonic(), 0.0)
 
+    # From here on a signal ends the group: the program may already be running (and
+    # starting children) before the threads below are up.
     try:
+        drains = [_Drain(child.stdout, limit), _Drain(child.stderr, limit)]
+        feeder = threading.Thread(target=_feed, args=(child.stdin, input), daemon=True)
+        for thread in (*drains, feeder):
+            thread.start()
         child.wait(timeout=left())
         # A child the program left behind may still hold the pipes open: the same deadline.
         for drain in drains:

@@ -46,10 +46,21 @@ def look_path(name: str, search: str | None = None) -> str | None:
         # would reach another file than the one docker runs.
         if not _executable(os.path.normpath(candidate)):
             continue
-        if not os.path.isabs(candidate):
+        if relative_entry(entry):
             raise RelativePathEntry(name, candidate, entry)
         return os.path.normpath(candidate)
     return None
+
+
+def relative_entry(entry: str) -> bool:
+    """Whether a PATH entry is empty (the current folder) or relative: docker never runs
+    a program found through one."""
+    return not os.path.isabs(entry or ".")
+
+
+def without_relative_entries(path: str) -> str:
+    """`path` (a PATH value) with its empty and relative entries left out."""
+    return os.pathsep.join(entry for entry in path.split(os.pathsep) if not relative_entry(entry))
 
 
 def _executable(path: str) -> bool:

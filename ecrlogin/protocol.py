@@ -130,7 +130,7 @@ def _failure(program: Program, exc: BaseException) -> Failure | None:
     from ecrlogin import errors
 
     if isinstance(exc, (KeyboardInterrupt, errors.Signalled)):
-        # A signal (see handle_signals): 130/143/129 and one line, like the CLI.
+        # A signal (see handle_signals): 130/143/129/131 and one line, like the CLI.
         interrupted = errors.translate(exc)
         return Failure(None, interrupted.message, interrupted.exit_code)
     if isinstance(exc, errors.EcrloginError):

@@ -1,4 +1,4 @@
-"""The signals ecrlogin turns into one line and an exit code: SIGINT, SIGTERM, SIGHUP.
+"""The signals ecrlogin turns into one line and an exit code: SIGINT, SIGTERM, SIGHUP, SIGQUIT.
 
 Apart from the error hierarchy (ecrlogin.errors, which re-exports these) because
 the two protocol programs install the handlers on every call, a cache hit
@@ -10,10 +10,11 @@ from __future__ import annotations
 INTERRUPTED = 130
 TERMINATED = 143
 HUNG_UP = 129
+QUIT = 131
 
 
 class Signalled(BaseException):
-    """Raised by our SIGINT/SIGTERM/SIGHUP handlers, carrying the exit code of the signal.
+    """Raised by our SIGINT/SIGTERM/SIGHUP/SIGQUIT handlers, carrying the exit code of the signal.
 
     A BaseException, so no library's `except Exception` (botocore's, logging's)
     swallows it mid-fetch, and not a KeyboardInterrupt, so Typer cannot turn a
@@ -26,13 +27,14 @@ class Signalled(BaseException):
 
 
 # What each signal we handle exits with (128 + its number, as a shell reports it) and
-# says. SIGHUP: the terminal or the session that ran us went away.
-_SIGNALS = {"SIGINT": INTERRUPTED, "SIGTERM": TERMINATED, "SIGHUP": HUNG_UP}
-WORDS = {INTERRUPTED: "Interrupted", TERMINATED: "Terminated", HUNG_UP: "Hangup"}
+# says. SIGHUP: the terminal or the session that ran us went away. SIGQUIT: Ctrl-\ at
+# a terminal, whose default (a core dump) would leave a fallback store running.
+_SIGNALS = {"SIGINT": INTERRUPTED, "SIGTERM": TERMINATED, "SIGHUP": HUNG_UP, "SIGQUIT": QUIT}
+WORDS = {INTERRUPTED: "Interrupted", TERMINATED: "Terminated", HUNG_UP: "Hangup", QUIT: "Quit"}
 
 
 def handle_signals() -> None:
-    """Make SIGINT exit 130, SIGTERM 143 and SIGHUP 129 through the normal error edge."""
+    """Make SIGINT exit 130, SIGTERM 143, SIGHUP 129 and SIGQUIT 131 through the error edge."""
     # `_signal` (loaded with the interpreter), not `signal`: that one imports `enum`,
     # milliseconds on every credential-helper cache hit; signal() and the numbers are
     # the same.
@@ -41,10 +43,15 @@ def handle_signals() -> None:
     codes = {
         getattr(_signal, name): code
         for name, code in _SIGNALS.items()
-        if hasattr(_signal, name)  # Windows has no SIGHUP
+        if hasattr(_signal, name)  # Windows has no SIGHUP or SIGQUIT
     }
 
     def interrupt(signum: int, frame: object) -> None:
+        # The first signal decides: the rest are ignored while the edge unwinds (a
+        # fallback store's group ended, its line written), or a second one (systemd's
+        # SIGHUP right after SIGTERM) would raise again mid-cleanup, into a traceback.
+        for handled in codes:
+            _signal.signal(handled, _signal.SIG_IGN)
         raise Signalled(codes.get(signum, INTERRUPTED))
 
     for signum in codes:
