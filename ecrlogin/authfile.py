@@ -101,13 +101,20 @@ def merge_helpers(data: dict[str, Any], hosts: Iterable[str], helper: str) -> No
 
 
 def drop_helpers(data: dict[str, Any], hosts: Iterable[str], helper: str) -> list[str]:
-    """Remove `credHelpers[host]` where it names `helper`; return the hosts removed."""
+    """Remove `credHelpers[host]` where it names `helper`; return the hosts removed.
+
+    A `credHelpers` these removals empty goes too: docker writes none until a helper is
+    set and reads a missing one as empty, so a login then logout gives its file back as it
+    was. (`auths` stays, empty or not: docker always writes it.)
+    """
     helpers = _section(data, "credHelpers", create=False)
     removed = []
     for host in hosts:
         if helpers.get(host) == helper:
             del helpers[host]
             removed.append(host)
+    if removed and not helpers:
+        del data["credHelpers"]
     return removed
 
 
