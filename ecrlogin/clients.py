@@ -15,7 +15,7 @@ from enum import Enum
 from pathlib import Path
 
 from ecrlogin import authfile, process
-from ecrlogin.errors import GENERAL, MAX_QUOTED, ClientLoginError, redacted_line
+from ecrlogin.errors import GENERAL, MAX_QUOTED, ClientLoginError, quoted_output
 from ecrlogin.logs import register_secret
 from ecrlogin.programs import RelativePathEntry, look_path
 
@@ -91,22 +91,25 @@ def login(
     extra_args: Sequence[str] = (),
     *,
     timeout: float | None = None,
-) -> None:
+) -> str | None:
     """Log client `name` into `host`, stopping it after `timeout` seconds (None: no limit);
-    raise ClientLoginError with the client's message and code."""
+    return the warning line when its output was cut; raise ClientLoginError with the
+    client's message and code."""
     client = CLIENTS[name]
     args = client.login_args(username, host, extra_args)
     # A trailing newline, as `get-login-password | docker login --password-stdin` sends;
     # every client strips it.
-    _run(client, args, stdin=f"{password}\n", secret=password, action="login", timeout=timeout)
+    return _run(
+        client, args, stdin=f"{password}\n", secret=password, action="login", timeout=timeout
+    )
 
 
 def logout(
     name: str, host: str, extra_args: Sequence[str] = (), *, timeout: float | None = None
-) -> None:
-    """Log client `name` out of `host`, bounded as `login`; raise ClientLoginError on failure."""
+) -> str | None:
+    """Log client `name` out of `host`, bounded and reported as `login`."""
     client = CLIENTS[name]
-    _run(
+    return _run(
         client,
         client.logout_args(host, extra_args),
         stdin="",
@@ -124,7 +127,7 @@ def _run(
     secret: str | None,
     action: str,
     timeout: float | None,
-) -> None:
+) -> str | None:
     what = " ".join([client.name, *client.prefix, action])
     try:
         executable = look_path(client.name)
@@ -159,26 +162,23 @@ def _run(
             f"Check that {client.name} is executable.",
             exit_code=GENERAL,
         ) from None
-    if done.returncode == 0:
-        return
     if secret:
         register_secret(secret)
-    message = _message(done.stderr) or _message(done.stdout) or "no message"
+    cut = process.cut_warning(done, client.name, action, f"`{what}` by hand")
+    if done.returncode == 0:
+        return cut
+    # The fallback store's rule: the first line, redacted whole, or withheld.
+    message = quoted_output(done.stderr, done.stdout, f"`{what}`", MAX_QUOTED) or ": no message"
     code = done.returncode
     if code < 0:  # killed by a signal: report it as a shell would
         code = 128 - code
         message = f"{message} (killed by {_signal_name(-done.returncode)})"
     raise ClientLoginError(
-        f"`{what}` failed with exit code {code}: {message}",
+        f"`{what}` failed with exit code {code}{message}",
         None,
         exit_code=code,
+        warning=cut,
     )
-
-
-def _message(output: bytes) -> str:
-    """A client's output as one line to quote: redacted before it is cut (so no cut
-    leaves part of a secret), escaped, and short."""
-    return redacted_line(output.decode("utf-8", errors="replace"), MAX_QUOTED)
 
 
 def _signal_name(number: int) -> str:

@@ -28,6 +28,7 @@ from ecrlogin.config import (
     write_fallback,
 )
 from ecrlogin.errors import (
+    ClientLoginError,
     ConfigurationError,
     EcrloginError,
     shorten,
@@ -77,28 +78,19 @@ def client_login(
     extra_args: Sequence[str] = (),
     *,
     timeout: float | None = None,
-) -> list[RegistryResult]:
+) -> tuple[list[RegistryResult], list[str]]:
     """Run `client`'s own login for each registry that has a token, each stopped after
-    `timeout` seconds (None: no limit)."""
-    out: list[RegistryResult] = []
-    for result in results:
-        if not result.ok or result.token is None or result.host is None:
-            out.append(result)
-            continue
-        try:
-            clients.login(
-                client,
-                result.host,
-                result.token.username,
-                result.token.password,
-                extra_args,
-                timeout=timeout,
-            )
-        except EcrloginError as exc:
-            out.append(dataclasses.replace(result, method=Method.CLIENT, client=client, error=exc))
-            continue
-        out.append(dataclasses.replace(result, method=Method.CLIENT, client=client))
-    return out
+    `timeout` seconds (None: no limit); return the results and the warnings (output cut)."""
+
+    def step(result: RegistryResult) -> Callable[[], str | None] | None:
+        host, token = result.host, result.token
+        if not result.ok or token is None or host is None:
+            return None
+        return lambda: clients.login(
+            client, host, token.username, token.password, extra_args, timeout=timeout
+        )
+
+    return _client_steps(results, client, step)
 
 
 def client_logout(
@@ -107,20 +99,43 @@ def client_logout(
     extra_args: Sequence[str] = (),
     *,
     timeout: float | None = None,
-) -> list[RegistryResult]:
+) -> tuple[list[RegistryResult], list[str]]:
     """Run `client`'s own logout for each resolved registry, bounded as `client_login`."""
+
+    def step(result: RegistryResult) -> Callable[[], str | None] | None:
+        host = result.host
+        if not result.ok or host is None:
+            return None
+        return lambda: clients.logout(client, host, extra_args, timeout=timeout)
+
+    return _client_steps(results, client, step)
+
+
+def _client_steps(
+    results: Sequence[RegistryResult],
+    client: str,
+    step: Callable[[RegistryResult], Callable[[], str | None] | None],
+) -> tuple[list[RegistryResult], list[str]]:
+    """Run each result's client step (None: not ready, left as is), one after another;
+    the results, and the warnings the steps returned or their failures carried."""
     out: list[RegistryResult] = []
+    warnings: list[str] = []
     for result in results:
-        if not result.ok or result.host is None:
+        run = step(result)
+        if run is None:
             out.append(result)
             continue
+        error: EcrloginError | None = None
         try:
-            clients.logout(client, result.host, extra_args, timeout=timeout)
+            warning = run()
+        except ClientLoginError as exc:
+            warning, error = exc.warning, exc
         except EcrloginError as exc:
-            out.append(dataclasses.replace(result, method=Method.CLIENT, client=client, error=exc))
-            continue
-        out.append(dataclasses.replace(result, method=Method.CLIENT, client=client))
-    return out
+            warning, error = None, exc
+        if warning is not None:
+            warnings.append(warning)
+        out.append(dataclasses.replace(result, method=Method.CLIENT, client=client, error=error))
+    return out, warnings
 
 
 def write_config(

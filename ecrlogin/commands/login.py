@@ -208,7 +208,7 @@ def login_command(
     warnings: list[str] = []
     if mode.kind is Method.CLIENT:
         with ui.status(f"Running {mode.client} login"):
-            results = login.client_login(
+            results, warnings = login.client_login(
                 results, mode.client, mode.client_args, timeout=opts.aws.read_wait()
             )
     elif mode.kind is Method.CONFIG and mode.path is not None:
@@ -270,7 +270,7 @@ def logout_command(
             return
     warnings: list[str] = []
     if mode.kind is Method.CLIENT:
-        results = login.client_logout(
+        results, warnings = login.client_logout(
             results, mode.client, mode.client_args, timeout=opts.aws.read_wait()
         )
     elif mode.kind is Method.CONFIG and mode.path is not None:
