@@ -12,9 +12,8 @@ import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
 
-from ecrlogin import authfile, process
+from ecrlogin import process
 from ecrlogin.errors import GENERAL, MAX_QUOTED, ClientLoginError, quoted_output
 from ecrlogin.logs import register_secret
 from ecrlogin.programs import RelativePathEntry, look_path
@@ -53,34 +52,6 @@ class ClientName(str, Enum):
 # Words a client wants between its name and `login` / `logout`.
 _PREFIXES = {ClientName.helm: ("registry",)}
 CLIENTS = {name.value: Client(name.value, _PREFIXES.get(name, ())) for name in ClientName}
-
-# The auth file each client's own login writes, by its format: docker's config.json
-# ($DOCKER_CONFIG) or the containers auth.json (--authfile, else $REGISTRY_AUTH_FILE...).
-# helm and finch keep their logins where ecrlogin does not read them.
-_AUTH_FILES = {
-    ClientName.docker: authfile.DOCKER,
-    ClientName.nerdctl: authfile.DOCKER,
-    ClientName.oras: authfile.DOCKER,
-    ClientName.podman: authfile.CONTAINERS,
-    ClientName.buildah: authfile.CONTAINERS,
-    ClientName.skopeo: authfile.CONTAINERS,
-}
-
-
-def auth_file(name: str, extra_args: Sequence[str] = ()) -> Path | None:
-    """The file client `name`'s own login writes, as it would pick it with `extra_args`
-    (podman's `--authfile PATH`); None when ecrlogin does not know where it keeps them."""
-    fmt = _AUTH_FILES.get(ClientName(name))
-    if fmt is None:
-        return None
-    if fmt == authfile.CONTAINERS:
-        args = list(extra_args)
-        for index, arg in enumerate(args):
-            if arg.startswith("--authfile="):
-                return Path(arg.partition("=")[2])
-            if arg == "--authfile" and index + 1 < len(args):
-                return Path(args[index + 1])
-    return authfile.default_path(fmt)
 
 
 def login(

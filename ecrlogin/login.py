@@ -22,7 +22,6 @@ from ecrlogin.config import (
     Edit,
     fallback_store,
     load,
-    resolve,
     store_name_problem,
     undo,
     write_fallback,
@@ -39,37 +38,19 @@ if TYPE_CHECKING:
     pass
 
 
-def logged_in(path: Path, config: Config, method: Method) -> list[RegistryResult]:
-    """What `logout` without a TARGET undoes, read from the file `path` with no AWS call:
-    the `credHelpers` entries naming ecrlogin (HELPER), the `auths` passwords of the form
-    `login --write-config` writes (CONFIG), or for a client's own logout (CLIENT) the
-    `auths` entries its login left; those two for ECR hosts (and hosts `config` maps) only."""
-    import copy
-
-    data = authfile.read(path)
-    if method is Method.HELPER:
-        helpers = data.get("credHelpers")
-        named = helpers if isinstance(helpers, dict) else {}
-        return [
-            RegistryResult(requested=key, host=key)
-            for key, value in named.items()
-            if value == HELPER_NAME
-        ]
-    auths = data.get("auths")
-    keys = [key for key in auths if isinstance(key, str)] if isinstance(auths, dict) else []
-    if method is Method.CONFIG:
-        keys = authfile.drop_passwords(copy.deepcopy(data), keys)  # only the ones it would drop
-    results: list[RegistryResult] = []
-    for key in keys:
-        target = resolve(key, config)
-        if target is None:
-            continue  # another registry's login: not ours to undo
-        # A client is asked by the host it logged into; the file's entry keeps its key.
-        host = target.host if method is Method.CLIENT else key
-        results.append(
-            RegistryResult(requested=key, target=target, host=host, region=target.registry.region)
-        )
-    return results
+def helper_logins(path: Path) -> list[RegistryResult]:
+    """What `logout --helper` without a TARGET undoes, read from the file `path` with no
+    AWS call: the `credHelpers` entries naming ecrlogin, which only ecrlogin's login (or
+    the user naming it on purpose) writes. An `auths` password cannot be told apart from
+    the user's own `docker login`, so the other kinds of logout need a TARGET or the
+    default registry."""
+    helpers = authfile.read(path).get("credHelpers")
+    named = helpers if isinstance(helpers, dict) else {}
+    return [
+        RegistryResult(requested=key, host=key)
+        for key, value in named.items()
+        if value == HELPER_NAME
+    ]
 
 
 def client_login(

