@@ -167,14 +167,20 @@ def _section(data: dict[str, Any], key: str, *, create: bool) -> dict[str, Any]:
 # The file: locked read-modify-write with an atomic replace.
 
 
-def store_passwords(path: Path, creds: Mapping[str, tuple[str, str]], *, fmt: str) -> list[str]:
+def store_passwords(
+    path: Path,
+    creds: Mapping[str, tuple[str, str]],
+    *,
+    fmt: str,
+    wait: float | None = files.LOCK_WAIT,
+) -> list[str]:
     """Merge passwords into the file at `path`; return a warning per shadowed host."""
 
     def change(data: dict[str, Any]) -> list[str]:
         merge_passwords(data, creds)
         return [w for host in creds if (w := shadowing(data, host, fmt=fmt))]
 
-    warnings = update(path, change)
+    warnings = update(path, change, wait=wait)
     with suppress(OSError):
         mode = stat.S_IMODE(os.stat(path).st_mode)
         # Windows reports every file as 0666, whoever may read it (see files.is_private).
@@ -187,12 +193,21 @@ def store_passwords(path: Path, creds: Mapping[str, tuple[str, str]], *, fmt: st
     return warnings
 
 
-def remove_passwords(path: Path, hosts: Iterable[str]) -> list[str]:
+def remove_passwords(
+    path: Path, hosts: Iterable[str], *, wait: float | None = files.LOCK_WAIT
+) -> list[str]:
     """Remove our `auths` entries for `hosts` from `path`; return the hosts removed."""
-    return update(path, lambda data: drop_passwords(data, list(hosts)), create=False)
+    return update(path, lambda data: drop_passwords(data, list(hosts)), create=False, wait=wait)
 
 
-def set_helpers(path: Path, hosts: Iterable[str], helper: str, *, fmt: str) -> list[str]:
+def set_helpers(
+    path: Path,
+    hosts: Iterable[str],
+    helper: str,
+    *,
+    fmt: str,
+    wait: float | None = files.LOCK_WAIT,
+) -> list[str]:
     """Point `credHelpers[host]` at `helper` in `path`; return warnings."""
     hosts = list(hosts)
 
@@ -206,12 +221,16 @@ def set_helpers(path: Path, hosts: Iterable[str], helper: str, *, fmt: str) -> l
         merge_helpers(data, hosts, helper)
         return replaced
 
-    return update(path, change)
+    return update(path, change, wait=wait)
 
 
-def remove_helpers(path: Path, hosts: Iterable[str], helper: str) -> list[str]:
+def remove_helpers(
+    path: Path, hosts: Iterable[str], helper: str, *, wait: float | None = files.LOCK_WAIT
+) -> list[str]:
     """Remove `credHelpers[host] == helper` entries from `path`; return the hosts removed."""
-    return update(path, lambda data: drop_helpers(data, list(hosts), helper), create=False)
+    return update(
+        path, lambda data: drop_helpers(data, list(hosts), helper), create=False, wait=wait
+    )
 
 
 def read(path: Path) -> dict[str, Any]:
@@ -231,12 +250,19 @@ def read(path: Path) -> dict[str, Any]:
         ) from None
 
 
-def update(path: Path, change: Callable[[dict[str, Any]], R], *, create: bool = True) -> R:
+def update(
+    path: Path,
+    change: Callable[[dict[str, Any]], R],
+    *,
+    create: bool = True,
+    wait: float | None = files.LOCK_WAIT,
+) -> R:
     """Apply `change` to the JSON object in `path` under the lock and write it back atomically.
 
     A missing file is an empty object (and is not created when `create` is
     False and nothing changed). A file that is not a regular file, or not a JSON
-    object that can be written back exactly, is never overwritten.
+    object that can be written back exactly, is never overwritten. The lock is
+    waited for at most `wait` seconds (None: no limit).
     """
     try:
         # Write through a symlink (e.g. a dotfiles-managed config.json), as docker does,
@@ -246,7 +272,7 @@ def update(path: Path, change: Callable[[dict[str, Any]], R], *, create: bool = 
         if not create and not path.exists():
             return change({})  # nothing to remove: create neither the file nor its lock
         files.make_private_dirs(str(path.parent), keep_owner=True)
-        with files.locked(str(path)):
+        with files.locked(str(path), wait):
             data, ending = _read(path)
             before = _dumps(data, path, ending)
             result = change(data)
@@ -258,6 +284,13 @@ def update(path: Path, change: Callable[[dict[str, Any]], R], *, create: bool = 
         raise ConfigurationError(
             f"Will not follow the symbolic link {exc.filename}: {exc.strerror}",
             "Remove that link (or make it yours), or pass --config-file with a path of yours.",
+        ) from None
+    except TimeoutError:  # filelock's Timeout: another process holds the lock
+        raise ConfigurationError(
+            f"{path} stayed locked by another process for {wait:g} s ({path}.lock is held, "
+            "by another ecrlogin login or logout still running)",
+            "Let that run finish or stop it, then retry; or raise --cli-read-timeout "
+            "(0: no limit).",
         ) from None
     except files.UnsafeFile as exc:
         raise ConfigurationError(

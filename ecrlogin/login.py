@@ -32,6 +32,7 @@ from ecrlogin.errors import (
     EcrloginError,
     shorten,
 )
+from ecrlogin.files import LOCK_WAIT
 from ecrlogin.targets import Method, RegistryResult, credentials, hosts
 
 if TYPE_CHECKING:
@@ -120,52 +121,52 @@ def _client_steps(
 
 
 def write_config(
-    results: Sequence[RegistryResult], path: Path, *, fmt: str
+    results: Sequence[RegistryResult], path: Path, *, fmt: str, wait: float | None = LOCK_WAIT
 ) -> tuple[list[RegistryResult], list[str]]:
     """Store every fetched password in `path` in one locked write; return results and warnings."""
     return _file_step(
         results,
         path,
         Method.CONFIG,
-        lambda ready: authfile.store_passwords(path, credentials(ready), fmt=fmt),
+        lambda ready: authfile.store_passwords(path, credentials(ready), fmt=fmt, wait=wait),
         needs_token=True,
     )
 
 
 def remove_config(
-    results: Sequence[RegistryResult], path: Path
+    results: Sequence[RegistryResult], path: Path, *, wait: float | None = LOCK_WAIT
 ) -> tuple[list[RegistryResult], list[str]]:
     """Remove the passwords `write_config` stored for these registries, and nothing else."""
     return _file_step(
         results,
         path,
         Method.CONFIG,
-        lambda ready: authfile.remove_passwords(path, hosts(ready)),
+        lambda ready: authfile.remove_passwords(path, hosts(ready), wait=wait),
         removal=True,
     )
 
 
 def set_helper(
-    results: Sequence[RegistryResult], path: Path, *, fmt: str
+    results: Sequence[RegistryResult], path: Path, *, fmt: str, wait: float | None = LOCK_WAIT
 ) -> tuple[list[RegistryResult], list[str]]:
     """Point `credHelpers[host]` at ecrlogin for each registry, in one locked write."""
     return _file_step(
         results,
         path,
         Method.HELPER,
-        lambda ready: authfile.set_helpers(path, hosts(ready), HELPER_NAME, fmt=fmt),
+        lambda ready: authfile.set_helpers(path, hosts(ready), HELPER_NAME, fmt=fmt, wait=wait),
     )
 
 
 def remove_helper(
-    results: Sequence[RegistryResult], path: Path
+    results: Sequence[RegistryResult], path: Path, *, wait: float | None = LOCK_WAIT
 ) -> tuple[list[RegistryResult], list[str]]:
     """Remove the `credHelpers` entries `set_helper` wrote (value "ecrlogin") and nothing else."""
     return _file_step(
         results,
         path,
         Method.HELPER,
-        lambda ready: authfile.remove_helpers(path, hosts(ready), HELPER_NAME),
+        lambda ready: authfile.remove_helpers(path, hosts(ready), HELPER_NAME, wait=wait),
         removal=True,
     )
 

@@ -212,9 +212,13 @@ def login_command(
                 results, mode.client, mode.client_args, timeout=opts.aws.read_wait()
             )
     elif mode.kind is Method.CONFIG and mode.path is not None:
-        results, warnings = login.write_config(results, mode.path, fmt=mode.fmt)
+        results, warnings = login.write_config(
+            results, mode.path, fmt=mode.fmt, wait=opts.aws.read_wait()
+        )
     elif mode.path is not None:
-        results, warnings = login.set_helper(results, mode.path, fmt=mode.fmt)
+        results, warnings = login.set_helper(
+            results, mode.path, fmt=mode.fmt, wait=opts.aws.read_wait()
+        )
         if any(r.ok for r in results):
             _check_helper_on_path()
     _write_outputs(results)
@@ -286,9 +290,9 @@ def logout_command(
             results, mode.client, mode.client_args, timeout=opts.aws.read_wait()
         )
     elif mode.kind is Method.CONFIG and mode.path is not None:
-        results, warnings = login.remove_config(results, mode.path)
+        results, warnings = login.remove_config(results, mode.path, wait=opts.aws.read_wait())
     elif mode.path is not None:
-        results, warnings = login.remove_helper(results, mode.path)
+        results, warnings = login.remove_helper(results, mode.path, wait=opts.aws.read_wait())
     _report_or_raise(results, warnings, mode, logout=True)
 
 
