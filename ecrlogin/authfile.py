@@ -101,13 +101,20 @@ def merge_helpers(data: dict[str, Any], hosts: Iterable[str], helper: str) -> No
 
 
 def drop_helpers(data: dict[str, Any], hosts: Iterable[str], helper: str) -> list[str]:
-    """Remove `credHelpers[host]` where it names `helper`; return the hosts removed."""
+    """Remove `credHelpers[host]` where it names `helper`; return the hosts removed.
+
+    A `credHelpers` these removals empty goes too: docker writes none until a helper is
+    set and reads a missing one as empty, so a login then logout gives its file back as it
+    was. (`auths` stays, empty or not: docker always writes it.)
+    """
     helpers = _section(data, "credHelpers", create=False)
     removed = []
     for host in hosts:
         if helpers.get(host) == helper:
             del helpers[host]
             removed.append(host)
+    if removed and not helpers:
+        del data["credHelpers"]
     return removed
 
 
@@ -160,14 +167,20 @@ def _section(data: dict[str, Any], key: str, *, create: bool) -> dict[str, Any]:
 # The file: locked read-modify-write with an atomic replace.
 
 
-def store_passwords(path: Path, creds: Mapping[str, tuple[str, str]], *, fmt: str) -> list[str]:
+def store_passwords(
+    path: Path,
+    creds: Mapping[str, tuple[str, str]],
+    *,
+    fmt: str,
+    wait: float | None = files.LOCK_WAIT,
+) -> list[str]:
     """Merge passwords into the file at `path`; return a warning per shadowed host."""
 
     def change(data: dict[str, Any]) -> list[str]:
         merge_passwords(data, creds)
         return [w for host in creds if (w := shadowing(data, host, fmt=fmt))]
 
-    warnings = update(path, change)
+    warnings = update(path, change, wait=wait)
     with suppress(OSError):
         mode = stat.S_IMODE(os.stat(path).st_mode)
         # Windows reports every file as 0666, whoever may read it (see files.is_private).
@@ -180,12 +193,21 @@ def store_passwords(path: Path, creds: Mapping[str, tuple[str, str]], *, fmt: st
     return warnings
 
 
-def remove_passwords(path: Path, hosts: Iterable[str]) -> list[str]:
+def remove_passwords(
+    path: Path, hosts: Iterable[str], *, wait: float | None = files.LOCK_WAIT
+) -> list[str]:
     """Remove our `auths` entries for `hosts` from `path`; return the hosts removed."""
-    return update(path, lambda data: drop_passwords(data, list(hosts)), create=False)
+    return update(path, lambda data: drop_passwords(data, list(hosts)), create=False, wait=wait)
 
 
-def set_helpers(path: Path, hosts: Iterable[str], helper: str, *, fmt: str) -> list[str]:
+def set_helpers(
+    path: Path,
+    hosts: Iterable[str],
+    helper: str,
+    *,
+    fmt: str,
+    wait: float | None = files.LOCK_WAIT,
+) -> list[str]:
     """Point `credHelpers[host]` at `helper` in `path`; return warnings."""
     hosts = list(hosts)
 
@@ -199,12 +221,16 @@ def set_helpers(path: Path, hosts: Iterable[str], helper: str, *, fmt: str) -> l
         merge_helpers(data, hosts, helper)
         return replaced
 
-    return update(path, change)
+    return update(path, change, wait=wait)
 
 
-def remove_helpers(path: Path, hosts: Iterable[str], helper: str) -> list[str]:
+def remove_helpers(
+    path: Path, hosts: Iterable[str], helper: str, *, wait: float | None = files.LOCK_WAIT
+) -> list[str]:
     """Remove `credHelpers[host] == helper` entries from `path`; return the hosts removed."""
-    return update(path, lambda data: drop_helpers(data, list(hosts), helper), create=False)
+    return update(
+        path, lambda data: drop_helpers(data, list(hosts), helper), create=False, wait=wait
+    )
 
 
 def read(path: Path) -> dict[str, Any]:
@@ -224,12 +250,19 @@ def read(path: Path) -> dict[str, Any]:
         ) from None
 
 
-def update(path: Path, change: Callable[[dict[str, Any]], R], *, create: bool = True) -> R:
+def update(
+    path: Path,
+    change: Callable[[dict[str, Any]], R],
+    *,
+    create: bool = True,
+    wait: float | None = files.LOCK_WAIT,
+) -> R:
     """Apply `change` to the JSON object in `path` under the lock and write it back atomically.
 
     A missing file is an empty object (and is not created when `create` is
     False and nothing changed). A file that is not a regular file, or not a JSON
-    object that can be written back exactly, is never overwritten.
+    object that can be written back exactly, is never overwritten. The lock is
+    waited for at most `wait` seconds (None: no limit).
     """
     try:
         # Write through a symlink (e.g. a dotfiles-managed config.json), as docker does,
@@ -239,7 +272,7 @@ def update(path: Path, change: Callable[[dict[str, Any]], R], *, create: bool = 
         if not create and not path.exists():
             return change({})  # nothing to remove: create neither the file nor its lock
         files.make_private_dirs(str(path.parent), keep_owner=True)
-        with files.locked(str(path)):
+        with files.locked(str(path), wait):
             data, ending = _read(path)
             before = _dumps(data, path, ending)
             result = change(data)
@@ -251,6 +284,13 @@ def update(path: Path, change: Callable[[dict[str, Any]], R], *, create: bool = 
         raise ConfigurationError(
             f"Will not follow the symbolic link {exc.filename}: {exc.strerror}",
             "Remove that link (or make it yours), or pass --config-file with a path of yours.",
+        ) from None
+    except TimeoutError:  # filelock's Timeout: another process holds the lock
+        raise ConfigurationError(
+            f"{path} stayed locked by another process for {wait:g} s ({path}.lock is held, "
+            "by another ecrlogin login or logout still running)",
+            "Let that run finish or stop it, then retry; or raise --cli-read-timeout "
+            "(0: no limit).",
         ) from None
     except files.UnsafeFile as exc:
         raise ConfigurationError(

@@ -12,10 +12,9 @@ import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
 
-from ecrlogin import authfile, process
-from ecrlogin.errors import GENERAL, MAX_QUOTED, ClientLoginError, redacted_line
+from ecrlogin import process
+from ecrlogin.errors import GENERAL, MAX_QUOTED, ClientLoginError, quoted_output
 from ecrlogin.logs import register_secret
 from ecrlogin.programs import RelativePathEntry, look_path
 
@@ -54,34 +53,6 @@ class ClientName(str, Enum):
 _PREFIXES = {ClientName.helm: ("registry",)}
 CLIENTS = {name.value: Client(name.value, _PREFIXES.get(name, ())) for name in ClientName}
 
-# The auth file each client's own login writes, by its format: docker's config.json
-# ($DOCKER_CONFIG) or the containers auth.json (--authfile, else $REGISTRY_AUTH_FILE...).
-# helm and finch keep their logins where ecrlogin does not read them.
-_AUTH_FILES = {
-    ClientName.docker: authfile.DOCKER,
-    ClientName.nerdctl: authfile.DOCKER,
-    ClientName.oras: authfile.DOCKER,
-    ClientName.podman: authfile.CONTAINERS,
-    ClientName.buildah: authfile.CONTAINERS,
-    ClientName.skopeo: authfile.CONTAINERS,
-}
-
-
-def auth_file(name: str, extra_args: Sequence[str] = ()) -> Path | None:
-    """The file client `name`'s own login writes, as it would pick it with `extra_args`
-    (podman's `--authfile PATH`); None when ecrlogin does not know where it keeps them."""
-    fmt = _AUTH_FILES.get(ClientName(name))
-    if fmt is None:
-        return None
-    if fmt == authfile.CONTAINERS:
-        args = list(extra_args)
-        for index, arg in enumerate(args):
-            if arg.startswith("--authfile="):
-                return Path(arg.partition("=")[2])
-            if arg == "--authfile" and index + 1 < len(args):
-                return Path(args[index + 1])
-    return authfile.default_path(fmt)
-
 
 def login(
     name: str,
@@ -91,22 +62,25 @@ def login(
     extra_args: Sequence[str] = (),
     *,
     timeout: float | None = None,
-) -> None:
+) -> str | None:
     """Log client `name` into `host`, stopping it after `timeout` seconds (None: no limit);
-    raise ClientLoginError with the client's message and code."""
+    return the warning line when its output was cut; raise ClientLoginError with the
+    client's message and code."""
     client = CLIENTS[name]
     args = client.login_args(username, host, extra_args)
     # A trailing newline, as `get-login-password | docker login --password-stdin` sends;
     # every client strips it.
-    _run(client, args, stdin=f"{password}\n", secret=password, action="login", timeout=timeout)
+    return _run(
+        client, args, stdin=f"{password}\n", secret=password, action="login", timeout=timeout
+    )
 
 
 def logout(
     name: str, host: str, extra_args: Sequence[str] = (), *, timeout: float | None = None
-) -> None:
-    """Log client `name` out of `host`, bounded as `login`; raise ClientLoginError on failure."""
+) -> str | None:
+    """Log client `name` out of `host`, bounded and reported as `login`."""
     client = CLIENTS[name]
-    _run(
+    return _run(
         client,
         client.logout_args(host, extra_args),
         stdin="",
@@ -124,7 +98,7 @@ def _run(
     secret: str | None,
     action: str,
     timeout: float | None,
-) -> None:
+) -> str | None:
     what = " ".join([client.name, *client.prefix, action])
     try:
         executable = look_path(client.name)
@@ -159,26 +133,23 @@ def _run(
             f"Check that {client.name} is executable.",
             exit_code=GENERAL,
         ) from None
-    if done.returncode == 0:
-        return
     if secret:
         register_secret(secret)
-    message = _message(done.stderr) or _message(done.stdout) or "no message"
+    cut = process.cut_warning(done, client.name, action, f"`{what}` by hand")
+    if done.returncode == 0:
+        return cut
+    # The fallback store's rule: the first line, redacted whole, or withheld.
+    message = quoted_output(done.stderr, done.stdout, f"`{what}`", MAX_QUOTED) or ": no message"
     code = done.returncode
     if code < 0:  # killed by a signal: report it as a shell would
         code = 128 - code
         message = f"{message} (killed by {_signal_name(-done.returncode)})"
     raise ClientLoginError(
-        f"`{what}` failed with exit code {code}: {message}",
+        f"`{what}` failed with exit code {code}{message}",
         None,
         exit_code=code,
+        warning=cut,
     )
-
-
-def _message(output: bytes) -> str:
-    """A client's output as one line to quote: redacted before it is cut (so no cut
-    leaves part of a secret), escaped, and short."""
-    return redacted_line(output.decode("utf-8", errors="replace"), MAX_QUOTED)
 
 
 def _signal_name(number: int) -> str:

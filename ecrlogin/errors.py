@@ -46,6 +46,26 @@ MAX_LINE = 2000
 MAX_QUOTED = 300
 
 
+def quoted_output(stderr: bytes, stdout: bytes, program: str, limit: int | None = MAX_CAUSE) -> str:
+    """What a failure line quotes of the output of a program ecrlogin ran (a fallback
+    store, a client's login): `: LINE`, the first line of its stderr, else of its stdout,
+    redacted whole before it is taken and cut; "" when it printed nothing; or the note that
+    its message is withheld, when it holds a secret redaction cannot mask whole
+    (logs.quotable_line)."""
+    from ecrlogin.logs import quotable_line
+
+    for data in (stderr, stdout):
+        said = quotable_line(data.decode("utf-8", "replace"))
+        if said is None:
+            return (
+                "; its message is withheld because it contains the password "
+                f"(run {program} yourself to read it)"
+            )
+        if said:
+            return f": {redacted_line(said, limit)}"
+    return ""
+
+
 def redacted_line(text: str, limit: int | None = MAX_CAUSE) -> str:
     """`text` as one printable line: secrets redacted, white space collapsed, control
     characters escaped, cut. Redaction comes first, so a cut never leaves half a
@@ -140,10 +160,19 @@ class FormatError(EcrloginError):
 
 
 class ClientLoginError(EcrloginError):
-    """A container client's own login failed; carries that client's exit code."""
+    """A container client's own login failed; carries that client's exit code, and the
+    warning line when its output was cut (process.cut_warning)."""
 
-    def __init__(self, cause: str, fix: str | None = None, *, exit_code: int = GENERAL) -> None:
+    def __init__(
+        self,
+        cause: str,
+        fix: str | None = None,
+        *,
+        exit_code: int = GENERAL,
+        warning: str | None = None,
+    ) -> None:
         self.exit_code = exit_code
+        self.warning = warning
         super().__init__(cause, fix)
 
 

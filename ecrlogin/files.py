@@ -425,7 +425,7 @@ def is_null_device(info: os.stat_result) -> bool:
     return stat.S_ISCHR(null.st_mode) and info.st_rdev == null.st_rdev
 
 
-def lock(path: str, *, like: str | None = None) -> BaseFileLock:
+def lock(path: str, *, like: str | None = None, wait: float | None = None) -> BaseFileLock:
     """The exclusive lock on the lock file `path`, not yet taken: `with files.lock(p):`.
 
     `filelock` takes it (`flock` on POSIX, `LockFileEx` on Windows) on a
@@ -433,7 +433,8 @@ def lock(path: str, *, like: str | None = None) -> BaseFileLock:
     NFS and SMB. On POSIX the file is made here first, 0600, never through a
     symbolic link and never blocking (a FIFO is refused); a new lock made by
     root for a file of another user (`like`, else the lock's folder) is given that
-    user (`give_away`), so the user's own next login can still take it.
+    user (`give_away`), so the user's own next login can still take it. `with` waits
+    for it at most `wait` seconds (None: no limit), then raises TimeoutError.
     """
     import warnings
 
@@ -445,7 +446,7 @@ def lock(path: str, *, like: str | None = None) -> BaseFileLock:
 
     if filelock.has_fcntl:
         _make_lock_file(path, like)
-    return filelock.FileLock(path, mode=0o600)
+    return filelock.FileLock(path, mode=0o600, timeout=-1 if wait is None else wait)
 
 
 def _make_lock_file(path: str, like: str | None) -> None:
@@ -458,12 +459,18 @@ def _make_lock_file(path: str, like: str | None) -> None:
         os.close(fd)
 
 
-def locked(path: str) -> BaseFileLock:
+# How long an edit waits for another process's lock on the same file by default: the
+# read timeout's default, since a held lock is another run's wait, never this one's.
+LOCK_WAIT = 60.0
+
+
+def locked(path: str, wait: float | None = LOCK_WAIT) -> BaseFileLock:
     """`with files.locked(path):` holds the exclusive lock of `path` for a
-    read-modify-write of it: the one lock of every file ecrlogin edits."""
+    read-modify-write of it: the one lock of every file ecrlogin edits. Waiting
+    for it ends after `wait` seconds (None: no limit) with TimeoutError."""
     # A side file, because the real one is replaced by rename and a lock on it
     # would be held on an inode that is no longer the file.
-    return lock(f"{path}.lock", like=path)
+    return lock(f"{path}.lock", like=path, wait=wait)
 
 
 def _check_lock(fd: int, path: str, like: str | None) -> None:

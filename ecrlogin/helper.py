@@ -394,36 +394,20 @@ def _delegate(
         if answer is not None and isinstance(answer.get("Secret"), str):
             secrets.append(str(answer["Secret"]))
     register_secrets(secrets)
-    if done.cut:
-        _say(
-            "warning",
-            f"The fallback credential store {program} printed more than "
-            f"{process.OUTPUT_LIMIT // 1024} KiB on {' and '.join(done.cut)} for {action}; "
-            "ecrlogin kept only the first part. Check that store.",
-        )
+    cut = process.cut_warning(
+        done, f"The fallback credential store {program}", action, "that store"
+    )
+    if cut is not None:
+        _say("warning", cut)
     if done.returncode != 0:
-        said = _first_line(done.stderr)
-        if said == "":
-            said = _first_line(done.stdout)
-        from ecrlogin.errors import redacted_line
+        from ecrlogin.errors import quoted_output
 
-        if said is None:
-            quoted = (
-                "; its message is withheld because it contains the password "
-                f"(run {program} yourself to read it)."
-            )
-        else:
-            quoted = f": {redacted_line(said)}" if said else "."
+        quoted = quoted_output(done.stderr, done.stdout, program)
+        if not quoted.startswith(":"):
+            quoted += "."
         _say(
             "error",
             f"The fallback credential store {program} failed {action} (exit {done.returncode})"
             + quoted,
         )
     return Delegated(done.stdout, done.returncode)
-
-
-def _first_line(data: bytes) -> str | None:
-    """The line of a store's output to quote ("" if it printed none); None: withheld."""
-    from ecrlogin.logs import quotable_line
-
-    return quotable_line(data.decode("utf-8", "replace"))

@@ -22,53 +22,36 @@ from ecrlogin.config import (
     Edit,
     fallback_store,
     load,
-    resolve,
     store_name_problem,
     undo,
     write_fallback,
 )
 from ecrlogin.errors import (
+    ClientLoginError,
     ConfigurationError,
     EcrloginError,
     shorten,
 )
+from ecrlogin.files import LOCK_WAIT
 from ecrlogin.targets import Method, RegistryResult, credentials, hosts
 
 if TYPE_CHECKING:
     pass
 
 
-def logged_in(path: Path, config: Config, method: Method) -> list[RegistryResult]:
-    """What `logout` without a TARGET undoes, read from the file `path` with no AWS call:
-    the `credHelpers` entries naming ecrlogin (HELPER), the `auths` passwords of the form
-    `login --write-config` writes (CONFIG), or for a client's own logout (CLIENT) the
-    `auths` entries its login left; those two for ECR hosts (and hosts `config` maps) only."""
-    import copy
-
-    data = authfile.read(path)
-    if method is Method.HELPER:
-        helpers = data.get("credHelpers")
-        named = helpers if isinstance(helpers, dict) else {}
-        return [
-            RegistryResult(requested=key, host=key)
-            for key, value in named.items()
-            if value == HELPER_NAME
-        ]
-    auths = data.get("auths")
-    keys = [key for key in auths if isinstance(key, str)] if isinstance(auths, dict) else []
-    if method is Method.CONFIG:
-        keys = authfile.drop_passwords(copy.deepcopy(data), keys)  # only the ones it would drop
-    results: list[RegistryResult] = []
-    for key in keys:
-        target = resolve(key, config)
-        if target is None:
-            continue  # another registry's login: not ours to undo
-        # A client is asked by the host it logged into; the file's entry keeps its key.
-        host = target.host if method is Method.CLIENT else key
-        results.append(
-            RegistryResult(requested=key, target=target, host=host, region=target.registry.region)
-        )
-    return results
+def helper_logins(path: Path) -> list[RegistryResult]:
+    """What `logout --helper` without a TARGET undoes, read from the file `path` with no
+    AWS call: the `credHelpers` entries naming ecrlogin, which only ecrlogin's login (or
+    the user naming it on purpose) writes. An `auths` password cannot be told apart from
+    the user's own `docker login`, so the other kinds of logout need a TARGET or the
+    default registry."""
+    helpers = authfile.read(path).get("credHelpers")
+    named = helpers if isinstance(helpers, dict) else {}
+    return [
+        RegistryResult(requested=key, host=key)
+        for key, value in named.items()
+        if value == HELPER_NAME
+    ]
 
 
 def client_login(
@@ -77,28 +60,19 @@ def client_login(
     extra_args: Sequence[str] = (),
     *,
     timeout: float | None = None,
-) -> list[RegistryResult]:
+) -> tuple[list[RegistryResult], list[str]]:
     """Run `client`'s own login for each registry that has a token, each stopped after
-    `timeout` seconds (None: no limit)."""
-    out: list[RegistryResult] = []
-    for result in results:
-        if not result.ok or result.token is None or result.host is None:
-            out.append(result)
-            continue
-        try:
-            clients.login(
-                client,
-                result.host,
-                result.token.username,
-                result.token.password,
-                extra_args,
-                timeout=timeout,
-            )
-        except EcrloginError as exc:
-            out.append(dataclasses.replace(result, method=Method.CLIENT, client=client, error=exc))
-            continue
-        out.append(dataclasses.replace(result, method=Method.CLIENT, client=client))
-    return out
+    `timeout` seconds (None: no limit); return the results and the warnings (output cut)."""
+
+    def step(result: RegistryResult) -> Callable[[], str | None] | None:
+        host, token = result.host, result.token
+        if not result.ok or token is None or host is None:
+            return None
+        return lambda: clients.login(
+            client, host, token.username, token.password, extra_args, timeout=timeout
+        )
+
+    return _client_steps(results, client, step)
 
 
 def client_logout(
@@ -107,69 +81,92 @@ def client_logout(
     extra_args: Sequence[str] = (),
     *,
     timeout: float | None = None,
-) -> list[RegistryResult]:
+) -> tuple[list[RegistryResult], list[str]]:
     """Run `client`'s own logout for each resolved registry, bounded as `client_login`."""
+
+    def step(result: RegistryResult) -> Callable[[], str | None] | None:
+        host = result.host
+        if not result.ok or host is None:
+            return None
+        return lambda: clients.logout(client, host, extra_args, timeout=timeout)
+
+    return _client_steps(results, client, step)
+
+
+def _client_steps(
+    results: Sequence[RegistryResult],
+    client: str,
+    step: Callable[[RegistryResult], Callable[[], str | None] | None],
+) -> tuple[list[RegistryResult], list[str]]:
+    """Run each result's client step (None: not ready, left as is), one after another;
+    the results, and the warnings the steps returned or their failures carried."""
     out: list[RegistryResult] = []
+    warnings: list[str] = []
     for result in results:
-        if not result.ok or result.host is None:
+        run = step(result)
+        if run is None:
             out.append(result)
             continue
+        error: EcrloginError | None = None
         try:
-            clients.logout(client, result.host, extra_args, timeout=timeout)
+            warning = run()
+        except ClientLoginError as exc:
+            warning, error = exc.warning, exc
         except EcrloginError as exc:
-            out.append(dataclasses.replace(result, method=Method.CLIENT, client=client, error=exc))
-            continue
-        out.append(dataclasses.replace(result, method=Method.CLIENT, client=client))
-    return out
+            warning, error = None, exc
+        if warning is not None:
+            warnings.append(warning)
+        out.append(dataclasses.replace(result, method=Method.CLIENT, client=client, error=error))
+    return out, warnings
 
 
 def write_config(
-    results: Sequence[RegistryResult], path: Path, *, fmt: str
+    results: Sequence[RegistryResult], path: Path, *, fmt: str, wait: float | None = LOCK_WAIT
 ) -> tuple[list[RegistryResult], list[str]]:
     """Store every fetched password in `path` in one locked write; return results and warnings."""
     return _file_step(
         results,
         path,
         Method.CONFIG,
-        lambda ready: authfile.store_passwords(path, credentials(ready), fmt=fmt),
+        lambda ready: authfile.store_passwords(path, credentials(ready), fmt=fmt, wait=wait),
         needs_token=True,
     )
 
 
 def remove_config(
-    results: Sequence[RegistryResult], path: Path
+    results: Sequence[RegistryResult], path: Path, *, wait: float | None = LOCK_WAIT
 ) -> tuple[list[RegistryResult], list[str]]:
     """Remove the passwords `write_config` stored for these registries, and nothing else."""
     return _file_step(
         results,
         path,
         Method.CONFIG,
-        lambda ready: authfile.remove_passwords(path, hosts(ready)),
+        lambda ready: authfile.remove_passwords(path, hosts(ready), wait=wait),
         removal=True,
     )
 
 
 def set_helper(
-    results: Sequence[RegistryResult], path: Path, *, fmt: str
+    results: Sequence[RegistryResult], path: Path, *, fmt: str, wait: float | None = LOCK_WAIT
 ) -> tuple[list[RegistryResult], list[str]]:
     """Point `credHelpers[host]` at ecrlogin for each registry, in one locked write."""
     return _file_step(
         results,
         path,
         Method.HELPER,
-        lambda ready: authfile.set_helpers(path, hosts(ready), HELPER_NAME, fmt=fmt),
+        lambda ready: authfile.set_helpers(path, hosts(ready), HELPER_NAME, fmt=fmt, wait=wait),
     )
 
 
 def remove_helper(
-    results: Sequence[RegistryResult], path: Path
+    results: Sequence[RegistryResult], path: Path, *, wait: float | None = LOCK_WAIT
 ) -> tuple[list[RegistryResult], list[str]]:
     """Remove the `credHelpers` entries `set_helper` wrote (value "ecrlogin") and nothing else."""
     return _file_step(
         results,
         path,
         Method.HELPER,
-        lambda ready: authfile.remove_helpers(path, hosts(ready), HELPER_NAME),
+        lambda ready: authfile.remove_helpers(path, hosts(ready), HELPER_NAME, wait=wait),
         removal=True,
     )
 

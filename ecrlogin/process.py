@@ -36,6 +36,18 @@ class Finished:
     cut: tuple[str, ...]
 
 
+def cut_warning(done: Finished, program: str, action: str, check: str) -> str | None:
+    """The one warning line for output cut at OUTPUT_LIMIT (None when nothing was cut):
+    `program` printed more for `action`, only the first part was kept; check `check`."""
+    if not done.cut:
+        return None
+    return (
+        f"{program} printed more than {OUTPUT_LIMIT // 1024} KiB on "
+        f"{' and '.join(done.cut)} for {action}; ecrlogin kept only the first part. "
+        f"Check {check}."
+    )
+
+
 class TimedOut(Exception):
     """The program did not end within its time; it and its process group were killed."""
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ecrlogin import authfile, clients, config, core, github_actions, login, render, ui
+from ecrlogin import authfile, config, core, github_actions, login, render, ui
 from ecrlogin.clients import ClientName
 from ecrlogin.commands.common import GlobalOptions, Targets, aws_command, emit, report
 from ecrlogin.errors import ParameterError, RegistriesFailed
@@ -42,8 +42,8 @@ ClientArgs = Annotated[
 LogoutTargets = Annotated[
     list[str] | None,
     typer.Argument(
-        help="Registry hosts or image references (default: every ECR registry ecrlogin "
-        "logged in, read from the file; no AWS call).",
+        help="Registry hosts or image references (default: your default registry; with "
+        "--helper, every credHelpers entry naming ecrlogin, with no AWS call).",
         show_default=False,
         metavar="TARGET",
     ),
@@ -208,13 +208,17 @@ def login_command(
     warnings: list[str] = []
     if mode.kind is Method.CLIENT:
         with ui.status(f"Running {mode.client} login"):
-            results = login.client_login(
+            results, warnings = login.client_login(
                 results, mode.client, mode.client_args, timeout=opts.aws.read_wait()
             )
     elif mode.kind is Method.CONFIG and mode.path is not None:
-        results, warnings = login.write_config(results, mode.path, fmt=mode.fmt)
+        results, warnings = login.write_config(
+            results, mode.path, fmt=mode.fmt, wait=opts.aws.read_wait()
+        )
     elif mode.path is not None:
-        results, warnings = login.set_helper(results, mode.path, fmt=mode.fmt)
+        results, warnings = login.set_helper(
+            results, mode.path, fmt=mode.fmt, wait=opts.aws.read_wait()
+        )
         if any(r.ok for r in results):
             _check_helper_on_path()
     _write_outputs(results)
@@ -251,7 +255,8 @@ def logout_command(
 ) -> None:
     """Undo `login`: remove what it stored for these registries, and nothing else.
 
-    Without TARGET, every registry ecrlogin logged in there, with no AWS call."""
+    Without TARGET: your default registry; with --helper, every credHelpers entry naming
+    ecrlogin, with no AWS call."""
     mode = _mode(client, client_arg, write_config, helper, file_format, config_file, store, targets)
     settings = config.load()
     if mode.store and mode.path is not None:
@@ -260,37 +265,35 @@ def logout_command(
         return
     if targets:
         results = resolve_targets(targets, settings)
-    else:
-        # No AWS call: what ecrlogin's logins left in the file (the default registry alone
-        # would need the account, which only a call can tell, and logout must work offline).
-        path = _logged_in_file(mode)
-        results = login.logged_in(path, settings, mode.kind)
+    elif mode.kind is Method.HELPER and mode.path is not None:
+        # No AWS call: a credHelpers entry naming ecrlogin is provably ecrlogin's.
+        results = login.helper_logins(mode.path)
         if not results:
-            ui.note(f"no ECR registry logged in by ecrlogin in {path}; nothing to log out of")
+            ui.note(f"no credHelpers entry names ecrlogin in {mode.path}; nothing to log out of")
             return
+    else:
+        # An auths entry or a client's login cannot be told apart from the user's own
+        # `docker login`: only the default registry, which only a call can tell.
+        with ui.status("Finding your default registry"):
+            results, fetch_warnings = fetch(
+                resolve_targets([], settings),
+                opts.aws,
+                core.fetch,
+                use_cache=opts.cache,
+                tokens_needed=False,
+                settings=settings,
+            )
+        report(fetch_warnings)
     warnings: list[str] = []
     if mode.kind is Method.CLIENT:
-        results = login.client_logout(
+        results, warnings = login.client_logout(
             results, mode.client, mode.client_args, timeout=opts.aws.read_wait()
         )
     elif mode.kind is Method.CONFIG and mode.path is not None:
-        results, warnings = login.remove_config(results, mode.path)
+        results, warnings = login.remove_config(results, mode.path, wait=opts.aws.read_wait())
     elif mode.path is not None:
-        results, warnings = login.remove_helper(results, mode.path)
+        results, warnings = login.remove_helper(results, mode.path, wait=opts.aws.read_wait())
     _report_or_raise(results, warnings, mode, logout=True)
-
-
-def _logged_in_file(mode: Mode) -> Path:
-    """The file `logout` without a TARGET reads: the one it changes, or the client's own."""
-    if mode.path is not None:
-        return mode.path
-    path = clients.auth_file(mode.client, mode.client_args)
-    if path is None:
-        raise ParameterError(
-            f"ecrlogin cannot tell which registries {mode.client} is logged into",
-            f"Name them: ecrlogin logout --client {mode.client} TARGET ...",
-        )
-    return path
 
 
 def _report_or_raise(

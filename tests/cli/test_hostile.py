@@ -205,17 +205,20 @@ def test_what_acts_on_the_default_registry_refuses_one_it_cannot_vouch_for(
         ["login"],
         ["login", "--write-config"],
         ["login", "--helper"],
+        ["logout"],
+        ["logout", "--write-config"],
         ["pull-secret", "regcred"],
     ):
         result = run("ecrlogin", *args, "--endpoint-url", scenario.url, env=env)
         line = assert_failed(result, 255, f"proxyEndpoint names {named}, which", "TARGET")
         assert "not an Amazon ECR host nor mapped in the ecrlogin config" in line
-    assert scenario.calls == 4
-    # logout without a TARGET asks nobody: it undoes what ecrlogin left in the file (nothing).
-    result = run("ecrlogin", "logout", "--write-config", "--endpoint-url", scenario.url, env=env)
+    assert scenario.calls == 6
+    # logout --helper without a TARGET asks nobody: it removes the credHelpers entries
+    # naming ecrlogin (none here).
+    result = run("ecrlogin", "logout", "--helper", "--endpoint-url", scenario.url, env=env)
     assert (result.returncode, result.stdout) == (0, b"")
-    assert result.stderr.startswith(b"ecrlogin: note: no ECR registry logged in by ecrlogin")
-    assert scenario.calls == 4
+    assert result.stderr.startswith(b"ecrlogin: note: no credHelpers entry names ecrlogin")
+    assert scenario.calls == 6
     assert recorded(tmp_path / "calls") == []
     assert docker_config.read_bytes() == DOCKER_CONFIG
     # The credential helper, asked by docker for that host, has nothing to vouch with.
@@ -224,7 +227,7 @@ def test_what_acts_on_the_default_registry_refuses_one_it_cannot_vouch_for(
     result = run("docker-credential-ecrlogin", "get", env=helper_env, input=host.encode())
     # Not ECR: docker's normal "credentials not found", with no line.
     assert (result.returncode, result.stdout, result.stderr) == (1, NOT_FOUND_LINE, b"")
-    assert scenario.calls == 4  # refused before any call
+    assert scenario.calls == 6  # refused before any call
     assert docker_config.read_bytes() == DOCKER_CONFIG
     assert in_any_file(home, FAULT_PASSWORD, FAULT_TOKEN) == []
     # The same answer is printed where only printed.

@@ -297,33 +297,29 @@ DOCKER_CONFIG = (
 )
 
 
-def test_logout_without_targets_works_offline_and_puts_the_file_back(
+def test_logout_without_targets_undoes_the_default_registry_and_helper_entries_offline(
     env: dict[str, str], tmp_path: Path
 ) -> None:
     path = tmp_path / "docker" / "config.json"
     path.parent.mkdir()
     path.write_bytes(DOCKER_CONFIG)
-    assert (
-        ecrlogin(
-            "login", "--write-config", EU, f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com", env=env
-        ).returncode
-        == 0
-    )
+    default = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
+    assert ecrlogin("login", "--write-config", EU, default, env=env).returncode == 0
     assert ecrlogin("login", "--helper", EU, US, env=env).returncode == 0
     assert path.read_bytes() != DOCKER_CONFIG
-    # Credentials gone and the endpoint unreachable, as at the end of a session: logout
-    # needs neither, it undoes what ecrlogin's logins left in the file.
-    result = ecrlogin("logout", "--write-config", env=offline(env))
+    # A password of the form ecrlogin writes may be the user's own `docker login`: without
+    # a TARGET only the default registry (asked of AWS) is logged out of.
+    result = ecrlogin("logout", "--write-config", env=env)
     assert (result.returncode, result.stdout) == (0, b""), result.stderr
-    assert result.stderr.decode() == (
-        f"ecrlogin: ok: {EU}: password removed from {path}\n"
-        f"ecrlogin: ok: {ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com: password removed from {path}\n"
-    )
+    assert result.stderr.decode() == f"ecrlogin: ok: {default}: password removed from {path}\n"
+    assert ecrlogin("logout", "--write-config", EU, env=env).returncode == 0
+    # A credHelpers entry naming ecrlogin is provably ecrlogin's: with credentials gone and
+    # the endpoint unreachable, as at the end of a session, `logout --helper` removes them all.
     result = ecrlogin("logout", "--helper", env=offline(env))
     assert (result.returncode, result.stdout) == (0, b""), result.stderr
     assert path.read_bytes() == DOCKER_CONFIG
     # Nothing of ecrlogin's left: a note, still exit 0, the file untouched.
-    result = ecrlogin("logout", "--write-config", env=offline(env))
+    result = ecrlogin("logout", "--helper", env=offline(env))
     assert (result.returncode, result.stdout) == (0, b"")
     assert result.stderr.decode().startswith("ecrlogin: note: ")
     assert path.read_bytes() == DOCKER_CONFIG
