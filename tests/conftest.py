@@ -261,3 +261,15 @@ def tls_fault_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fault
 def fault_env(tmp_path: Path) -> dict[str, str]:
     """An isolated environment for talking to the fault server (see fault_env_for)."""
     return fault_env_for(tmp_path / "home")
+
+
+@pytest.fixture
+def place() -> Iterator[Path]:
+    """A folder every user may enter, for files another (throw-away) user must reach:
+    tmp_path's parents are root's 0700."""
+    import tempfile
+
+    directory = Path(tempfile.mkdtemp(prefix="ecrlogin-place-"))
+    directory.chmod(0o755)
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)

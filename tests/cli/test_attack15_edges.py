@@ -7,50 +7,23 @@ import contextlib
 import http.server
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.cli.test_config_trust import OTHER_UID
 from tests.support.helper import HELPER, helper
+from tests.support.hostile import steering_file, without_keys
 from tests.support.tools import ecrlogin
 
 # Real users, /proc, FIFOs and the helper's process groups: Linux only.
 pytestmark = pytest.mark.linux
-
-
-def _steering_file(folder: Path, name: str, text: str) -> Path:
-    """A file anyone may write (mode 0666): what the trust check must refuse."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    path.chmod(0o666)
-    return path
-
-
-def _without_keys(env: dict[str, str]) -> dict[str, str]:
-    return {
-        key: value
-        for key, value in env.items()
-        if key not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
-    }
-
-
-@pytest.fixture
-def place() -> Iterator[Path]:
-    """A folder every user may enter (tmp_path's parents are root's 0700)."""
-    directory = Path(tempfile.mkdtemp(prefix="ecrlogin-attack15-"))
-    directory.chmod(0o755)
-    yield directory
-    shutil.rmtree(directory, ignore_errors=True)
 
 
 # A failing fallback store that prints the password it was handed in encodings programs
@@ -312,7 +285,7 @@ def test_a_service_model_others_may_write_cannot_send_the_signed_call_elsewhere(
                 }
             ],
         }  # fmt: skip
-        _steering_file(models, "endpoint-rule-set-1.json", json.dumps(rules))
+        steering_file(models, "endpoint-rule-set-1.json", json.dumps(rules))
         env = {
             key: value for key, value in aws_env.items() if key != "AWS_ENDPOINT_URL"
         }  # the rule set decides the endpoint, as for a user with no override
@@ -341,7 +314,7 @@ def test_a_credential_process_found_through_an_empty_path_entry_is_not_run(
     config.write_text("[default]\ncredential_process = credtool\n")
     config.chmod(0o600)
     env = {
-        **_without_keys(aws_env),
+        **without_keys(aws_env),
         "PATH": f":{aws_env['PATH']}",
         "AWS_CONFIG_FILE": str(config),
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,

@@ -10,28 +10,18 @@ from __future__ import annotations
 
 import grp
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.cli.test_config_trust import OTHER_UID, read_as, write
+from tests.support.hostile import steering_file, without_keys
 from tests.support.tools import ecrlogin
 
 pytestmark = pytest.mark.linux
-
-
-@pytest.fixture
-def place() -> Iterator[Path]:
-    """A folder every user may enter (tmp_path's parents are root's 0700)."""
-    directory = Path(tempfile.mkdtemp(prefix="ecrlogin-attack15-"))
-    directory.chmod(0o755)
-    yield directory
-    shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture
@@ -128,23 +118,6 @@ def test_root_with_a_users_home_uses_that_users_aws_files_as_the_aws_cli_does(
     assert b"anyone may write it" in refused.stderr
 
 
-def _steering_file(folder: Path, name: str, text: str) -> Path:
-    """A file anyone may write (mode 0666): what the trust check must refuse."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    path.chmod(0o666)
-    return path
-
-
-def _without_keys(env: dict[str, str]) -> dict[str, str]:
-    return {
-        key: value
-        for key, value in env.items()
-        if key not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
-    }
-
-
 def test_aws_config_named_through_a_variable_is_checked_before_its_credential_process_runs(
     aws_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -152,11 +125,11 @@ def test_aws_config_named_through_a_variable_is_checked_before_its_credential_pr
     check must look at the file botocore reads, not at the literal `$VAR/config`."""
     marker = tmp_path / "credential_process-ran"
     open_folder = tmp_path / "open"
-    _steering_file(
+    steering_file(
         open_folder, "config", f"[default]\ncredential_process = /usr/bin/touch {marker}\n"
     )
     env = {
-        **_without_keys(aws_env),
+        **without_keys(aws_env),
         "OPEN_FOLDER": str(open_folder),
         "AWS_CONFIG_FILE": "$OPEN_FOLDER/config",
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
@@ -190,9 +163,9 @@ def test_every_credentials_file_botocore_reads_passes_the_trust_check(
 ) -> None:
     """botocore's chain also reads the boto config (BOTO_CONFIG, ~/.boto, /etc/boto.cfg) and
     the EC2 tools' AWS_CREDENTIAL_FILE: a file anyone may write chooses whose token is used."""
-    path = _steering_file(tmp_path / "open", name, text)
+    path = steering_file(tmp_path / "open", name, text)
     env = {
-        **_without_keys(aws_env),
+        **without_keys(aws_env),
         variable: str(path),
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
@@ -228,9 +201,9 @@ def test_an_aws_config_in_a_folder_others_may_write_cannot_be_swapped_after_the_
     mine.write_text("[default]\nregion = us-east-1\n")
     mine.chmod(0o600)
     marker = tmp_path / "credential_process-ran"
-    _steering_file(folder, "theirs", f"[default]\ncredential_process = /usr/bin/touch {marker}\n")
+    steering_file(folder, "theirs", f"[default]\ncredential_process = /usr/bin/touch {marker}\n")
     env = {
-        **_without_keys(aws_env),
+        **without_keys(aws_env),
         "AWS_CONFIG_FILE": str(mine),
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "ECRLOGIN_NO_CACHE": "1",
@@ -263,13 +236,13 @@ def test_aws_credential_file_is_checked_where_botocore_reads_it(
     (safe / "creds").write_text("AWSAccessKeyId=AKIASAFE000000000001\nAWSSecretKey=a\n")
     (safe / "creds").chmod(0o600)
     checkout = tmp_path / "checkout"
-    _steering_file(
+    steering_file(
         checkout / "$A15SAFE",
         "creds",
         "AWSAccessKeyId=AKIAOTHERUSER0000001\nAWSSecretKey=chosen-by-another-user\n",
     )
     env = {
-        **_without_keys(aws_env),
+        **without_keys(aws_env),
         "A15SAFE": str(safe),
         "AWS_CREDENTIAL_FILE": "$A15SAFE/creds",
         "AWS_CONFIG_FILE": os.devnull,

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import grp
 import os
-import shutil
 import stat
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,15 +28,6 @@ from tests.support.tools import IS_ROOT, ecrlogin, require_tool
 
 OTHER_UID, OTHER_GID = 4242, 4343  # nobody on this machine: "another user"
 MAPPING = '[registries."mirror.example.com"]\naccount = "123456789012"\nregion = "us-west-2"\n'
-
-
-@pytest.fixture
-def place() -> Iterator[Path]:
-    """A folder every user may enter (tmp_path's parents are root's 0700)."""
-    directory = Path(tempfile.mkdtemp(prefix="ecrlogin-trust-"))
-    directory.chmod(0o755)
-    yield directory
-    shutil.rmtree(directory, ignore_errors=True)
 
 
 def run_helper(place: Path, config_file: Path, stdin: bytes) -> subprocess.CompletedProcess[bytes]:

@@ -117,3 +117,21 @@ def in_any_file(root: Path, *secrets: str) -> list[str]:
             if any(secret in data for secret in secrets):
                 found.append(str(path.relative_to(root)))
     return found
+
+
+def steering_file(folder: Path, name: str, text: str) -> Path:
+    """A file anyone may write (mode 0666): what the trust check must refuse."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o666)
+    return path
+
+
+def without_keys(env: dict[str, str]) -> dict[str, str]:
+    """`env` without the static AWS keys, so botocore looks through its files."""
+    return {
+        key: value
+        for key, value in env.items()
+        if key not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+    }
