@@ -283,8 +283,6 @@ NOT_EXACT = {
         '{"auths": {"a.example": {"auth": "x", "auth": "y"}}}',
         'the key "auth" appears twice',
     ),
-    "lone-surrogate-value": ('{"psFormat": "\\ud800"}', "lone surrogate"),
-    "lone-surrogate-key": ('{"\\udfff": 1}', "lone surrogate"),
     "deep-arrays": ("[" * 100_000 + "]" * 100_000, "nests JSON too deeply"),
     "deep-objects": ('{"a":' * 5_000 + "1" + "}" * 5_000, "nests JSON too deeply"),
 }
@@ -302,6 +300,25 @@ def test_json_that_cannot_be_written_back_is_refused_untouched(tmp_path: Path, c
     assert words in info.value.message
     assert info.value.exit_code == 253
     assert tree_state(tmp_path, skip=[tmp_path / "config.json.lock"]) == before
+
+
+@pytest.mark.parametrize(
+    ("text", "escape"),
+    [('{"psFormat": "\\ud800"}', "\\ud800"), ('{"\\udfff": 1}', "\\udfff"),
+     ('{"a": ["x\\udc00y"]}', "x\\udc00y")],
+)  # fmt: skip
+def test_a_lone_surrogate_escape_in_another_value_is_kept_as_written(
+    tmp_path: Path, text: str, escape: str
+) -> None:
+    # Not a character (docker reads U+FFFD), so it could not be re-encoded; every string
+    # ecrlogin leaves alone is written back as the very text it was read as instead.
+    path = tmp_path / "config.json"
+    path.write_text(text)
+    authfile.store_passwords(path, {HOST: ("AWS", "pw")}, fmt="docker")
+    assert escape in path.read_text()
+    authfile.remove_passwords(path, [HOST])
+    assert escape in path.read_text()
+    assert json.loads(path.read_text()) == {**json.loads(text), "auths": {}}
 
 
 # JSON that Python's json.loads(bytes) reads but docker's Go reader (encoding/json, UTF-8
@@ -348,9 +365,7 @@ JSON_VALUES = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
     max_leaves=20,
 )
-HAZARDS = st.sampled_from(
-    ["1e999", "-1e999", "NaN", "Infinity", "-Infinity", '"\\ud834"', '"a\\udc00b"']
-)
+HAZARDS = st.sampled_from(["1e999", "-1e999", "NaN", "Infinity", "-Infinity"])
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=60)
