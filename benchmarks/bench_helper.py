@@ -50,8 +50,21 @@ FLOOR = (
 )
 
 
+# pip writes console scripts without `import re` from 25.2 on (as uv does); an older
+# pip's wrapper imports `re` before ecrlogin runs, which users of today's installers
+# do not pay.
+PIP_AT_LEAST = (25, 2)
+
+
 def install_wheel(venv: Path) -> Path:
     """Build a wheel of this checkout and install it (no editable hook) into a new venv."""
+    import pip
+
+    if tuple(int(part) for part in pip.__version__.split(".")[:2]) < PIP_AT_LEAST:
+        raise SystemExit(
+            f"pip {pip.__version__} writes console scripts that import re; the figures need "
+            "pip >= 25.2, as users get today: python -m pip install --upgrade 'pip>=25.2'"
+        )
     wheels = venv.parent / "wheels"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(ROOT), "-w", str(wheels)],
