@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ecrlogin import __version__
-from ecrlogin.cache import Entry, Store
+from ecrlogin.cache import Store
 from ecrlogin.errors import shorten
 from tests.support import faultserver as fs
 from tests.support.env import ACCOUNT, MOTO_PASSWORD
@@ -30,6 +30,7 @@ from tests.support.helper import (
     cache_files,
     credentials_json,
     helper,
+    with_times,
     write_config,
 )
 from tests.support.provider import PROVIDER, check_response, encode, request
@@ -412,11 +413,7 @@ def test_a_stale_entry_is_served_when_the_api_fails(
     assert err.count("\n") == 1
     assert endpoint.calls == 2
     # Expired: never served, the failure is reported.
-    store.write(
-        Entry.loads(
-            aged.dumps().replace(f"expires {aged.expires!r}", f"expires {time.time() - 1!r}")
-        )
-    )
+    store.write(with_times(aged, expires=time.time() - 1))
     failed = helper("get", HOST, env=env)
     assert failed.returncode == 1
     assert failed.stdout.decode().startswith(

@@ -164,13 +164,17 @@ def age_past_half_life(store: Store) -> Entry:
     still valid for four."""
     (entry,) = store.entries()
     now = time.time()
-    aged = Entry.loads(
-        entry.dumps()
-        .replace(f"issued {entry.issued!r}", f"issued {now - 8 * 3600!r}")
-        .replace(f"expires {entry.expires!r}", f"expires {now + 4 * 3600!r}")
-    )
+    aged = with_times(entry, issued=now - 8 * 3600, expires=now + 4 * 3600)
     assert store.write(aged)
     return aged
+
+
+def with_times(entry: Entry, *, issued: float | None = None, expires: float | None = None) -> Entry:
+    """`entry` as if issued and expiring at these times (epoch seconds)."""
+    fields = {name: getattr(entry, name) for name in Entry.__slots__}
+    fields["issued"] = entry.issued if issued is None else issued
+    fields["expires"] = entry.expires if expires is None else expires
+    return Entry(**fields)
 
 
 def pass_list(env: Mapping[str, str]) -> dict[str, str]:
