@@ -1,8 +1,9 @@
 """`python -m ecrlogin` and the `ecrlogin` console script: the program's one error edge.
 
-The global options are read here, once (awsargs.split), so `--version` is
-answered without loading the command-line framework; everything else goes to
-ecrlogin.cli with the options already parsed.
+The global options are read here, once (awsargs.split), so `--version` and a
+`get-login-password --cache` hit are answered without loading the command-line
+framework (ecrlogin.commands.early); everything else goes to ecrlogin.cli with
+the options already parsed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ def main(argv: list[str] | None = None) -> None:
     here, through ecrlogin.cli.fail.
     """
     from ecrlogin import errors, files
-    from ecrlogin.commands import awsargs
+    from ecrlogin.commands import awsargs, early
 
     # SIGINT (130), SIGTERM (143), SIGHUP (129) and SIGQUIT (131) raise errors.Signalled
     # wherever we are.
@@ -26,12 +27,7 @@ def main(argv: list[str] | None = None) -> None:
     status = 0
     try:
         opts, rest = awsargs.split(list(sys.argv[1:] if argv is None else argv))
-        if opts.version:
-            from ecrlogin import __version__
-            from ecrlogin.commands.stdout import emit
-
-            emit(f"ecrlogin {__version__}\n")
-        else:
+        if not early.answer(opts, rest):
             from ecrlogin import cli
 
             status = cli.main(opts, rest)

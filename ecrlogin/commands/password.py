@@ -1,16 +1,17 @@
 """`get-login-password` (ECR and ECR Public): the pipeline's command, kept lean.
 
 On a cache hit it answers as the credential helper does, from the cache
-alone (cache.cached_credentials): the token core and botocore load only on a miss.
+alone (ecrlogin.commands.early, which answers the plain `get-login-password
+--cache` before Typer loads): the token core and botocore load only on a miss.
 """
 
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ecrlogin import cache, render, ui
+from ecrlogin import render, ui
+from ecrlogin.commands import early
 from ecrlogin.commands.common import GlobalOptions, aws_command, emit, report
-from ecrlogin.hosts import is_account
 
 if TYPE_CHECKING:
     from ecrlogin.token import AuthToken
@@ -64,14 +65,8 @@ def public_get_login_password(
 def _password(
     opts: GlobalOptions, ids: list[str], github_output: bool, mask: bool | None, *, public: bool
 ) -> None:
-    # --debug takes the core's path, which registers the password with the redactor; so do
-    # the runner's masks and outputs, which need the registry a cache hit here does not know.
-    lean = not opts.debug and not github_output and not mask
-    if lean and opts.cache and all(map(is_account, ids)):
-        hit = cache.cached_credentials(opts.aws, ids, public=public)
-        if hit is not None:
-            emit(render.password_line(hit.password))
-            return
+    if early.cached_password(opts, ids, public=public, github_output=github_output, mask=mask):
+        return
     from ecrlogin import core
 
     answer = core.fetch(opts.aws, ids, public=public, use_cache=opts.cache)
