@@ -43,10 +43,10 @@ from bench_helper import install_wheel  # noqa: E402 - benchmarks/ is on sys.pat
 from tests.support import faultserver  # noqa: E402 - needs ROOT on sys.path
 from tests.support.servers import moto_server  # noqa: E402
 
-VERSION_TARGET = 6.0
+VERSION_TARGET = 5.0
 V1_TARGET = 0.72
 V2_TARGET = 0.58
-HIT_TARGET = 7.0
+HIT_TARGET = 6.0
 AWS_V2 = "/usr/bin/aws"
 PASSWORD = "bench-password"  # noqa: S105 - the stub's fake token
 FLOOR = (

@@ -18,7 +18,8 @@ and AWS_ECR_CACHE_DIR are read by the cache module, for every program).
 Its credentials come from ecrlogin.credentials, as the kubelet plugin's do. A
 cache hit imports only ecrlogin's own lean modules (this one, `protocol`,
 `credentials`, `hosts`, `config`, `options`, `identity`, `cache`): not
-botocore, Typer, Rich, `json`, `re` or `typing`, so it answers in about the
+botocore, Typer, Rich, `json` (ecrlogin.jsontext writes the reply), `re` or
+`typing`, so it answers in about the
 time the interpreter takes to start. Its error edge is the one both protocol
 programs share (ecrlogin.protocol).
 """
@@ -29,7 +30,7 @@ import os
 import sys
 import time
 
-from ecrlogin import cache, config, files, protocol
+from ecrlogin import cache, config, files, jsontext, protocol
 from ecrlogin.credentials import cache_key, credentials, settings
 from ecrlogin.credentials import timeout as _timeout
 from ecrlogin.hosts import SPACE
@@ -177,19 +178,9 @@ def _not_found_detail(server_url: str) -> str | None:
     return None
 
 
-def _json_string(text: str) -> str:
-    if '"' in text or "\\" in text or not text.isprintable() or not text.isascii():
-        import json
-
-        return json.dumps(text)
-    return f'"{text}"'
-
-
 def _credentials_reply(server_url: str, username: str, password: str) -> str:
-    return (
-        f'{{"ServerURL":{_json_string(server_url)},"Username":{_json_string(username)},'
-        f'"Secret":{_json_string(password)}}}\n'
-    )
+    reply = {"ServerURL": server_url, "Username": username, "Secret": password}
+    return jsontext.dumps(reply) + "\n"
 
 
 def _list(warnings: list[CacheWarning]) -> str | Delegated:

@@ -12,18 +12,18 @@ workload's role, assumed with STS AssumeRoleWithWebIdentity.
 A failure is exit 1, nothing on stdout, and one line on stderr (kubelet logs
 it) naming the cause and the fix, through the error edge both protocol
 programs share (ecrlogin.protocol).
-A cache hit imports no botocore, Typer or Rich: it is the credential helper's
-lean path (`ecrlogin.helper`), plus `json` for the request.
+A cache hit imports no botocore, Typer, Rich or `json`: it is the credential
+helper's lean path (ecrlogin.credentials), with ecrlogin.jsontext reading the
+request and writing the answer.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
 
-from ecrlogin import config, credentials, files, protocol
+from ecrlogin import config, credentials, files, jsontext, protocol
 from ecrlogin.protocol import Failure, quote
 from ecrlogin.record import Record
 
@@ -117,7 +117,7 @@ def _read(source: BinaryIO | None) -> bytes:
 def parse_request(data: bytes) -> Request:
     """Validate a CredentialProviderRequest; a Failure names what is wrong and the fix."""
     try:
-        document = json.loads(data.decode("utf-8"))
+        document = jsontext.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         if isinstance(exc, RecursionError):
             cause = "JSON nested too deeply to read"
@@ -323,4 +323,4 @@ def _response(
         "cacheDuration": go_duration(cache_seconds(expires, now)),
         "auth": {auth_key(request.image): {"username": username, "password": password}},
     }
-    return json.dumps(response, separators=(",", ":")) + "\n"
+    return jsontext.dumps(response) + "\n"
