@@ -17,11 +17,9 @@ is not used itself: the cache keeps to its own private subfolder
 `ecrlogin-<uid>` inside it, and says so (a `Shared` warning).
 
 The credential helper reads an entry on every cache hit, so this module imports
-nothing costly at module level: the format is plain `name value` lines rather
-than JSON, and the key comes from `ecrlogin.identity`. `json` imports `re`, which
-console scripts written by pip 25.2+ and uv no longer load: measured with
-`python benchmarks/bench_helper.py`, JSON entries took the hit from 1.49x to
-2.22x `python -c pass` (the target is 2.0x).
+nothing costly at module level: its files are JSON, read and written with
+ecrlogin.jsontext (`json` imports `re`, which would take the helper's hit from
+about 1.5x to 2.2x `python -c pass`), and the key comes from `ecrlogin.identity`.
 """
 
 from __future__ import annotations
@@ -31,7 +29,7 @@ import stat
 import sys
 import time
 
-from ecrlogin import basicauth, files
+from ecrlogin import basicauth, files, jsontext
 from ecrlogin.files import TEMP_SUFFIX
 from ecrlogin.record import Record
 from ecrlogin.switches import switch
@@ -40,7 +38,7 @@ TYPE_CHECKING = False  # typing itself is too costly to import on the helper's p
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
     from types import TracebackType
-    from typing import TypeAlias
+    from typing import Any, TypeAlias
 
     from filelock import BaseFileLock
 
@@ -51,15 +49,15 @@ if TYPE_CHECKING:
     # layer reports it (see render).
     CacheWarning: TypeAlias = "Unwritable | ServedStale | Shared | PublicMapping"
 
-FORMAT = "ecrlogin-token-cache 1"
+FORMAT = "ecrlogin-token-cache 2"
 ENTRY_SUFFIX = ".token"
 LOCK_SUFFIX = ".lock"
 # The last failed fetch of a key, read by the processes that waited for it.
 FAILED_SUFFIX = ".failed"
-FAILED_FORMAT = "ecrlogin-failed-fetch 1"
+FAILED_FORMAT = "ecrlogin-failed-fetch 2"
 # Derived data the helper would otherwise recompute on every call (the parsed config file).
 MEMO_SUFFIX = ".memo"
-MEMO_FORMAT = "ecrlogin-memo 1"
+MEMO_FORMAT = "ecrlogin-memo 2"
 # How long a process without a timeout of its own waits for another one's fetch
 # before fetching itself.
 LOCK_TIMEOUT = 60.0
@@ -244,62 +242,46 @@ class Entry(Record):
             raise ValueError(f"unusable token: {exc}") from None
 
     def dumps(self) -> str:
-        """The file form: one `name value` line per field, closed by `end`."""
-        lines = [
-            FORMAT,
-            f"key {self.key}",
-            f"issued {self.issued!r}",
-            f"expires {self.expires!r}",
-            f"region {self.region}",
-            f"profile {self.profile}",
-            *(f"host {host}" for host in self.hosts),
-            *(f"token {token}" for token in self.tokens),
-            f"response {self.response}",
-            "end",
-        ]
-        if any("\n" in line or "\r" in line for line in lines):
-            raise ValueError("a field holds a line break")
-        return "\n".join(lines) + "\n"
+        """The file form: one JSON object tagged with FORMAT, then a newline."""
+        fields = {name: getattr(self, name) for name in self.__slots__}
+        return jsontext.dumps({"format": FORMAT, **fields}) + "\n"
 
     @classmethod
     def loads(cls, text: str) -> Entry:
         """Parse the file form; ValueError for anything truncated, corrupt or foreign."""
-        lines = text.split("\n")
-        if len(lines) < 4 or lines[0] != FORMAT or lines[-1] != "" or lines[-2] != "end":
-            raise ValueError("truncated, or not an ecrlogin cache file")
-        fields: dict[str, str] = {}
-        hosts: list[str] = []
-        tokens: list[str] = []
-        for line in lines[1:-2]:
-            name, sep, value = line.partition(" ")
-            if name == "host":
-                hosts.append(value)
-            elif name == "token":
-                tokens.append(value)
-            elif name in ("key", "issued", "expires", "region", "profile", "response"):
-                if name in fields:
-                    raise ValueError(f"{name} appears twice")
-                fields[name] = value
-            else:
-                raise ValueError(f"unknown field {name!r}")
-            if not sep:
-                raise ValueError(f"field {name!r} has no value")
-        missing = {"key", "issued", "expires", "region", "profile", "response"} - set(fields)
-        if missing or not tokens:
-            raise ValueError(f"missing {', '.join(sorted(missing)) or 'token'}")
-        issued, expires = float(fields["issued"]), float(fields["expires"])
-        if issued - issued != 0 or expires - expires != 0:  # NaN or infinity
-            raise ValueError("a time is not finite")
-        return cls(
-            key=fields["key"],
-            issued=issued,
-            expires=expires,
-            region=fields["region"],
-            profile=fields["profile"],
-            hosts=hosts,
-            tokens=tokens,
-            response=fields["response"],
+        fields = _json_object(text, FORMAT)
+        typed = (
+            set(fields) == {"format", *cls.__slots__}
+            and all(type(fields[name]) is str for name in ("key", "region", "profile", "response"))
+            and all(type(fields[name]) in (int, float) for name in ("issued", "expires"))
+            and all(_strings(fields[name]) for name in ("hosts", "tokens"))
+            and bool(fields["tokens"])
         )
+        if not typed:
+            raise ValueError("missing, extra or mistyped fields")
+        del fields["format"]
+        entry = cls(**fields)
+        if entry.issued - entry.issued != 0 or entry.expires - entry.expires != 0:
+            raise ValueError("a time is not finite")  # 1e999 reads as infinity
+        return entry
+
+
+def _strings(value: object) -> bool:
+    return type(value) is list and all(type(item) is str for item in value)
+
+
+def _json_object(text: str | bytes, form: str) -> dict[str, Any]:
+    """The JSON object of one of the cache's files, checked to be of `form`; ValueError if
+    it is truncated (no final newline), not UTF-8 JSON, or another form."""
+    if text[-1:] not in ("\n", b"\n"):
+        raise ValueError("truncated")
+    try:
+        value = jsontext.loads(text if isinstance(text, str) else text.decode("utf-8"))
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if type(value) is not dict or value.get("format") != form:
+        raise ValueError("not an ecrlogin cache file of this version")
+    return value
 
 
 class Store:
@@ -447,25 +429,26 @@ class Store:
         except OSError as exc:
             _debug(f"Could not tidy the cache directory: {exc}")
 
-    def read_memo(self, digest: str) -> str | None:
-        """The text memoized under `digest` (a hash of everything it was derived from)."""
+    def read_memo(self, digest: str) -> object:
+        """The value memoized under `digest` (a hash of everything it was derived from);
+        None if there is none."""
         data = self._read_private(self._path(digest, MEMO_SUFFIX))
-        if data is None:
-            return None
-        header = f"{MEMO_FORMAT}\nsource {digest}\n".encode()
-        if not data.startswith(header) or not data.endswith(b"\nend\n"):
-            _debug(f"Ignoring a corrupt memo for {digest[:12]}...")
-            return None
         try:
-            return data[len(header) : -len(b"end\n")].decode("utf-8")
-        except UnicodeDecodeError:
+            note = None if data is None else _json_object(data, MEMO_FORMAT)
+        except ValueError:
+            note = None
+        if note is None or note.get("key") != digest:
             return None
+        return note.get("value")
 
-    def write_memo(self, digest: str, text: str) -> bool:
-        """Memoize `text` under `digest`, atomically; False (with a warning noted) if it cannot."""
-        body = text if not text or text.endswith("\n") else text + "\n"
-        data = f"{MEMO_FORMAT}\nsource {digest}\n{body}end\n".encode()
-        return self._write_private(self._path(digest, MEMO_SUFFIX), data)
+    def write_memo(self, digest: str, value: object) -> bool:
+        """Memoize a JSON `value` under `digest`, atomically; False (with a warning noted)
+        if it cannot."""
+        return self._write_json(MEMO_SUFFIX, MEMO_FORMAT, digest, {"value": value})
+
+    def _write_json(self, suffix: str, form: str, key: str, fields: dict[str, object]) -> bool:
+        text = jsontext.dumps({"format": form, "key": key, **fields}) + "\n"
+        return self._write_private(self._path(key, suffix), text.encode())
 
     def lock(self, key: str, wait: float | None = None) -> Lock:
         """An exclusive lock on `key` across processes, waited for up to `wait` seconds
@@ -475,31 +458,19 @@ class Store:
     def read_failure(self, key: str) -> Failed | None:
         """The last failed fetch of `key` noted by `write_failure`, if any."""
         data = self._read_private(self._path(key, FAILED_SUFFIX))
-        if data is None:
-            return None
-        import json
-
         try:
-            note = json.loads(data)
-            if note["format"] != FAILED_FORMAT or note["key"] != key:
+            note = None if data is None else _json_object(data, FAILED_FORMAT)
+            if note is None or note.get("key") != key:
                 return None
             return Failed(float(note["at"]), int(note["exit_code"]), str(note["message"]))
-        except (ValueError, TypeError, KeyError, RecursionError):
+        except (ValueError, TypeError, KeyError):
             _debug(f"Ignoring a corrupt failure note for {key[:12]}...")
             return None
 
     def write_failure(self, key: str, failed: Failed) -> bool:
         """Note that the fetch of `key` failed, for the processes waiting on its lock."""
-        import json
-
-        note = {
-            "format": FAILED_FORMAT,
-            "key": key,
-            "at": failed.at,
-            "exit_code": failed.exit_code,
-            "message": failed.message,
-        }
-        return self._write_private(self._path(key, FAILED_SUFFIX), json.dumps(note).encode())
+        fields = {"at": failed.at, "exit_code": failed.exit_code, "message": failed.message}
+        return self._write_json(FAILED_SUFFIX, FAILED_FORMAT, key, dict(fields))
 
     def entries(self) -> list[Entry]:
         """Every readable entry, expired or not."""

@@ -94,28 +94,28 @@ class Config(Record):
         """The table for `host` (`host[:port]`, lower case), if any."""
         return self.registries.get(host)
 
-    def dumps(self) -> str:
-        """The validated tables as tab-separated lines, for the helper's memo of this file."""
-        store = f"store.fallback\t{self.fallback}\n" if self.fallback else ""
-        return store + "".join(
-            f"{entry.host}\t{entry.account or ''}\t{entry.region or ''}\t{entry.profile or ''}\n"
+    def memo(self) -> dict[str, object]:
+        """The validated tables as JSON values, for the helper's memo of this file."""
+        rows = [
+            [entry.host, entry.account, entry.region, entry.profile]
             for entry in self.registries.values()
-        )
+        ]
+        return {"fallback": self.fallback, "registries": rows}
 
     @classmethod
-    def loads(cls, text: str, path: str | None) -> Config:
-        """The inverse of `dumps()`; ValueError if `text` is not its output."""
+    def from_memo(cls, memo: object, path: str | None) -> Config:
+        """The inverse of `memo()`; ValueError if `memo` is not its output."""
+        rows = memo.get("registries") if type(memo) is dict else None
+        fallback = memo.get("fallback") if type(memo) is dict else None
+        if type(rows) is not list or not (fallback is None or type(fallback) is str):
+            raise ValueError("not a memo of the configuration")
         registries = {}
-        fallback = None
-        for line in text.splitlines():
-            fields = line.split("\t")
-            if len(fields) == 2 and fields[0] == "store.fallback":
-                fallback = fields[1]
-                continue
-            host, account, region, profile = fields
-            registries[host] = RegistryConfig(
-                host=host, account=account or None, region=region or None, profile=profile or None
-            )
+        for row in rows:
+            if type(row) is not list or len(row) != 4 or type(row[0]) is not str:
+                raise ValueError("not a memo of the configuration")
+            if not all(value is None or type(value) is str for value in row):
+                raise ValueError("not a memo of the configuration")
+            registries[row[0]] = RegistryConfig(*row)
         return cls(path=path, registries=registries, fallback=fallback)
 
 

@@ -48,14 +48,14 @@ def settings(warnings: list[CacheWarning]) -> config.Config:
     memo = store.read_memo(digest)
     if memo is not None:
         try:
-            settings = config.Config.loads(memo, name)
+            settings = config.Config.from_memo(memo, name)
         except ValueError:
-            pass  # not what dumps() wrote: parse the file again and replace it
+            pass  # not what memo() wrote: parse the file again and replace it
         else:
             warnings.extend(config.public_mappings(settings))
             return settings
     settings = config.parse(data, name)  # a bad file raises and is never memoized
-    store.write_memo(digest, settings.dumps())
+    store.write_memo(digest, settings.memo())
     warnings.extend(store.warnings)
     warnings.extend(config.public_mappings(settings))
     return settings

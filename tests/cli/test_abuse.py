@@ -340,8 +340,8 @@ def test_a_registered_secret_never_survives_redaction(secret: str, before: str, 
 
 @FAST
 @given(st.one_of(ANY_TEXT, st.binary().map(lambda b: b.decode("latin-1"))))
-@example("ecrlogin-token-cache 1\nkey k\nissued nan\nexpires inf\nend\n")
-@example("ecrlogin-token-cache 1\nkey k\nissued 1\nexpires 2\nregion r\nprofile p\nresponse {}\n")
+@example('{"format": "ecrlogin-token-cache 2", "key": "k", "issued": NaN, "expires": 1e999}\n')
+@example('{"format": "ecrlogin-token-cache 2", "issued": 1, "expires": 2, "tokens": {}}\n')
 def test_a_cache_file_is_an_entry_or_a_value_error(text: str) -> None:
     try:
         entry = cache.Entry.loads(text)

@@ -7,6 +7,7 @@ tests/cli/test_cache.py.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import stat
@@ -63,18 +64,31 @@ def test_every_truncation_of_an_entry_is_rejected() -> None:
             Entry.loads(text[:cut])
 
 
+def fields(**changes: object) -> str:
+    """An entry's file form with some fields changed (None: left out)."""
+    document = json.loads(entry().dumps())
+    document.update(changes)
+    return json.dumps({k: v for k, v in document.items() if v is not None}) + "\n"
+
+
 @pytest.mark.parametrize(
     "text",
     [
         "",
-        "{}",
-        "ecrlogin-token-cache 2\nend\n",
-        entry().dumps().replace("issued ", "issued x"),
-        entry().dumps().replace("issued ", "issued nan #"),
-        entry().dumps().replace("expires ", "expires inf #"),
-        entry().dumps().replace("\nregion", "\nregion us\nregion"),
-        entry().dumps().replace("\nprofile", "\ncolour blue\nprofile"),
-        entry().dumps().replace("\ntoken ", "\nnotoken "),
+        "{}\n",
+        "[]\n",
+        '{"format": "ecrlogin-token-cache 1"}\n',
+        fields(format="ecrlogin-token-cache 1"),  # an older version's file: fetched again
+        fields(issued="1"),
+        fields(issued=True),
+        fields(expires=None),
+        fields(colour="blue"),
+        fields(tokens=[]),
+        fields(tokens=[1]),
+        fields(hosts="a.example"),
+        fields(issued=float("nan")),  # written as NaN
+        fields(expires=123.5).replace("123.5", "1e999"),  # read as infinity
+        "[" * 100_000 + "\n",
     ],
 )
 def test_corrupt_or_foreign_text_is_rejected(text: str) -> None:
@@ -83,7 +97,7 @@ def test_corrupt_or_foreign_text_is_rejected(text: str) -> None:
 
 
 def test_a_token_that_does_not_decode_is_a_value_error() -> None:
-    broken = Entry.loads(entry().dumps().replace("\ntoken ", "\ntoken !!"))
+    broken = Entry.loads(fields(tokens=["!!"]))
     with pytest.raises(ValueError, match="unusable token"):
         broken.credentials()
 
@@ -191,7 +205,7 @@ def test_remove_by_key_or_host_and_clear(tmp_path: Path) -> None:
     store.write(entry("c" * 64))
     with store.lock("c" * 64):
         pass
-    store.write_memo("d" * 64, "memo\n")
+    store.write_memo("d" * 64, ["memo"])
     (tmp_path / f".{'e' * 32}.token.4242.0123abcd.tmp").write_text("leftover of a killed writer")
     assert store.clear() == 1
     assert list(tmp_path.iterdir()) == []
@@ -201,8 +215,8 @@ def test_remove_by_key_or_host_and_clear(tmp_path: Path) -> None:
 def test_memo_round_trip_and_rejects_another_digest(tmp_path: Path) -> None:
     store = Store(str(tmp_path))
     assert store.read_memo("e" * 64) is None
-    assert store.write_memo("e" * 64, "a\tb\tc\td\n")
-    assert store.read_memo("e" * 64) == "a\tb\tc\td\n"
+    assert store.write_memo("e" * 64, {"registries": [["a", "b", None, "d"]]})
+    assert store.read_memo("e" * 64) == {"registries": [["a", "b", None, "d"]]}
     (path,) = tmp_path.glob("*.memo")
     path.write_text(path.read_text().replace("e" * 64, "f" * 64))
     assert store.read_memo("e" * 64) is None

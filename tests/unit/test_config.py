@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -106,12 +107,13 @@ def test_resolve_gives_each_host_its_api_and_profile(tmp_path: Path) -> None:
     assert resolve("not a host", loaded) is None
 
 
-def test_dumps_and_loads_round_trip(tmp_path: Path) -> None:
+def test_the_memo_round_trips_and_anything_else_is_refused(tmp_path: Path) -> None:
     loaded = load(write(tmp_path, GOOD))
-    again = Config.loads(loaded.dumps(), str(loaded.path))
-    assert again == loaded
-    with pytest.raises(ValueError, match="values to unpack"):
-        Config.loads("only\ttwo\n", None)
+    assert Config.from_memo(json.loads(json.dumps(loaded.memo())), str(loaded.path)) == loaded
+    foreign: object
+    for foreign in (None, [], {"registries": [["only", "two"]]}, {"registries": [[1, 2, 3, 4]]}):
+        with pytest.raises(ValueError, match="not a memo"):
+            Config.from_memo(foreign, None)
 
 
 def error_of(tmp_path: Path, text: str | bytes) -> str:
