@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -133,6 +133,48 @@ def _alive(pid: int) -> bool:
         return False
 
 
+@contextlib.contextmanager
+def helper_in_a_hanging_store(
+    aws_env: dict[str, str], tmp_path: Path, name: str
+) -> Iterator[tuple[subprocess.Popen[bytes], list[int]]]:
+    """The helper's `store` waiting on HANGING_STORE as its fallback: (the helper, the
+    store's and its child's pids). Everything is killed on the way out."""
+    folder = tmp_path / "bin"
+    folder.mkdir(exist_ok=True)
+    store = folder / "docker-credential-hangs"
+    store.write_text(HANGING_STORE)
+    store.chmod(0o755)
+    pids_file = tmp_path / f"pids-{name}"
+    env = {
+        **aws_env,
+        "PATH": f"{folder}:{aws_env['PATH']}",
+        "ECRLOGIN_FALLBACK_STORE": "hangs",
+        "STORE_PIDS": str(pids_file),
+    }
+    request = tmp_path / "request"
+    request.write_text(
+        json.dumps({"ServerURL": "registry.example.com", "Username": "me", "Secret": STORED})
+    )
+    with request.open("rb") as stdin:
+        proc = subprocess.Popen(
+            [HELPER, "store"], stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+        )
+    pids: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        while not (pids_file.exists() and pids_file.read_text().strip()):
+            assert time.monotonic() < deadline, "the store never started"
+            time.sleep(0.02)
+        pids = [int(pid) for pid in pids_file.read_text().split()]
+        yield proc, pids
+    finally:
+        proc.kill()
+        proc.wait()
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize(
     "signum",
@@ -145,32 +187,7 @@ def test_a_signal_to_the_helper_ends_the_fallback_store_it_runs(
     """docs/security.md: programs it runs are in their own process group, and the whole
     group is ended when its time is up. The helper killed by docker or a CI runner
     (SIGTERM, SIGHUP) must not leave that store and its children running on their own."""
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    store = folder / "docker-credential-hangs"
-    store.write_text(HANGING_STORE)
-    store.chmod(0o755)
-    pids_file = tmp_path / "pids"
-    env = {
-        **aws_env,
-        "PATH": f"{folder}:{aws_env['PATH']}",
-        "ECRLOGIN_FALLBACK_STORE": "hangs",
-        "STORE_PIDS": str(pids_file),
-    }
-    payload = json.dumps({"ServerURL": "registry.example.com", "Username": "me", "Secret": STORED})
-    request = tmp_path / "request"
-    request.write_text(payload)
-    with request.open("rb") as stdin:
-        proc = subprocess.Popen(
-            [HELPER, "store"], stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
-        )
-    pids: list[int] = []
-    try:
-        deadline = time.monotonic() + 30
-        while not (pids_file.exists() and pids_file.read_text().strip()):
-            assert time.monotonic() < deadline, "the store never started"
-            time.sleep(0.05)
-        pids = [int(pid) for pid in pids_file.read_text().split()]
+    with helper_in_a_hanging_store(aws_env, tmp_path, "one") as (proc, pids):
         proc.send_signal(signum)
         _, stderr = proc.communicate(timeout=30)
         deadline = time.monotonic() + 5
@@ -179,12 +196,6 @@ def test_a_signal_to_the_helper_ends_the_fallback_store_it_runs(
         left = [pid for pid in pids if _alive(pid)]
         assert not left, f"the store's processes {left} outlived the helper"
         assert stderr.count(b"\n") <= 1, stderr
-    finally:
-        proc.kill()
-        proc.wait()
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -195,46 +206,15 @@ def test_a_second_signal_while_the_first_is_handled_is_still_one_line(
     sends SIGHUP after Ctrl-C. The second signal lands while the edge turns the first into
     its line (loading the error module): the helper must still end in one line, never a
     traceback."""
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    store = folder / "docker-credential-hangs"
-    store.write_text(HANGING_STORE)
-    store.chmod(0o755)
-    env = {**aws_env, "PATH": f"{folder}:{aws_env['PATH']}", "ECRLOGIN_FALLBACK_STORE": "hangs"}
-    request = tmp_path / "request"
-    request.write_text(
-        json.dumps({"ServerURL": "registry.example.com", "Username": "me", "Secret": STORED})
-    )
     said = []
     for attempt, gap in enumerate([0.002, 0.004, 0.006, 0.002, 0.004]):
-        pids_file = tmp_path / f"pids{attempt}"
-        with request.open("rb") as stdin:
-            proc = subprocess.Popen(
-                [HELPER, "store"],
-                stdin=stdin,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env={**env, "STORE_PIDS": str(pids_file)},
-            )
-        pids: list[int] = []
-        try:
-            deadline = time.monotonic() + 30
-            while not (pids_file.exists() and pids_file.read_text().strip()):
-                assert time.monotonic() < deadline, "the store never started"
-                time.sleep(0.02)
-            pids = [int(pid) for pid in pids_file.read_text().split()]
+        with helper_in_a_hanging_store(aws_env, tmp_path, str(attempt)) as (proc, _):
             proc.send_signal(signal.SIGTERM)
             time.sleep(gap)
             with contextlib.suppress(ProcessLookupError):
                 proc.send_signal(signal.SIGHUP)
             _, stderr = proc.communicate(timeout=30)
             said.append(stderr.decode(errors="replace"))
-        finally:
-            proc.kill()
-            proc.wait()
-            for pid in pids:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
     broken = [text for text in said if "Traceback" in text or text.count("\n") != 1]
     assert not broken, broken[0]
 

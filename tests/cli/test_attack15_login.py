@@ -116,22 +116,29 @@ exit 1
 """
 
 
-def test_a_failing_client_that_wraps_the_password_over_two_lines_is_not_quoted(
-    aws_env: dict[str, str], tmp_path: Path
-) -> None:
-    """The fallback store's message is withheld when it still holds a piece of the
-    password; a failing client's is only redacted, then its lines joined with a space."""
+def login_through_a_docker_client(
+    script: str, aws_env: dict[str, str], tmp_path: Path
+) -> subprocess.CompletedProcess[bytes]:
+    """`ecrlogin login --client docker` with `script` as the docker found first on PATH."""
     folder = tmp_path / "bin"
     folder.mkdir()
     client = folder / "docker"
-    client.write_text(ECHOING_CLIENT)
+    client.write_text(script)
     client.chmod(0o755)
     env = {
         **aws_env,
         "PATH": f"{folder}:{aws_env['PATH']}",
         "DOCKER_CONFIG": str(tmp_path / "docker"),
     }
-    done = ecrlogin("login", "--client", "docker", ECR_HOST, env=env)
+    return ecrlogin("login", "--client", "docker", ECR_HOST, env=env)
+
+
+def test_a_failing_client_that_wraps_the_password_over_two_lines_is_not_quoted(
+    aws_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The fallback store's message is withheld when it still holds a piece of the
+    password; a failing client's is only redacted, then its lines joined with a space."""
+    done = login_through_a_docker_client(ECHOING_CLIENT, aws_env, tmp_path)
     assert done.returncode == 1
     line = done.stderr.decode()
     assert "`docker login` failed with exit code 1" in line
@@ -164,19 +171,8 @@ def test_a_client_that_prints_more_than_is_kept_is_said_in_a_warning(
     """docs/security.md: of what a program it runs prints (a fallback store, a container
     client's login), at most 1 MiB per stream is kept, "saying so in one warning line that
     names the program": the store path says it, the client path does not."""
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    client = folder / "docker"
-    client.write_text(
-        "#!/bin/sh\ncat >/dev/null\nhead -c 2097152 /dev/zero | tr '\\0' x >&2\nexit 1\n"
-    )
-    client.chmod(0o755)
-    env = {
-        **aws_env,
-        "PATH": f"{folder}:{aws_env['PATH']}",
-        "DOCKER_CONFIG": str(tmp_path / "docker"),
-    }
-    done = ecrlogin("login", "--client", "docker", ECR_HOST, env=env)
+    chatty = "#!/bin/sh\ncat >/dev/null\nhead -c 2097152 /dev/zero | tr '\\0' x >&2\nexit 1\n"
+    done = login_through_a_docker_client(chatty, aws_env, tmp_path)
     assert done.returncode == 1
     lines = done.stderr.decode().splitlines()
     assert any(line.startswith("ecrlogin: warning:") and "docker" in line for line in lines), lines
