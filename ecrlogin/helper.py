@@ -17,11 +17,10 @@ and AWS_ECR_CACHE_DIR are read by the cache module, for every program).
 
 Its credentials come from ecrlogin.credentials, as the kubelet plugin's do. A
 cache hit imports only ecrlogin's own lean modules (this one, `protocol`,
-`credentials`, `hosts`, `config`, `options`, `identity`, `cache`): not
-botocore, Typer, Rich, `json` (ecrlogin.jsontext writes the reply), `re` or
-`typing`, so it answers in about the
-time the interpreter takes to start. Its error edge is the one both protocol
-programs share (ecrlogin.protocol).
+`credentials`, `hosts`, `config`, `options`, `identity`, `cache`, `jsontext`):
+not botocore, Typer, Rich, `json`, `re` or `typing`, so it answers in about
+the time the interpreter takes to start. Its error edge is the one both
+protocol programs share (ecrlogin.protocol).
 """
 
 from __future__ import annotations
