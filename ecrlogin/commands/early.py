@@ -9,6 +9,8 @@ miss included, goes on to `ecrlogin.cli`.
 
 from __future__ import annotations
 
+import os
+
 from ecrlogin import cache, render
 from ecrlogin.commands.awsargs import GlobalOptions
 from ecrlogin.commands.stdout import emit
@@ -30,7 +32,9 @@ def answer(opts: GlobalOptions, rest: list[str]) -> bool:
         emit(f"ecrlogin {__version__}\n")
         return True
     public = _PASSWORD_COMMANDS.get(tuple(rest))
-    return public is not None and cached_password(opts, [], public=public)
+    # click answers a shell-completion request (its variable set) before any command runs.
+    completing = "_ECRLOGIN_COMPLETE" in os.environ
+    return public is not None and not completing and cached_password(opts, [], public=public)
 
 
 def cached_password(
@@ -46,7 +50,8 @@ def cached_password(
     # --debug takes the core's path, which registers the password with the redactor; so do
     # the runner's masks and outputs, which need the registry a cache hit here does not know.
     lean = opts.cache and not opts.debug and not github_output and not mask
-    if not lean or not all(map(is_account, ids)):
+    # `--region ''` is refused when a token is fetched (awsclient): a hit must not serve it.
+    if not lean or opts.aws.region == "" or not all(map(is_account, ids)):
         return False
     hit = cache.cached_credentials(opts.aws, ids, public=public)
     if hit is None:
