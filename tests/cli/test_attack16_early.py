@@ -58,19 +58,24 @@ def outcome(run: subprocess.CompletedProcess[bytes]) -> tuple[int, bytes, bytes]
     return run.returncode, run.stdout, run.stderr
 
 
-@pytest.fixture
-def primed(tmp_path: Path, fault_server: FaultServer) -> tuple[dict[str, str], fs.Scenario]:
-    """An isolated environment whose default ECR token (FIRST) is in the cache, fresh.
-
-    The AWS config names a second profile, so `--profile other` is a real identity.
-    """
-    endpoint = fault_server.scenario(fs.token(password=FIRST), fs.token(password=SECOND))
-    env = {**fault_env_for(tmp_path / "home"), "AWS_ENDPOINT_URL": endpoint.url}
+def with_profiles(tmp_path: Path, url: str) -> dict[str, str]:
+    """An isolated environment aimed at `url` whose AWS files name a second profile, so
+    `--profile other` is a real identity."""
+    env = {**fault_env_for(tmp_path / "home"), "AWS_ENDPOINT_URL": url}
     Path(env["AWS_CONFIG_FILE"]).write_text("[profile other]\nregion = us-east-1\n")
     Path(env["AWS_SHARED_CREDENTIALS_FILE"]).write_text(
         "[other]\naws_access_key_id = AKIAOTHEROTHEROTHER1\n"
         "aws_secret_access_key = other-secret-other-secret\n"
     )
+    return env
+
+
+@pytest.fixture
+def primed(tmp_path: Path, fault_server: FaultServer) -> tuple[dict[str, str], fs.Scenario]:
+    """An isolated environment (with_profiles) whose default ECR token (FIRST) is in the
+    cache, fresh."""
+    endpoint = fault_server.scenario(fs.token(password=FIRST), fs.token(password=SECOND))
+    env = with_profiles(tmp_path, endpoint.url)
     first = ecrlogin("get-login-password", "--cache", env=env)
     assert (first.returncode, first.stdout, first.stderr) == (0, HIT, b"")
     assert endpoint.calls == 1
@@ -455,3 +460,56 @@ def test_a_shell_completion_request_never_prints_the_password(
     early, command = both("get-login-password", "--cache", env=env)
     assert FIRST.encode() not in early.stdout
     assert outcome(early) == outcome(command)
+
+
+# identity.digest as d169d35 had it, put in place of the built-in one before a run.
+OLD_DIGEST_PATH = (
+    "import hashlib\n"
+    "import ecrlogin.identity as identity\n"
+    "def digest(*parts):\n"
+    "    hasher = hashlib.sha256(identity.KEY_VERSION)\n"
+    "    for part in parts:\n"
+    "        hasher.update(b'%d:' % len(part) + part)\n"
+    "    return hasher.hexdigest()\n"
+    "identity.digest = digest\n"
+    "from ecrlogin.__main__ import main\n"
+    "main()\n"
+)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["get-login-password", "--cache"],
+        ["ecr-public", "get-login-password", "--cache"],
+        ["get-login-password", "--cache", "--region", "eu-west-1", "--profile", "other"],
+    ],
+    ids=" ".join,
+)
+def test_an_entry_cached_with_hashlibs_key_is_still_a_hit(
+    tmp_path: Path, fault_server: FaultServer, argv: list[str]
+) -> None:
+    endpoint = fault_server.scenario(fs.token(password=SECOND), fs.token(password=FIRST))
+    env = with_profiles(tmp_path, endpoint.url)
+    old = subprocess.run(
+        [str(BIN / "python"), "-c", OLD_DIGEST_PATH, *argv],
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    assert outcome(old) == (0, FETCHED, b"")
+    assert endpoint.calls == 1
+    assert outcome(ecrlogin(*argv, env=env)) == (0, FETCHED, b"")
+    assert endpoint.calls == 1
+
+
+def test_an_empty_region_gives_one_answer_with_or_without_the_cache(
+    primed: tuple[dict[str, str], fs.Scenario],
+) -> None:
+    # AWS CLI v2 reads `--region ''` as no region (exit 0, a password). ecrlogin refuses
+    # it (253) on a fetch but serves the cached token (0) on a hit: --cache decides
+    # whether the same command line is a mistake. (So did d169d35, before the early path.)
+    env, _ = primed
+    hit = ecrlogin("get-login-password", "--cache", "--region", "", env=env)
+    fetch = ecrlogin("get-login-password", "--region", "", env=env)
+    assert hit.returncode == fetch.returncode, (hit.stderr, fetch.stderr)
