@@ -26,7 +26,7 @@ import pytest
 from tests.support import faultserver as fs
 from tests.support.env import fault_env_for
 from tests.support.faultserver import FaultServer
-from tests.support.tools import BIN, ecrlogin
+from tests.support.tools import BIN, ecrlogin, require_aws_v2
 
 FIRST = "first-cached-password"
 SECOND = "second-fetched-password"
@@ -513,3 +513,38 @@ def test_an_empty_region_gives_one_answer_with_or_without_the_cache(
     hit = ecrlogin("get-login-password", "--cache", "--region", "", env=env)
     fetch = ecrlogin("get-login-password", "--region", "", env=env)
     assert hit.returncode == fetch.returncode, (hit.stderr, fetch.stderr)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["ecr", "get-login-password"],
+        ["ecr", "get-login-password", "--output", "json"],
+        ["ecr", "get-login-password", "--output=table", "--no-cli-pager"],
+        ["ecr", "get-login-password", "--query", "authorizationData", "--output", "text"],
+        ["ecr", "get-login-password", "--color", "on", "--no-paginate"],
+        ["--output", "yaml", "ecr", "get-login-password"],
+        ["ecr", "get-login-password", "--reg", "us-west-2"],
+        ["ecr", "get-login-password", "--bogus"],
+        ["ecr", "get-login-password", "extra"],
+        ["ecr", "get-login-password", "--output", "bogus"],
+        ["ecr-public", "get-login-password"],
+    ],
+    ids=" ".join,
+)
+def test_a_cache_hit_prints_what_aws_cli_v2_prints(
+    tmp_path: Path, fault_server: FaultServer, argv: list[str]
+) -> None:
+    # One password for every call: AWS CLI v2 fetches, ecrlogin answers from its cache.
+    v2 = require_aws_v2()
+    endpoint = fault_server.scenario(fs.token(password=FIRST))
+    env = fault_env_for(tmp_path / "home")
+    full = [*argv, "--endpoint-url", endpoint.url]
+    primed = ecrlogin(*full, "--cache", env=env)
+    calls = endpoint.calls
+    ours = ecrlogin(*full, "--cache", env=env)
+    theirs = subprocess.run([str(v2), *full], env=env, capture_output=True, check=False)
+    assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), ours.stderr
+    assert outcome(ours) == outcome(primed)
+    # AWS CLI v2's call, if it made one; ecrlogin's was a hit (or a mistake).
+    assert endpoint.calls == calls + (theirs.returncode == 0)
