@@ -548,3 +548,39 @@ def test_a_cache_hit_prints_what_aws_cli_v2_prints(
     assert outcome(ours) == outcome(primed)
     # AWS CLI v2's call, if it made one; ecrlogin's was a hit (or a mistake).
     assert endpoint.calls == calls + (theirs.returncode == 0)
+
+
+ODD_TOKENS = {
+    "colon": b"AWS:a:b",
+    "spaces": b"AWS: pw ",
+    "newline": b"AWS:pw\nx",
+    "carriage-return": b"AWS:pw\r",
+    "nul": b"AWS:p\x00w",
+    "escape": b"AWS:p\x1b[2Jw",
+    "unicode": "AWS:p\u00e4\u20ac\U0001d11e\u2028".encode(),
+    "other-user": b"bob:pw",
+    "not-utf8": b"AWS:p\xffw",
+    "no-user": b"pw",
+    "empty-password": b"AWS:",
+}
+
+
+@pytest.mark.parametrize("decoded", ODD_TOKENS.values(), ids=ODD_TOKENS.keys())
+def test_a_cache_hit_prints_the_bytes_a_fetch_prints_for_any_token(
+    tmp_path: Path, fault_server: FaultServer, decoded: bytes
+) -> None:
+    # The stub: tokens ECR never sends, each decoded on the hit (basicauth) and on the fetch
+    # (the token core); both must print, or refuse, alike.
+    token = base64.b64encode(decoded).decode()
+    endpoint = fault_server.scenario(
+        fs.entries(authorizationToken=token, expiresAt=fs.expiry_in(12 * 3600))
+    )
+    env = {**fault_env_for(tmp_path / "home"), "AWS_ENDPOINT_URL": endpoint.url}
+    fetched = ecrlogin("get-login-password", env=env)
+    first = ecrlogin("get-login-password", "--cache", env=env)
+    calls = endpoint.calls
+    early, command = both("get-login-password", "--cache", env=env)
+    assert outcome(first) == outcome(fetched)
+    assert outcome(early) == outcome(command) == outcome(fetched)
+    if fetched.returncode == 0:
+        assert endpoint.calls == calls == 2  # the runs after the first --cache were hits
