@@ -584,3 +584,17 @@ def test_a_cache_hit_prints_the_bytes_a_fetch_prints_for_any_token(
     assert outcome(early) == outcome(command) == outcome(fetched)
     if fetched.returncode == 0:
         assert endpoint.calls == calls == 2  # the runs after the first --cache were hits
+
+
+def test_an_aws_config_others_may_write_is_refused_before_the_cached_token(
+    primed: tuple[dict[str, str], fs.Scenario],
+) -> None:
+    # Another user could have chosen the identity: the cached token is not served either.
+    env, endpoint = primed
+    Path(env["AWS_CONFIG_FILE"]).chmod(0o666)
+    early, command = both("get-login-password", "--cache", env=env)
+    assert (early.returncode, early.stdout) == (255, b"")
+    assert early.stderr.startswith(b"ecrlogin: error: Refusing the AWS file ")
+    assert early.stderr.count(b"\n") == 1
+    assert outcome(command) == outcome(early)
+    assert endpoint.calls == 1
