@@ -81,6 +81,13 @@ def disabled() -> bool:
     return os.environ.get("AWS_ECR_DISABLE_CACHE", "") != ""
 
 
+def serves(options: ClientOptions) -> bool:
+    """True when the cache may answer this token call: the cache is on, and the call is one
+    AWS would be asked at all (`--region ''` is refused before any call, in awsclient, so a
+    cached token must not answer it either)."""
+    return not disabled() and options.region != ""
+
+
 def cache_dir() -> str:
     """The cache directory: ECRLOGIN_CACHE_DIR, else AWS_ECR_CACHE_DIR/ecrlogin, else
     the platform's folder (`files.cache_dir`).
@@ -608,7 +615,7 @@ def cached_credentials(
     The one cache hit of the credential helper, the kubelet provider and
     `get-login-password --cache`: no botocore, no JSON, nothing the token core would load.
     """
-    if disabled():
+    if not serves(options):
         return None
     from ecrlogin.identity import cache_key
 

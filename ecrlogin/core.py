@@ -72,7 +72,7 @@ def fetch(
     if use_cache:
         from ecrlogin import cache
 
-        if not cache.disabled():
+        if cache.serves(options):
             return _through_cache(options, ids, public=public)
     return _call(options, ids, public=public)
 
@@ -121,7 +121,7 @@ def peek(
     anything; None on a miss (or when ECRLOGIN_NO_CACHE turns the cache off)."""
     from ecrlogin import cache
 
-    if cache.disabled():
+    if not cache.serves(options):
         return None
     ids = validate_registry_ids(registry_ids)
     entry = cache.Store().read(identity.cache_key(options, ids, public=public))

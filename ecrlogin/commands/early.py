@@ -50,8 +50,7 @@ def cached_password(
     # --debug takes the core's path, which registers the password with the redactor; so do
     # the runner's masks and outputs, which need the registry a cache hit here does not know.
     lean = opts.cache and not opts.debug and not github_output and not mask
-    # `--region ''` is refused when a token is fetched (awsclient): a hit must not serve it.
-    if not lean or opts.aws.region == "" or not all(map(is_account, ids)):
+    if not lean or not all(map(is_account, ids)):
         return False
     hit = cache.cached_credentials(opts.aws, ids, public=public)
     if hit is None:
