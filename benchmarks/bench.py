@@ -2,13 +2,13 @@
 
 Three comparisons, each printed as the median of per-round ratios:
 
-- `ecrlogin --version` against `python -c pass` of the same interpreter (target <= 6x);
+- `ecrlogin --version` against `python -c pass` of the same interpreter (target <= 5x);
 - a fresh `ecrlogin get-login-password` against `aws ecr get-login-password` of AWS CLI
   v1 (pip's awscli, target <= 0.72x) and v2 (/usr/bin/aws, Debian's awscli, target
   <= 0.58x), all on one moto server on loopback, with the floor no botocore-based
   tool can go below (import botocore, create an ECR client, make one call);
 - `ecrlogin get-login-password --cache` answered from the token cache against
-  `python -c pass` (target <= 7x), on the suite's stub endpoint (tests/support/faultserver.py),
+  `python -c pass` (target <= 6x), on the suite's stub endpoint (tests/support/faultserver.py),
   because moto's tokens expired in 2015 and are never cached. The benchmark also
   checks that the hit imports no botocore.
 

@@ -60,7 +60,12 @@ def install_wheel(venv: Path) -> Path:
     """Build a wheel of this checkout and install it (no editable hook) into a new venv."""
     import pip
 
-    if tuple(int(part) for part in pip.__version__.split(".")[:2]) < PIP_AT_LEAST:
+    # The leading digits of each part: "26.0b1" is (26, 0).
+    parts = [
+        part[: len(part) - len(part.lstrip("0123456789"))] or "0"
+        for part in pip.__version__.split(".")
+    ]
+    if tuple(int(part) for part in parts[:2]) < PIP_AT_LEAST:
         raise SystemExit(
             f"pip {pip.__version__} writes console scripts that import re; the figures need "
             "pip >= 25.2, as users get today: python -m pip install --upgrade 'pip>=25.2'"
