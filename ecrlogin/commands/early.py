@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import os
 
-from ecrlogin import cache, render
 from ecrlogin.commands.awsargs import GlobalOptions
 from ecrlogin.commands.stdout import emit
-from ecrlogin.hosts import is_account
 
 # The command lines (global options already taken out) answered here: True for ECR Public.
 _PASSWORD_COMMANDS = {
@@ -47,6 +45,10 @@ def cached_password(
 ) -> bool:
     """Print the fresh cached token's password when `--cache` asks for it and nothing
     needs the token core; False (nothing printed) otherwise."""
+    # Imported here: `--version` needs none of them.
+    from ecrlogin import cache, render
+    from ecrlogin.hosts import is_account
+
     # --debug takes the core's path, which registers the password with the redactor; so do
     # the runner's masks and outputs, which need the registry a cache hit here does not know.
     lean = opts.cache and not opts.debug and not github_output and not mask
