@@ -147,11 +147,12 @@ def _absolute_path() -> Iterator[None]:
     """PATH without its empty and relative entries while botocore may run a program."""
     from ecrlogin.programs import without_relative_entries
 
-    saved = os.environ.get("PATH")
-    if saved is None or without_relative_entries(saved) == saved:
+    saved = os.environ.get("PATH", "")
+    cleaned = without_relative_entries(saved)
+    if cleaned == saved:  # unset PATH included: nothing to leave out
         yield
         return
-    os.environ["PATH"] = without_relative_entries(saved)
+    os.environ["PATH"] = cleaned
     try:
         yield
     finally:
